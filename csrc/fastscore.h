@@ -1,0 +1,73 @@
+/*
+ * fastscore.h - score fitted linear models over contiguous row-major arrays.
+ *
+ * Plain C99, no Python headers, no allocation: a C program can include this
+ * header alone and link fastscore.c.  Every entry point takes the model as a
+ * small struct of borrowed pointers and writes into an output array that the
+ * caller owns.
+ *
+ * For each row x of X and each output j the kernel computes
+ *
+ *     z[j] = sum_i coef[j][i] * (x[i] - center[i]) + intercept[j]
+ *
+ * (without the subtraction when center is NULL), then applies a link to the
+ * row's z and stores n_outputs doubles per row in out.
+ */
+#ifndef FASTSCORE_H
+#define FASTSCORE_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FASTSCORE_ABI_VERSION 1
+
+typedef enum fs_link {
+    FS_LINK_IDENTITY = 0, /* z: decision functions and linear regression */
+    FS_LINK_LOGISTIC = 1, /* 1 / (1 + exp(-z)), each output on its own */
+    FS_LINK_SOFTMAX = 2,  /* exp(z - max(z)) / sum, over the row's outputs */
+    FS_LINK_OVR = 3,      /* logistic per output, the row then normalised to sum 1 */
+    FS_LINK_EXP = 4       /* exp(z): the inverse of the log link */
+} fs_link;
+
+typedef enum fs_status {
+    FS_OK = 0,
+    FS_NONFINITE = 1,    /* a row of X holds NaN or infinity; see bad_row */
+    FS_BAD_ARGUMENT = 2  /* NULL pointer, zero sizes or unknown link */
+} fs_status;
+
+typedef struct fs_model {
+    size_t n_features;       /* d */
+    size_t n_outputs;        /* k, at least 1 */
+    const double *coef;      /* k x d, row-major */
+    const double *intercept; /* k */
+    const double *center;    /* d values subtracted from x first, or NULL */
+} fs_model;
+
+/*
+ * Score n_rows rows of X (n_rows x n_features, row-major) into out
+ * (n_rows x n_outputs, row-major).  float32 input is widened element by
+ * element, so the arithmetic is float64 for both.
+ *
+ * Returns FS_OK, or FS_NONFINITE with *bad_row set to the first row of X that
+ * holds NaN or infinity (rows before it are scored, the rest of out is left
+ * unspecified), or FS_BAD_ARGUMENT.  Finite input that overflows float64
+ * (|z| > 1.8e308) is not an error: it gives +-inf or NaN, as numpy would.
+ * X and out must not overlap.
+ */
+fs_status fs_score_f64(const fs_model *m, const double *X, size_t n_rows,
+                       fs_link link, double *out, size_t *bad_row);
+fs_status fs_score_f32(const fs_model *m, const float *X, size_t n_rows,
+                       fs_link link, double *out, size_t *bad_row);
+
+/* Apply a link in place to one row of k values (exposed for tests and for
+ * callers that compute z themselves). */
+void fs_apply_link(fs_link link, double *z, size_t k);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FASTSCORE_H */

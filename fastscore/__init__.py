@@ -1,0 +1,24 @@
+"""fastscore: score fitted scikit-learn linear models with numpy and a small C kernel.
+
+Convert once, where scikit-learn is installed::
+
+    model = fastscore.from_sklearn(fitted_estimator)
+    model.save("model.json")
+
+then score anywhere, with numpy alone::
+
+    model = fastscore.load("model.json")
+    model.predict_proba(X); model.score(X); model.score_one([0.3, 1.2])
+
+``fastscore.backend`` says whether the compiled kernel ("compiled") or the
+pure-numpy mirror ("pure") is in use; FASTSCORE_PURE=1 forces the mirror.
+"""
+from fastscore._backend import name as backend
+from fastscore.convert import ConversionError, from_sklearn
+from fastscore.model import Classifier, LinearModel, Regressor
+from fastscore.modelfile import ModelFormatError, load
+
+__version__ = "0.1.0"
+
+__all__ = ["backend", "from_sklearn", "load", "LinearModel", "Classifier", "Regressor",
+           "ConversionError", "ModelFormatError", "__version__"]

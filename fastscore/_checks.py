@@ -1,0 +1,187 @@
+"""Input checks shared by both backends, so that they raise the same errors.
+
+Two levels:
+
+* ``as_matrix`` / ``as_row`` turn whatever a user passes (lists, any numeric
+  ndarray) into the two layouts the kernels accept, copying only when needed.
+* ``kernel_args`` / ``kernel_params`` guard the kernel entry points themselves:
+  the compiled wrapper and the pure mirror call them before touching memory.
+"""
+import numpy as np
+
+from fastscore import _links
+
+_LINK_CODES = frozenset(_links.CODES.values())
+_KERNEL_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+def nonfinite_row(row):
+    """The error for NaN or infinity in X, naming the first bad row."""
+    return ValueError(f"X contains NaN or infinity in row {row}")
+
+
+def nonfinite_feature(index):
+    """The error for NaN or infinity in a single row, naming the feature."""
+    return ValueError(f"row contains NaN or infinity at feature {index}")
+
+
+def to_float(value, where):
+    """float(value) for real numbers and bools; a TypeError naming `where` otherwise.
+
+    The rule of CPython's PyFloat_AsDouble, which the compiled backend uses:
+    anything with __float__ or __index__, but never a string (float("1.5")
+    parses text, which would hide a column of the wrong type).
+    """
+    if not isinstance(value, (str, bytes, bytearray)):
+        try:
+            return float(value)
+        except (TypeError, ValueError, OverflowError):
+            pass
+    raise TypeError(f"{where} is not a number: {value!r}")
+
+
+def row_floats(row, n_features):
+    """A list or tuple row as a list of floats, with to_float's rule per element."""
+    check_row_length(len(row), n_features)
+    return [to_float(x, f"row[{i}]") for i, x in enumerate(row)]
+
+
+def check_row_length(length, n_features):
+    """Raise if a single row has the wrong number of features."""
+    if length != n_features:
+        raise ValueError(f"row has {length} features, but the model expects {n_features}")
+
+
+def _numeric_dtype(X, what):
+    """The float dtype X should be scored in, or a TypeError naming the problem."""
+    kind = X.dtype.kind
+    if kind == "f":
+        # float16 widens to float32 (exact); longdouble narrows to float64,
+        # which is what every coefficient is anyway.
+        return np.dtype(np.float32) if X.dtype.itemsize <= 4 else np.dtype(np.float64)
+    if kind in "biu":
+        return np.dtype(np.float64)
+    if kind == "c":
+        raise TypeError(f"{what} has complex dtype {X.dtype}; fastscore scores real numbers")
+    if kind in "US":
+        raise TypeError(f"{what} holds strings (dtype {X.dtype}); fastscore needs numbers")
+    if kind == "O":
+        for index, value in np.ndenumerate(X):
+            to_float(value, f"{what}[{', '.join(str(i) for i in index)}]")
+        return np.dtype(np.float64)
+    raise TypeError(f"{what} has non-numeric dtype {X.dtype}")
+
+
+def _asarray(X, what):
+    if isinstance(X, np.ndarray):
+        return X
+    if hasattr(X, "tocsr") and hasattr(X, "toarray"):
+        raise TypeError(f"{what} is a sparse matrix; fastscore scores dense arrays (use {what}.toarray())")
+    try:
+        return np.asarray(X)
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(f"{what} is not a rectangular array: {exc}") from None
+
+
+def as_matrix(X, n_features):
+    """Return X as a C-contiguous float32 or float64 array of shape (n, n_features).
+
+    float32 stays float32 (the kernels read half the bytes); every other
+    numeric type becomes float64. Copies only when X is not already in that
+    layout (Fortran order, strided views, big-endian, unaligned).
+    """
+    X = _asarray(X, "X")
+    dtype = _numeric_dtype(X, "X")
+    if X.ndim != 2:
+        if X.ndim == 1 and X.size == 0:
+            X = X.reshape(0, n_features)
+        else:
+            hint = " (for one row use score_one(row) or X.reshape(1, -1))" if X.ndim == 1 else ""
+            raise ValueError(
+                f"X must be 2-D (n_samples, n_features), got a {X.ndim}-D array "
+                f"of shape {X.shape}{hint}")
+    if X.shape[1] != n_features:
+        raise ValueError(f"X has {X.shape[1]} features, but the model expects {n_features}")
+    return np.require(X, dtype=dtype, requirements=("C", "A"))
+
+
+def as_row(row, n_features):
+    """Return one row as a C-contiguous float64 array of shape (n_features,)."""
+    row = _asarray(row, "row")
+    _numeric_dtype(row, "row")
+    if row.ndim != 1:
+        raise ValueError(f"row must be 1-D (n_features,), got a {row.ndim}-D array of shape {row.shape}")
+    check_row_length(row.shape[0], n_features)
+    return np.require(row, dtype=np.float64, requirements=("C", "A"))
+
+
+def check_finite_row(row):
+    """Raise nonfinite_feature for the first NaN or infinity in a 1-D float array."""
+    bad = np.flatnonzero(~np.isfinite(row))
+    if bad.size:
+        raise nonfinite_feature(int(bad[0]))
+
+
+def out_shape(n_rows, n_outputs, flat):
+    """Shape of a score output: (n,) for a single flat output, else (n, k)."""
+    return (n_rows,) if flat else (n_rows, n_outputs)
+
+
+def check_out(out, shape):
+    """Check a caller-supplied output array before the kernel writes to it."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy array, got {type(out).__name__}")
+    if out.dtype != np.float64:
+        raise TypeError(f"out must have dtype float64, got {out.dtype}")
+    if out.shape != shape:
+        raise ValueError(f"out has shape {out.shape}, expected {shape}")
+    if not (out.flags.c_contiguous and out.flags.aligned):
+        raise ValueError("out must be C-contiguous and aligned")
+    if not out.flags.writeable:
+        raise ValueError("out is read-only")
+
+
+def check_link(link):
+    """Raise unless link is one of the kernel's link codes."""
+    if link not in _LINK_CODES:
+        raise ValueError(f"unknown link code {link!r}")
+
+
+def kernel_args(X, link, out, n_features, n_outputs):
+    """Guard a kernel call: X, link and out must match the kernel's contract exactly."""
+    if not isinstance(X, np.ndarray):
+        raise TypeError(f"X must be a numpy array, got {type(X).__name__}")
+    if X.dtype not in _KERNEL_DTYPES:
+        raise TypeError(f"X must have native float64 or float32 dtype, got {X.dtype}")
+    if X.ndim != 2 or X.shape[1] != n_features:
+        raise ValueError(f"X must have shape (n, {n_features}), got {X.shape}")
+    if not (X.flags.c_contiguous and X.flags.aligned):
+        raise ValueError("X must be C-contiguous and aligned")
+    check_link(link)
+    if not isinstance(out, np.ndarray) or out.size != X.shape[0] * n_outputs or out.ndim not in (1, 2):
+        shape = getattr(out, "shape", type(out).__name__)
+        raise ValueError(f"out must hold {X.shape[0]} x {n_outputs} values, got {shape}")
+    check_out(out, out.shape)
+    if np.may_share_memory(X, out):
+        raise ValueError("out must not overlap X")
+
+
+def kernel_params(coef, intercept, center):
+    """Validate and freeze kernel parameters: coef (k, d), intercept (k,), center (d,) or None."""
+    coef = np.array(coef, dtype=np.float64, order="C", ndmin=2)
+    intercept = np.array(intercept, dtype=np.float64, order="C", ndmin=1)
+    if coef.ndim != 2 or coef.shape[0] < 1 or coef.shape[1] < 1:
+        raise ValueError(f"coef must have shape (n_outputs, n_features), got {coef.shape}")
+    if intercept.shape != (coef.shape[0],):
+        raise ValueError(f"intercept must have shape ({coef.shape[0]},), got {intercept.shape}")
+    arrays = [coef, intercept]
+    if center is not None:
+        center = np.array(center, dtype=np.float64, order="C")
+        if center.shape != (coef.shape[1],):
+            raise ValueError(f"center must have shape ({coef.shape[1]},), got {center.shape}")
+        arrays.append(center)
+    for a in arrays:
+        if not np.isfinite(a).all():
+            raise ValueError("model parameters contain NaN or infinity")
+        a.flags.writeable = False  # kernels read them without the GIL
+    return coef, intercept, center

@@ -1,0 +1,16 @@
+"""Link functions by name, with the integer codes of csrc/fastscore.h (fs_link)."""
+
+IDENTITY = 0
+LOGISTIC = 1
+SOFTMAX = 2
+OVR = 3
+EXP = 4
+
+#: name used in model files -> code passed to the kernels
+CODES = {
+    "identity": IDENTITY,
+    "logistic": LOGISTIC,
+    "softmax": SOFTMAX,
+    "ovr": OVR,
+    "exp": EXP,
+}
