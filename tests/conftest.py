@@ -1,0 +1,24 @@
+"""Shared fixtures: every test that takes `backend` runs once per backend.
+
+Both backends are required: if the compiled extension is missing, its half
+of the suite errors instead of skipping. FASTSCORE_PURE=1 (the no-compiler
+install check in .ci/run) restricts the suite to the pure backend.
+"""
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from fastscore import _backend
+
+BACKENDS = ["pure"] if os.environ.get("FASTSCORE_PURE", "") not in ("", "0") else ["compiled", "pure"]
+
+settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("default")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, monkeypatch):
+    """Make new models score with each backend in turn; the value is its name."""
+    monkeypatch.setattr(_backend, "impl", _backend.module(request.param))
+    return request.param

@@ -1,0 +1,39 @@
+"""Tolerances for comparing with scikit-learn.
+
+Two correct float64 dot products that sum in different orders (ours left to
+right, scikit-learn's BLAS in blocks) can differ by up to about
+2 * d * eps * sum_i |x_i w_i|: the standard forward error bound. Where that
+bound is below 1e-12 (well-scaled data, like every bundled dataset), the
+tests demand 1e-12 absolute; beyond it, no implementation can promise more
+than the bound, so that is what is asserted. Probabilities move at most as
+fast as z (the logistic's slope is at most 1/4, softmax's at most 1/2).
+"""
+import numpy as np
+
+EPS = np.finfo(np.float64).eps
+TOL = 1e-12
+
+
+def dot_bound(X, coef, intercept=0.0, center=None):
+    """Per-row, per-output bound on |z_ours - z_sklearn|, shape (n, k)."""
+    X = np.asarray(X, dtype=np.float64)
+    coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
+    if center is not None:
+        X = X - center
+    magnitude = np.abs(X) @ np.abs(coef).T + np.abs(np.asarray(intercept, dtype=np.float64)).reshape(1, -1)
+    return 2 * (coef.shape[1] + 2) * EPS * magnitude
+
+
+def assert_close(ours, theirs, bound=0.0, tol=TOL):
+    """|ours - theirs| <= tol + bound elementwise (bound broadcasts to ours' shape)."""
+    ours = np.asarray(ours, dtype=np.float64)
+    theirs = np.asarray(theirs, dtype=np.float64)
+    assert ours.shape == theirs.shape, (ours.shape, theirs.shape)
+    limit = tol + np.broadcast_to(np.asarray(bound, dtype=np.float64), ours.shape)
+    err = np.abs(ours - theirs)
+    assert (np.isfinite(ours) == np.isfinite(theirs)).all(), "non-finite values differ"
+    bad = ~(err <= limit)
+    if bad.any():
+        i = np.unravel_index(np.argmax(np.where(bad, err - limit, -np.inf)), err.shape)
+        raise AssertionError(f"{bad.sum()} values differ: worst at {i}: ours {ours[i]!r}, "
+                             f"theirs {theirs[i]!r}, |diff| {err[i]:.3e} > {limit[i]:.3e}")
