@@ -9,6 +9,26 @@
 
 #include <math.h>
 
+/* Rows of several per-output probabilities are scaled to sum 1; when all are
+ * 0, scikit-learn (like liblinear) falls back to the uniform distribution. */
+static void normalise(double *p, size_t k)
+{
+    size_t j;
+    double sum = 0.0;
+
+    if (k < 2)
+        return;
+    for (j = 0; j < k; j++)
+        sum += p[j];
+    if (sum == 0.0) {
+        for (j = 0; j < k; j++)
+            p[j] = 1.0;
+        sum = (double)k;
+    }
+    for (j = 0; j < k; j++)
+        p[j] /= sum;
+}
+
 void fs_apply_link(fs_link link, double *z, size_t k)
 {
     size_t j;
@@ -38,24 +58,18 @@ void fs_apply_link(fs_link link, double *z, size_t k)
             z[j] /= sum;
         break;
     case FS_LINK_OVR:
-        sum = 0.0;
-        for (j = 0; j < k; j++) {
-            z[j] = 1.0 / (1.0 + exp(-z[j]));
-            sum += z[j];
-        }
-        if (sum == 0.0) {
-            /* Every logistic underflowed: scikit-learn (like liblinear)
-             * falls back to the uniform distribution. */
-            for (j = 0; j < k; j++)
-                z[j] = 1.0;
-            sum = (double)k;
-        }
         for (j = 0; j < k; j++)
-            z[j] /= sum;
+            z[j] = 1.0 / (1.0 + exp(-z[j]));
+        normalise(z, k);
         break;
     case FS_LINK_EXP:
         for (j = 0; j < k; j++)
             z[j] = exp(z[j]);
+        break;
+    case FS_LINK_MODIFIED_HUBER:
+        for (j = 0; j < k; j++)
+            z[j] = ((z[j] < -1.0 ? -1.0 : z[j] > 1.0 ? 1.0 : z[j]) + 1.0) / 2.0;
+        normalise(z, k);
         break;
     }
 }
@@ -64,7 +78,7 @@ static int link_is_known(fs_link link)
 {
     return link == FS_LINK_IDENTITY || link == FS_LINK_LOGISTIC ||
            link == FS_LINK_SOFTMAX || link == FS_LINK_OVR ||
-           link == FS_LINK_EXP;
+           link == FS_LINK_EXP || link == FS_LINK_MODIFIED_HUBER;
 }
 
 static int model_is_valid(const fs_model *m)
@@ -79,9 +93,10 @@ static int model_is_valid(const fs_model *m)
  */
 #define FS_DEFINE_SCORE(NAME, T)                                               \
     fs_status NAME(const fs_model *m, const T *X, size_t n_rows, fs_link link, \
-                   double *out, size_t *bad_row)                               \
+                   double *out, size_t *bad_row, int n_threads)                \
     {                                                                          \
         size_t r, i, j, d, k;                                                  \
+        (void)n_threads; /* the reference kernel is serial */                 \
         if (!model_is_valid(m) || !link_is_known(link) || bad_row == NULL)     \
             return FS_BAD_ARGUMENT;                                            \
         if (n_rows == 0)                                                       \

@@ -28,8 +28,10 @@ typedef enum fs_link {
     FS_LINK_IDENTITY = 0, /* z: decision functions and linear regression */
     FS_LINK_LOGISTIC = 1, /* 1 / (1 + exp(-z)), each output on its own */
     FS_LINK_SOFTMAX = 2,  /* exp(z - max(z)) / sum, over the row's outputs */
-    FS_LINK_OVR = 3,      /* logistic per output, the row then normalised to sum 1 */
-    FS_LINK_EXP = 4       /* exp(z): the inverse of the log link */
+    FS_LINK_OVR = 3,      /* logistic per output; rows of k > 1 normalised to sum 1 */
+    FS_LINK_EXP = 4,      /* exp(z): the inverse of the log link */
+    FS_LINK_MODIFIED_HUBER = 5 /* (clip(z, -1, 1) + 1) / 2 per output; rows of k > 1
+                                  normalised to sum 1 (SGDClassifier's predict_proba) */
 } fs_link;
 
 typedef enum fs_status {
@@ -55,12 +57,19 @@ typedef struct fs_model {
  * holds NaN or infinity (rows before it are scored, the rest of out is left
  * unspecified), or FS_BAD_ARGUMENT.  Finite input that overflows float64
  * (|z| > 1.8e308) is not an error: it gives +-inf or NaN, as numpy would.
- * X and out must not overlap.
+ * X and out must not overlap.  n_threads is the most threads to use
+ * (0: the kernel's default; 1: the calling thread only); the results do not
+ * depend on it.
  */
 fs_status fs_score_f64(const fs_model *m, const double *X, size_t n_rows,
-                       fs_link link, double *out, size_t *bad_row);
+                       fs_link link, double *out, size_t *bad_row,
+                       int n_threads);
 fs_status fs_score_f32(const fs_model *m, const float *X, size_t n_rows,
-                       fs_link link, double *out, size_t *bad_row);
+                       fs_link link, double *out, size_t *bad_row,
+                       int n_threads);
+
+/* OVR and MODIFIED_HUBER fall back to the uniform 1/k when every output of a
+ * row is 0, as scikit-learn does. */
 
 /* Apply a link in place to one row of k values (exposed for tests and for
  * callers that compute z themselves). */

@@ -32,22 +32,22 @@ int main(void)
     double out[3];
     size_t bad = 99, r;
 
-    check(fs_score_f64(&m, X, 3, FS_LINK_IDENTITY, out, &bad) == FS_OK, "f64 identity status");
+    check(fs_score_f64(&m, X, 3, FS_LINK_IDENTITY, out, &bad, 1) == FS_OK, "f64 identity status");
     for (r = 0; r < 3; r++)
         check(near(out[r], expect_z[r]), "f64 identity value");
 
-    check(fs_score_f64(&m, X, 3, FS_LINK_LOGISTIC, out, &bad) == FS_OK, "f64 logistic status");
+    check(fs_score_f64(&m, X, 3, FS_LINK_LOGISTIC, out, &bad, 1) == FS_OK, "f64 logistic status");
     for (r = 0; r < 3; r++)
         check(near(out[r], 1.0 / (1.0 + exp(-expect_z[r]))), "f64 logistic value");
 
-    check(fs_score_f32(&m, Xf, 3, FS_LINK_LOGISTIC, out, &bad) == FS_OK, "f32 logistic status");
+    check(fs_score_f32(&m, Xf, 3, FS_LINK_LOGISTIC, out, &bad, 1) == FS_OK, "f32 logistic status");
     for (r = 0; r < 3; r++)
         check(near(out[r], 1.0 / (1.0 + exp(-expect_z[r]))), "f32 logistic value");
 
     /* A NaN in row 1 is reported as row 1, even if row 2 is bad too. */
     {
         double Xbad[6] = {0.0, 0.0, NAN, 1.0, INFINITY, 0.0};
-        check(fs_score_f64(&m, Xbad, 3, FS_LINK_LOGISTIC, out, &bad) == FS_NONFINITE, "nan status");
+        check(fs_score_f64(&m, Xbad, 3, FS_LINK_LOGISTIC, out, &bad, 1) == FS_NONFINITE, "nan status");
         check(bad == 1, "nan row index");
     }
 
@@ -59,9 +59,22 @@ int main(void)
         check(fabs(s - 1.0) <= 1e-15 && isfinite(z[0]) && z[1] == 0.0, "softmax extreme");
     }
 
-    check(fs_score_f64(&m, X, 3, (fs_link)42, out, &bad) == FS_BAD_ARGUMENT, "unknown link");
-    check(fs_score_f64(NULL, X, 3, FS_LINK_IDENTITY, out, &bad) == FS_BAD_ARGUMENT, "null model");
-    check(fs_score_f64(&m, NULL, 0, FS_LINK_IDENTITY, NULL, &bad) == FS_OK, "zero rows");
+    /* modified Huber: clip to [-1, 1], shift and halve; several outputs sum to 1. */
+    {
+        double z[3] = {-3.0, 0.5, 1.0};
+        fs_apply_link(FS_LINK_MODIFIED_HUBER, z, 1);
+        check(z[0] == 0.0, "modified huber k=1");
+        z[0] = -3.0;
+        fs_apply_link(FS_LINK_MODIFIED_HUBER, z, 3);
+        check(near(z[0], 0.0) && near(z[1], 0.75 / 1.75) && near(z[2], 1.0 / 1.75), "modified huber k=3");
+        z[0] = z[1] = z[2] = -5.0;
+        fs_apply_link(FS_LINK_OVR, z, 3);
+        check(near(z[0], 1.0 / 3.0), "ovr normalised");
+    }
+
+    check(fs_score_f64(&m, X, 3, (fs_link)42, out, &bad, 1) == FS_BAD_ARGUMENT, "unknown link");
+    check(fs_score_f64(NULL, X, 3, FS_LINK_IDENTITY, out, &bad, 1) == FS_BAD_ARGUMENT, "null model");
+    check(fs_score_f64(&m, NULL, 0, FS_LINK_IDENTITY, NULL, &bad, 1) == FS_OK, "zero rows");
 
     if (failures == 0)
         printf("test_kernel: all checks passed\n");

@@ -31,9 +31,9 @@ cdef extern from "fastscore.h" nogil:
         const double *intercept
         const double *center
     fs_status fs_score_f64(const fs_model *m, const double *X, size_t n_rows,
-                           fs_link link, double *out, size_t *bad_row)
+                           fs_link link, double *out, size_t *bad_row, int n_threads)
     fs_status fs_score_f32(const fs_model *m, const float *X, size_t n_rows,
-                           fs_link link, double *out, size_t *bad_row)
+                           fs_link link, double *out, size_t *bad_row, int n_threads)
 
 # Rows up to this many features are scored from a stack buffer in score_one.
 cdef enum:
@@ -41,17 +41,17 @@ cdef enum:
 
 
 cdef fs_status _score_f64(const fs_model *m, const double[:, ::1] X, fs_link link,
-                          double *out, size_t *bad) noexcept:
+                          double *out, size_t *bad, int n_threads) noexcept:
     cdef size_t n = X.shape[0]
     with nogil:
-        return fs_score_f64(m, &X[0, 0], n, link, out, bad)
+        return fs_score_f64(m, &X[0, 0], n, link, out, bad, n_threads)
 
 
 cdef fs_status _score_f32(const fs_model *m, const float[:, ::1] X, fs_link link,
-                          double *out, size_t *bad) noexcept:
+                          double *out, size_t *bad, int n_threads) noexcept:
     cdef size_t n = X.shape[0]
     with nogil:
-        return fs_score_f32(m, &X[0, 0], n, link, out, bad)
+        return fs_score_f32(m, &X[0, 0], n, link, out, bad, n_threads)
 
 
 cdef double *_out_ptr(out) except NULL:
@@ -83,8 +83,11 @@ cdef class Kernel:
             mu = self.center
             self.m.center = &mu[0]
 
-    def score(self, X, int link, out):
-        """Write link(z) for every row of X into out and return out."""
+    def score(self, X, int link, out, int n_threads=0):
+        """Write link(z) for every row of X into out and return out.
+
+        n_threads: the most threads the kernel may use (0: its default).
+        """
         _checks.kernel_args(X, link, out, self.n_features, self.n_outputs)
         if X.shape[0] == 0:
             return out
@@ -92,9 +95,9 @@ cdef class Kernel:
         cdef double *dst = _out_ptr(out)
         cdef fs_status status
         if X.dtype == np.float64:
-            status = _score_f64(&self.m, X, <fs_link>link, dst, &bad)
+            status = _score_f64(&self.m, X, <fs_link>link, dst, &bad, n_threads)
         else:
-            status = _score_f32(&self.m, X, <fs_link>link, dst, &bad)
+            status = _score_f32(&self.m, X, <fs_link>link, dst, &bad, n_threads)
         if status == FS_NONFINITE:
             raise _checks.nonfinite_row(bad)
         if status != FS_OK:
@@ -127,7 +130,7 @@ cdef class Kernel:
                 except Exception:
                     _checks.row_floats(row, d)
                     raise
-            if fs_score_f64(&self.m, x, 1, <fs_link>link, &z, &bad) == FS_NONFINITE:
+            if fs_score_f64(&self.m, x, 1, <fs_link>link, &z, &bad, 1) == FS_NONFINITE:
                 _checks.check_finite_row(np.asarray(<double[:d]>x))
             return z
         finally:

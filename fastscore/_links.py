@@ -5,6 +5,7 @@ LOGISTIC = 1
 SOFTMAX = 2
 OVR = 3
 EXP = 4
+MODIFIED_HUBER = 5
 
 #: name used in model files -> code passed to the kernels
 CODES = {
@@ -13,4 +14,5 @@ CODES = {
     "softmax": SOFTMAX,
     "ovr": OVR,
     "exp": EXP,
+    "modified_huber": MODIFIED_HUBER,
 }

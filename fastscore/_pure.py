@@ -21,19 +21,30 @@ def apply_link(link, Z):
             Z += 1.0
             np.divide(1.0, Z, out=Z)
             if link == _links.OVR:
-                total = Z.sum(axis=1)
-                underflow = total == 0.0
-                if underflow.any():
-                    # scikit-learn's (and liblinear's) uniform fallback
-                    Z[underflow] = 1.0
-                    total[underflow] = Z.shape[1]
-                Z /= total[:, None]
+                _normalise(Z)
         elif link == _links.SOFTMAX:
             Z -= Z.max(axis=1, keepdims=True)
             np.exp(Z, out=Z)
             Z /= Z.sum(axis=1, keepdims=True)
         elif link == _links.EXP:
             np.exp(Z, out=Z)
+        elif link == _links.MODIFIED_HUBER:
+            np.clip(Z, -1.0, 1.0, out=Z)
+            Z += 1.0
+            Z /= 2.0
+            _normalise(Z)
+
+
+def _normalise(P):
+    """Scale rows of k > 1 probabilities to sum 1, uniform where all are 0 (as scikit-learn)."""
+    if P.shape[1] < 2:
+        return
+    total = P.sum(axis=1)
+    zero = total == 0.0
+    if zero.any():
+        P[zero] = 1.0
+        total[zero] = P.shape[1]
+    P /= total[:, None]
 
 
 def _logistic(z):
@@ -55,8 +66,12 @@ class Kernel:
         self._b = float(self.intercept[0])
         self._c = None if center is None else self.center.tolist()
 
-    def score(self, X, link, out):
-        """Write link(z) for every row of X into out and return out."""
+    def score(self, X, link, out, n_threads=0):
+        """Write link(z) for every row of X into out and return out.
+
+        n_threads is accepted for the compiled kernel's signature; the mirror
+        leaves threading to numpy's BLAS.
+        """
         _checks.kernel_args(X, link, out, self.n_features, self.n_outputs)
         n = X.shape[0]
         if n == 0:

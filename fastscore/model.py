@@ -47,14 +47,14 @@ class LinearModel:
     def _flat(self):
         raise NotImplementedError
 
-    def _run(self, X, link_code, out, flat):
+    def _run(self, X, link_code, out, flat, n_threads=None):
         X = self._matrix(X)
         shape = _checks.out_shape(X.shape[0], self._n_outputs, flat)
         if out is None:
             out = np.empty(shape)
         else:
             _checks.check_out(out, shape)
-        return self._kernel.score(X, link_code, out)
+        return self._kernel.score(X, link_code, out, n_threads or 0)
 
     def _matrix(self, X):
         columns = getattr(X, "columns", None)
@@ -62,16 +62,17 @@ class LinearModel:
             _check_columns([str(c) for c in columns], list(self._feature_names))
         return _checks.as_matrix(X, self.n_features_in_)
 
-    def score(self, X, out=None):
+    def score(self, X, out=None, n_threads=None):
         """The model's main output for each row of X, on the fast path.
 
         Classifiers with probabilities give the positive-class probability,
         shape (n,), when binary and the class probabilities, shape (n, k),
         otherwise; regressors give their predictions. Nothing is allocated
         but the result, and nothing at all when `out` (float64, C-contiguous,
-        the result's shape) is given.
+        the result's shape) is given. n_threads caps the kernel's threads
+        (None: its default); results do not depend on it.
         """
-        return self._run(X, self._link_code, out, self._flat())
+        return self._run(X, self._link_code, out, self._flat(), n_threads)
 
     def score_one(self, row):
         """score() for a single row given as a list, a tuple or a 1-D array.
