@@ -107,6 +107,8 @@ def as_matrix(X, n_features):
 
 def as_row(row, n_features):
     """Return one row as a C-contiguous float64 array of shape (n_features,)."""
+    if isinstance(row, (str, bytes)):
+        raise TypeError(f"row must be a list, a tuple or a 1-D array of numbers, got {type(row).__name__}")
     row = _asarray(row, "row")
     _numeric_dtype(row, "row")
     if row.ndim != 1:

@@ -77,11 +77,15 @@ class Kernel:
         if n == 0:
             return out
         Z = out.reshape(n, self.n_outputs)
-        np.matmul(X if self.center is None else X - self.center, self._coef_t, out=Z)
-        Z += self.intercept
-        # One reduction answers "all finite?" without a boolean temporary;
-        # only when it fails (or overflows) are the rows examined.
-        if not np.isfinite(Z.sum()):
+        # Like the C kernel, NaN and infinity are reported as errors below,
+        # not as numpy warnings on the way there.
+        with np.errstate(over="ignore", invalid="ignore"):
+            np.matmul(X if self.center is None else X - self.center, self._coef_t, out=Z)
+            Z += self.intercept
+            # One reduction answers "all finite?" without a boolean temporary;
+            # only when it fails (or overflows) are the rows examined.
+            finite = np.isfinite(Z.sum())
+        if not finite:
             for r in np.flatnonzero(~np.isfinite(Z).all(axis=1)):
                 if not np.isfinite(X[r]).all():
                     raise _checks.nonfinite_row(int(r))

@@ -13,7 +13,9 @@ from fastscore import _backend
 
 BACKENDS = ["pure"] if os.environ.get("FASTSCORE_PURE", "") not in ("", "0") else ["compiled", "pure"]
 
-settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The backend fixture only swaps a module attribute: safe to share across examples.
+settings.register_profile("default", deadline=None, max_examples=40,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 settings.load_profile("default")
 
 

@@ -37,3 +37,16 @@ def assert_close(ours, theirs, bound=0.0, tol=TOL):
         i = np.unravel_index(np.argmax(np.where(bad, err - limit, -np.inf)), err.shape)
         raise AssertionError(f"{bad.sum()} values differ: worst at {i}: ours {ours[i]!r}, "
                              f"theirs {theirs[i]!r}, |diff| {err[i]:.3e} > {limit[i]:.3e}")
+
+
+def model_on(backend_name, estimator):
+    """Convert `estimator` into a model that scores with the named backend."""
+    import fastscore
+    from fastscore import _backend
+
+    saved = _backend.impl
+    _backend.impl = _backend.module(backend_name)
+    try:
+        return fastscore.from_sklearn(estimator)
+    finally:
+        _backend.impl = saved

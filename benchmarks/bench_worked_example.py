@@ -1,0 +1,83 @@
+"""Time fastscore against scikit-learn on the worked example's LogisticRegression.
+
+    python benchmarks/bench_worked_example.py [--rounds 5]
+
+Prints seconds per call and the speed-up for single rows and batches, for
+both backends, measured in one run (ratios, not absolute times, are what
+carries over between machines). Not a test: nothing here asserts.
+"""
+import argparse
+import time
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+import fastscore
+from fastscore import _backend
+from fastscore.demo import worked_example_data
+
+
+def best_time(fn, rounds, min_seconds=0.05):
+    """Best-of-rounds seconds per call, each round long enough to time reliably."""
+    calls = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        if time.perf_counter() - start >= min_seconds / 10:
+            break
+        calls *= 4
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        best = min(best, (time.perf_counter() - start) / calls)
+    return best
+
+
+def models_by_backend(est):
+    out = {}
+    for name in ("compiled", "pure"):
+        try:
+            impl = _backend.module(name)
+        except ImportError:
+            continue
+        saved, _backend.impl = _backend.impl, impl
+        try:
+            out[name] = fastscore.from_sklearn(est)
+        finally:
+            _backend.impl = saved
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+
+    X, y = worked_example_data()
+    est = LogisticRegression().fit(X, y)
+    models = models_by_backend(est)
+    rng = np.random.default_rng(0)
+    cases = [(n, rng.uniform(-2, 2, (n, 2))) for n in (1, 1_000, 1_000_000)]
+
+    print(f"{'case':36} {'scikit-learn':>14} " + " ".join(f"{n:>14} {'speed-up':>9}" for n in models))
+    for n, data in cases:
+        sk = best_time(lambda: est.predict_proba(data), args.rounds)
+        cells = []
+        for model in models.values():
+            t = best_time(lambda: model.predict_proba(data), args.rounds)
+            cells.append(f"{t * 1e6:11.2f} us {sk / t:8.1f}x")
+        print(f"{'predict_proba, ' + format(n, ',') + ' rows':36} {sk * 1e6:11.2f} us " + " ".join(cells))
+    row = X[0].tolist()
+    sk = best_time(lambda: est.predict_proba([row]), args.rounds)
+    cells = []
+    for model in models.values():
+        t = best_time(lambda: model.score_one(row), args.rounds)
+        cells.append(f"{t * 1e6:11.2f} us {sk / t:8.1f}x")
+    print(f"{'score_one(list) vs predict_proba':36} {sk * 1e6:11.2f} us " + " ".join(cells))
+
+
+if __name__ == "__main__":
+    main()

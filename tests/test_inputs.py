@@ -1,0 +1,229 @@
+"""Input handling, the same on both backends: every layout converts, every bad input names its problem."""
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+import fastscore
+from fastscore.demo import worked_example_data
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y = worked_example_data()
+    return X, LogisticRegression().fit(X, y)
+
+
+@pytest.fixture
+def model(fitted, backend):
+    return fastscore.from_sklearn(fitted[1])
+
+
+def _layouts(X):
+    big = X.astype(">f8")
+    fortran = np.asfortranarray(X)
+    wide = np.zeros((X.shape[0], 4))
+    wide[:, ::2] = X
+    readonly = X.copy()
+    readonly.flags.writeable = False
+    unaligned = np.ndarray(X.shape, np.float64, np.zeros(X.nbytes + 1, np.uint8).data, 1)
+    unaligned[...] = X
+    return {
+        "list": X.tolist(),
+        "tuple": tuple(map(tuple, X.tolist())),
+        "float32": X.astype(np.float32),
+        "big-endian": big,
+        "fortran": fortran,
+        "strided view": wide[:, ::2],
+        "read-only": readonly,
+        "unaligned": unaligned,
+        "reversed rows": X[::-1][::-1],
+    }
+
+
+def test_every_layout_gives_the_same_numbers(fitted, model):
+    X, est = fitted
+    X = X[:50]
+    want = est.predict_proba(X)
+    for name, data in _layouts(X).items():
+        tol = 1e-6 if name == "float32" else 1e-12
+        np.testing.assert_allclose(model.predict_proba(data), want, rtol=0, atol=tol, err_msg=name)
+
+
+def test_integer_and_bool_arrays(fitted, model):
+    _, est = fitted
+    for dtype in (np.int8, np.int64, np.uint16, bool, np.float16):
+        X = np.array([[1, 0], [0, 1], [1, 1]], dtype=dtype)
+        np.testing.assert_allclose(model.predict_proba(X), est.predict_proba(X.astype(np.float64)),
+                                   rtol=0, atol=1e-12, err_msg=str(dtype))
+
+
+def test_inputs_are_not_modified_or_copied_needlessly(fitted, model):
+    X = np.ascontiguousarray(fitted[0][:10])
+    before = X.copy()
+    model.predict_proba(X)
+    assert np.array_equal(X, before)
+
+
+@pytest.mark.parametrize("bad, error, words", [
+    (np.zeros((3, 3)), ValueError, "3 features, but the model expects 2"),
+    (np.zeros((3, 1)), ValueError, "1 features, but the model expects 2"),
+    (np.zeros(2), ValueError, "must be 2-D"),
+    (np.zeros((2, 2, 2)), ValueError, "must be 2-D"),
+    (np.float64(1.0), ValueError, "must be 2-D"),
+    ([[1.0, 2.0], [3.0]], ValueError, "not a rectangular array"),
+    ([["1.0", "2.0"]], TypeError, "holds strings"),
+    (np.array([["a", "b"]]), TypeError, "holds strings"),
+    ([[1.0, None]], TypeError, "X[0, 1] is not a number: None"),
+    (np.array([[1 + 2j, 0]]), TypeError, "complex"),
+    (np.array([["2020-01-01", "2020-01-02"]], dtype="datetime64[D]"), TypeError, "non-numeric dtype"),
+])
+def test_bad_inputs_name_the_problem(model, bad, error, words):
+    for method in (model.predict_proba, model.predict, model.decision_function, model.score):
+        with pytest.raises(error) as info:
+            method(bad)
+        assert words in str(info.value)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_nonfinite_values_name_the_first_bad_row(model, value):
+    X = np.zeros((6, 2))
+    X[3, 1] = value
+    X[5, 0] = value
+    for data in (X, X.astype(np.float32), X.tolist()):
+        for method in (model.predict_proba, model.predict, model.decision_function, model.score):
+            with pytest.raises(ValueError, match="NaN or infinity in row 3$"):
+                method(data)
+
+
+def test_nonfinite_values_with_zero_coefficients_are_still_caught(backend):
+    est = LogisticRegression()
+    est.coef_, est.intercept_, est.classes_, est.n_features_in_ = np.zeros((1, 2)), np.zeros(1), np.array([0, 1]), 2
+    model = fastscore.from_sklearn(est)
+    with pytest.raises(ValueError, match="row 1$"):
+        model.score([[0, 0], [np.inf, 0]])
+    with pytest.raises(ValueError, match="feature 0"):
+        model.score_one([np.nan, 0])
+
+
+def test_zero_rows_give_empty_results(model):
+    for X in (np.zeros((0, 2)), np.zeros((0, 2), np.float32), [], np.array([])):
+        assert model.predict_proba(X).shape == (0, 2)
+        assert model.decision_function(X).shape == (0,)
+        assert model.score(X).shape == (0,)
+        assert model.predict(X).shape == (0,)
+
+
+def test_score_writes_into_out(fitted, model):
+    X, est = fitted
+    out = np.full(len(X), -1.0)
+    assert model.score(X, out=out) is out
+    np.testing.assert_allclose(out, est.predict_proba(X)[:, 1], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("out, error, words", [
+    (np.empty(5), ValueError, "shape (5,), expected (3,)"),
+    (np.empty((3, 1)), ValueError, "expected (3,)"),
+    (np.empty(3, np.float32), TypeError, "dtype float64"),
+    ([0.0, 0.0, 0.0], TypeError, "numpy array"),
+    (np.empty(6)[::2], ValueError, "C-contiguous"),
+])
+def test_bad_out_is_refused(model, out, error, words):
+    with pytest.raises(error) as info:
+        model.score(np.zeros((3, 2)), out=out)
+    assert words in str(info.value)
+
+
+def test_out_must_be_writeable_and_not_overlap_X(model):
+    out = np.empty(3)
+    out.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        model.score(np.zeros((3, 2)), out=out)
+    buf = np.zeros(6)
+    with pytest.raises(ValueError, match="overlap"):
+        model._kernel.score(buf.reshape(3, 2), 1, buf[:3], 0)
+
+
+def test_score_one_accepts_lists_tuples_and_arrays(fitted, model):
+    X, est = fitted
+    for row in X[:10]:
+        want = est.predict_proba(row[None])[0, 1]
+        for given in (row.tolist(), tuple(row.tolist()), row, row.astype(np.float32), [int(v) for v in row],
+                      np.asfortranarray(np.stack([row, row]))[0]):
+            expected = want if not isinstance(given, list) or type(given[0]) is float else \
+                est.predict_proba(np.array(given, float)[None])[0, 1]
+            tol = 1e-6 if getattr(given, "dtype", None) == np.float32 else 1e-12
+            assert abs(model.score_one(given) - expected) <= tol
+        assert isinstance(model.score_one(row.tolist()), float)
+    assert model.score_one([True, False]) == model.score_one([1.0, 0.0])
+    assert model.score_one([np.float32(1), np.int64(0)]) == model.score_one([1.0, 0.0])
+
+
+@pytest.mark.parametrize("row, error, words", [
+    ([1.0], ValueError, "row has 1 features, but the model expects 2"),
+    ([1.0, 2.0, 3.0], ValueError, "row has 3 features"),
+    ((), ValueError, "row has 0 features"),
+    (np.zeros(3), ValueError, "row has 3 features"),
+    (np.zeros((1, 2)), ValueError, "row must be 1-D"),
+    ([1.0, "2"], TypeError, "row[1] is not a number: '2'"),
+    ([None, 1.0], TypeError, "row[0] is not a number: None"),
+    ([1j, 1.0], TypeError, "row[0] is not a number"),
+    ([10**400, 1.0], TypeError, "row[0] is not a number"),
+    (np.array(["1", "2"]), TypeError, "holds strings"),
+    ([1.0, np.nan], ValueError, "NaN or infinity at feature 1"),
+    ((np.inf, 0.0), ValueError, "NaN or infinity at feature 0"),
+    (np.array([0.0, -np.inf]), ValueError, "NaN or infinity at feature 1"),
+    ("ab", TypeError, "row must be a list, a tuple or a 1-D array of numbers, got str"),
+])
+def test_score_one_bad_rows(model, row, error, words):
+    with pytest.raises(error) as info:
+        model.score_one(row)
+    assert words in str(info.value)
+
+
+def test_kernels_raise_the_same_errors_for_misuse():
+    """The kernel entry points themselves are guarded identically on both backends."""
+    from fastscore import _backend
+
+    calls = [
+        lambda k: k.score(np.zeros((2, 2), np.int64), 1, np.empty(2)),
+        lambda k: k.score(np.zeros((2, 3)), 1, np.empty(2)),
+        lambda k: k.score(np.zeros((2, 2)), 99, np.empty(2)),
+        lambda k: k.score(np.zeros((2, 2)), 1, np.empty(3)),
+        lambda k: k.score(np.asfortranarray(np.zeros((2, 2))), 1, np.empty(2)),
+        lambda k: k.score([[0.0, 0.0]], 1, np.empty(1)),
+        lambda k: k.score_one([0.0, 0.0], 99),
+        lambda k: type(k)(np.zeros((1, 2)), [np.nan]),
+        lambda k: type(k)(np.zeros((2, 2)), [0.0]),
+        lambda k: type(k)(np.zeros((1, 0)), [0.0]),
+    ]
+    kernels = [_backend.module(name).Kernel(np.ones((1, 2)), [0.5]) for name in ("compiled", "pure")]
+    for call in calls:
+        errors = []
+        for kernel in kernels:
+            with pytest.raises((TypeError, ValueError)) as info:
+                call(kernel)
+            errors.append((type(info.value), str(info.value)))
+        assert errors[0] == errors[1]
+
+
+def test_dataframe_like_columns_are_checked_by_name(backend):
+    X, y = worked_example_data()
+
+    class Frame:  # the part of a pandas DataFrame that scoring looks at
+        def __init__(self, data, columns):
+            self.data, self.columns = data, columns
+
+        def __array__(self, dtype=None, copy=None):
+            return self.data
+
+    est = LogisticRegression().fit(X, y)
+    want = est.predict_proba(X)[:, 1]
+    est.feature_names_in_ = np.array(["x1", "x2"], dtype=object)
+    model = fastscore.from_sklearn(est)
+    assert list(model.feature_names_in_) == ["x1", "x2"]
+    np.testing.assert_allclose(model.score(Frame(X, ["x1", "x2"])), want, atol=1e-12, rtol=0)
+    np.testing.assert_allclose(model.score(X), want, atol=1e-12, rtol=0)  # plain arrays: by position
+    with pytest.raises(ValueError, match=r"missing \['x2'\]; unexpected \['b'\]"):
+        model.score(Frame(X, ["x1", "b"]))
+    with pytest.raises(ValueError, match="different order"):
+        model.score(Frame(X, ["x2", "x1"]))
