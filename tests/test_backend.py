@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -21,8 +22,9 @@ def _built():
 def _python(code, **env):
     environ = {k: v for k, v in os.environ.items() if k != "FASTSCORE_PURE"}
     environ.update(env)
+    # Run outside the checkout, so that the installed fastscore is imported, not the source tree.
     return subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True, text=True,
-                          check=True).stdout.strip()
+                          check=True, cwd=tempfile.gettempdir()).stdout.strip()
 
 
 def test_backend_is_compiled_unless_forced_pure():

@@ -4,8 +4,10 @@ import subprocess
 import sys
 
 
-def test_demo_runs_and_matches_sklearn():
-    run = subprocess.run([sys.executable, "-m", "fastscore", "demo"], capture_output=True, text=True, timeout=300)
+def test_demo_runs_and_matches_sklearn(tmp_path):
+    # From outside the checkout, so that the installed package runs.
+    run = subprocess.run([sys.executable, "-m", "fastscore", "demo"], capture_output=True, text=True,
+                         timeout=300, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     out = run.stdout
     assert "fitted    LogisticRegression" in out and "loaded back" in out
