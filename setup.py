@@ -4,6 +4,7 @@ As MarkupSafe and simplejson do: a failed compile (no compiler, broken
 toolchain, CC=false) leaves a working install that scores with the numpy
 mirror, and prints one warning line saying so.
 """
+import os
 import sys
 
 from setuptools import Extension, setup
@@ -27,6 +28,11 @@ class OptionalBuildExt(build_ext):
         try:
             super().build_extension(ext)
         except (CCompilerError, ExecError, PlatformError, OSError, ValueError) as exc:
+            # An earlier successful build may have left the module in build/;
+            # shipping it would contradict the warning.
+            stale = self.get_ext_fullpath(ext.name)
+            if os.path.exists(stale):
+                os.remove(stale)
             self._warn(exc)
 
     @staticmethod
