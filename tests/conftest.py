@@ -24,3 +24,11 @@ def backend(request, monkeypatch):
     """Make new models score with each backend in turn; the value is its name."""
     monkeypatch.setattr(_backend, "impl", _backend.module(request.param))
     return request.param
+
+
+@pytest.fixture
+def both_backends():
+    """For tests that compare the two backends directly: only the forced-pure run lacks one."""
+    if "compiled" not in BACKENDS:
+        pytest.skip("FASTSCORE_PURE=1: only the pure backend is under test")
+    return BACKENDS

@@ -180,7 +180,7 @@ def test_score_one_bad_rows(model, row, error, words):
     assert words in str(info.value)
 
 
-def test_kernels_raise_the_same_errors_for_misuse():
+def test_kernels_raise_the_same_errors_for_misuse(both_backends):
     """The kernel entry points themselves are guarded identically on both backends."""
     from fastscore import _backend
 

@@ -83,7 +83,7 @@ def test_random_fitted_models_match_sklearn(backend, seed, d, log_c, shift):
 @given(X=hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=20),
                     elements=st.floats(-1e6, 1e6)),
        seed=st.integers(0, 2**32 - 1))
-def test_backends_agree_with_each_other(X, seed):
+def test_backends_agree_with_each_other(both_backends, X, seed):
     est = _random_model(X.shape[1], 1.0, seed)
     compiled, pure = model_on("compiled", est), model_on("pure", est)
     assert (compiled.backend, pure.backend) == ("compiled", "pure")
