@@ -7,7 +7,6 @@ both backends, measured in one run (ratios, not absolute times, are what
 carries over between machines). Not a test: nothing here asserts.
 """
 import argparse
-import time
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -15,25 +14,7 @@ from sklearn.linear_model import LogisticRegression
 import fastscore
 from fastscore import _backend
 from fastscore.demo import worked_example_data
-
-
-def best_time(fn, rounds, min_seconds=0.05):
-    """Best-of-rounds seconds per call, each round long enough to time reliably."""
-    calls = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        if time.perf_counter() - start >= min_seconds / 10:
-            break
-        calls *= 4
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        best = min(best, (time.perf_counter() - start) / calls)
-    return best
+from fastscore.timing import best_time
 
 
 def models_by_backend(est):

@@ -1,11 +1,11 @@
 """The worked example, end to end: fit, convert, save, load, and compare with scikit-learn."""
 import os
 import tempfile
-import time
 
 import numpy as np
 
 import fastscore
+from fastscore.timing import best_time
 
 TRUE_INTERCEPT, TRUE_COEF = 0.75, (1.5, -0.5)
 
@@ -18,17 +18,6 @@ def worked_example_data(seed=66, n=1000):
     p = 1 / (1 + np.exp(-(TRUE_INTERCEPT + TRUE_COEF[0] * x1 + TRUE_COEF[1] * x2)))
     y = np.random.binomial(1, p)
     return np.column_stack([x1, x2]), y
-
-
-def _per_call(fn, calls, rounds=5):
-    """Best-of-rounds seconds per call: the least disturbed measurement on a shared machine."""
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        best = min(best, (time.perf_counter() - start) / calls)
-    return best
 
 
 def _us(seconds):
@@ -73,11 +62,11 @@ def main(rows=8):
     row = X[0].tolist()
     timings = [
         ("predict_proba, one row (1, 2) array",
-         _per_call(lambda: est.predict_proba(one), 200), _per_call(lambda: model.predict_proba(one), 2000)),
+         best_time(lambda: est.predict_proba(one)), best_time(lambda: model.predict_proba(one))),
         ("score_one(list) vs predict_proba, one row",
-         _per_call(lambda: est.predict_proba([row]), 200), _per_call(lambda: model.score_one(row), 20000)),
+         best_time(lambda: est.predict_proba([row])), best_time(lambda: model.score_one(row))),
         (f"predict_proba, {len(X)} rows, per row",
-         _per_call(lambda: est.predict_proba(X), 50) / len(X), _per_call(lambda: model.predict_proba(X), 500) / len(X)),
+         best_time(lambda: est.predict_proba(X)) / len(X), best_time(lambda: model.predict_proba(X)) / len(X)),
     ]
     print(f"  {'time per row':44} {'scikit-learn':>12} {'fastscore':>12} {'speed-up':>9}")
     for label, sk, fs in timings:
