@@ -20,12 +20,23 @@
 #endif
 
 #define FS_NO_ROW ((size_t)-1)
+#ifndef FS_LANES
+#define FS_LANES 8 /* partial sums per dot product: a power of 2 (measured) */
+#endif
+#ifndef FS_PREFETCH_BYTES
+#define FS_PREFETCH_BYTES 8192 /* of the next block, during the link (measured) */
+#endif
+#ifndef FS_SMALL_D
+#define FS_SMALL_D 12 /* up to this many features, vectorise across rows (measured) */
+#endif
 
 /* The small dot products must be inlined where their size is a constant. */
 #if defined(__GNUC__) || defined(__clang__)
 #define FS_INLINE inline __attribute__((always_inline))
+#define FS_PREFETCH(p) __builtin_prefetch((p), 0, 3)
 #else
 #define FS_INLINE inline
+#define FS_PREFETCH(p) ((void)(p))
 #endif
 
 /* Rows of several per-output probabilities are scaled to sum 1; when all are

@@ -31,7 +31,7 @@ static FS_INLINE FS_TARGET double FS_FN(exp)(double x)
     const double log2e = 1.4426950408889634;
     const double ln2_hi = 0.693145751953125;    /* 11 significant bits: n * ln2_hi is exact */
     const double ln2_lo = 1.4286068203094173e-06;
-    double t, n, r, p, h, n2;
+    double t, n, r, r2, r4, q, p, h, n2;
     uint64_t b1, b2;
     double s1, s2;
 
@@ -41,20 +41,16 @@ static FS_INLINE FS_TARGET double FS_FN(exp)(double x)
     n = t - shift;
     r = x - n * ln2_hi;
     r = r - n * ln2_lo;
-    p = 1.0 / 6227020800.0;
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
+    /* exp(r) = 1 + (r + r^2 q(r)), q by Estrin's scheme: six dependent
+     * steps instead of Horner's thirteen, and the 1 added last, so that the
+     * rounding of the small part hardly reaches the result. */
+    r2 = r * r;
+    r4 = r2 * r2;
+    q = ((1.0 / 2 + r * (1.0 / 6)) + r2 * (1.0 / 24 + r * (1.0 / 120))) +
+        r4 * (((1.0 / 720 + r * (1.0 / 5040)) + r2 * (1.0 / 40320 + r * (1.0 / 362880))) +
+              r4 * ((1.0 / 3628800 + r * (1.0 / 39916800)) +
+                    r2 * (1.0 / 479001600 + r * (1.0 / 6227020800.0))));
+    p = 1.0 + (r + r2 * q);
     /* n1 = round(n / 2), n2 = n - n1: both in [-539, 513].  The low 12 bits
      * of (shift + m)'s representation are m's, so adding the exponent bias
      * and shifting left by 52 builds 2^m without a float-to-int conversion. */
@@ -152,29 +148,33 @@ static FS_INLINE FS_TARGET void FS_CAT(FS_FN(dot_small), SUF)(                  
     }                                                                          \
 }                                                                              \
                                                                                \
-/* One dot product, vectorised across features with 8 independent partial    \
- * sums (any order is as exact as numpy's BLAS: see tests/helpers.py). */      \
-static inline FS_TARGET double FS_CAT(FS_FN(dot), SUF)(                        \
+/* One dot product, vectorised across features with FS_LANES independent    \
+ * partial sums (any order is as exact as numpy's BLAS: see tests/helpers.py)\
+ * summed pairwise at the end. */                                             \
+static FS_INLINE FS_TARGET double FS_CAT(FS_FN(dot), SUF)(                     \
     const T *x, const double *w, const double *c, size_t d)                    \
 {                                                                              \
-    double acc[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0}, s;              \
-    size_t i = 0, j;                                                           \
+    double acc[FS_LANES];                                                      \
+    size_t i = 0, j, h;                                                        \
+    for (j = 0; j < FS_LANES; j++)                                             \
+        acc[j] = 0.0;                                                          \
     if (c == NULL) {                                                           \
-        for (; i + 8 <= d; i += 8)                                             \
-            for (j = 0; j < 8; j++)                                            \
+        for (; i + FS_LANES <= d; i += FS_LANES)                               \
+            for (j = 0; j < FS_LANES; j++)                                     \
                 acc[j] += (double)x[i + j] * w[i + j];                         \
         for (j = 0; i < d; i++, j++)                                           \
             acc[j] += (double)x[i] * w[i];                                     \
     } else {                                                                   \
-        for (; i + 8 <= d; i += 8)                                             \
-            for (j = 0; j < 8; j++)                                            \
+        for (; i + FS_LANES <= d; i += FS_LANES)                               \
+            for (j = 0; j < FS_LANES; j++)                                     \
                 acc[j] += ((double)x[i + j] - c[i + j]) * w[i + j];            \
         for (j = 0; i < d; i++, j++)                                           \
             acc[j] += ((double)x[i] - c[i]) * w[i];                            \
     }                                                                          \
-    s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) +                              \
-        ((acc[2] + acc[6]) + (acc[3] + acc[7]));                               \
-    return s;                                                                  \
+    for (h = FS_LANES / 2; h > 0; h /= 2)                                      \
+        for (j = 0; j < h; j++)                                                \
+            acc[j] += acc[j + h];                                              \
+    return acc[0];                                                             \
 }                                                                              \
                                                                                \
 /* z for one block of rows (n_outputs values per row). */                      \
@@ -183,13 +183,21 @@ static FS_TARGET void FS_CAT(FS_FN(block), SUF)(                               \
 {                                                                              \
     const size_t d = m->n_features, k = m->n_outputs;                          \
     size_t r, j;                                                               \
-    if (k == 1 && m->center == NULL && d <= 8) {                               \
+    if (k == 1 && m->center == NULL && d <= FS_SMALL_D) {                       \
         const double *w = m->coef, b = m->intercept[0];                        \
         switch (d) {                                                           \
         case 1: FS_CAT(FS_FN(dot_small), SUF)(X, rows, 1, w, b, z); return;    \
         case 2: FS_CAT(FS_FN(dot_small), SUF)(X, rows, 2, w, b, z); return;    \
         case 3: FS_CAT(FS_FN(dot_small), SUF)(X, rows, 3, w, b, z); return;    \
         case 4: FS_CAT(FS_FN(dot_small), SUF)(X, rows, 4, w, b, z); return;    \
+        case 5: FS_CAT(FS_FN(dot_small), SUF)(X, rows, 5, w, b, z); return;    \
+        case 6: FS_CAT(FS_FN(dot_small), SUF)(X, rows, 6, w, b, z); return;    \
+        case 7: FS_CAT(FS_FN(dot_small), SUF)(X, rows, 7, w, b, z); return;    \
+        case 8: FS_CAT(FS_FN(dot_small), SUF)(X, rows, 8, w, b, z); return;    \
+        case 9: FS_CAT(FS_FN(dot_small), SUF)(X, rows, 9, w, b, z); return;    \
+        case 10: FS_CAT(FS_FN(dot_small), SUF)(X, rows, 10, w, b, z); return;   \
+        case 11: FS_CAT(FS_FN(dot_small), SUF)(X, rows, 11, w, b, z); return;   \
+        case 12: FS_CAT(FS_FN(dot_small), SUF)(X, rows, 12, w, b, z); return;   \
         default: break;                                                        \
         }                                                                      \
     }                                                                          \
@@ -226,6 +234,15 @@ static FS_TARGET size_t FS_CAT(FS_FN(range), SUF)(                             \
                         return r + i;                                          \
                     }                                                          \
             }                                                                  \
+        }                                                                      \
+        /* With few features, ask for the whole next block now: it streams   \
+         * in while the link computes (measured: larger blocks lose). */       \
+        if (link != FS_LINK_IDENTITY && r + rows < r1 &&                       \
+            step * d * sizeof(T) <= FS_PREFETCH_BYTES) {                       \
+            const char *next = (const char *)(X + (r + rows) * d);             \
+            size_t off;                                                        \
+            for (off = 0; off < step * d * sizeof(T); off += 64)               \
+                FS_PREFETCH(next + off);                                       \
         }                                                                      \
         FS_FN(link_block)(link, z, rows, k);                                   \
     }                                                                          \
