@@ -252,10 +252,12 @@ def single_row_section(bench, rng):
     return est
 
 
+# VmHWM, not getrusage's ru_maxrss: the latter keeps the forking parent's
+# peak across exec, so it would report this big benchmark process.
 SERVICE = """
-import resource, sys
+import sys
 {imports}
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+rss = [int(line.split()[1]) for line in open('/proc/self/status') if line.startswith('VmHWM:')][0]
 print(rss, int('sklearn' in sys.modules), int('scipy' in sys.modules))
 """
 
