@@ -17,6 +17,10 @@
 
 #ifdef _OPENMP
 #include <omp.h>
+#if defined(__unix__) || defined(__APPLE__)
+#include <pthread.h>
+#define FS_HAVE_ATFORK 1
+#endif
 #endif
 
 #define FS_NO_ROW ((size_t)-1)
@@ -175,11 +179,43 @@ int fs_max_threads(void)
 #endif
 }
 
+#ifdef _OPENMP
+/*
+ * GNU OpenMP's thread pool does not survive fork(): a child whose parent had
+ * run a parallel region hangs in its first one.  So such a child scores on
+ * its calling thread only (a multiprocessing or pre-forking server worker
+ * still gets one core per process).
+ */
+static volatile int pool_started = 0, pool_lost = 0;
+
+#ifdef FS_HAVE_ATFORK
+static void child_after_fork(void)
+{
+    if (pool_started)
+        pool_lost = 1;
+}
+#endif
+
+static void note_pool_start(void)
+{
+    if (pool_started)
+        return;
+#ifdef FS_HAVE_ATFORK
+    pthread_atfork(NULL, NULL, child_after_fork);
+#endif
+    pool_started = 1;
+}
+#endif
+
 static int threads_for(const fs_model *m, size_t n_rows, int n_threads)
 {
     size_t values = n_rows * (m->n_features + m->n_outputs), most;
     int t;
 
+#ifdef _OPENMP
+    if (pool_lost)
+        return 1;
+#endif
     if (n_threads > 0)
         return (size_t)n_threads < n_rows ? n_threads : (int)n_rows;
     if (values < FS_PARALLEL_MIN)
@@ -200,6 +236,7 @@ static fs_status run(const fs_model *m, fs_range_fn range, const void *X, size_t
         first = range(m, X, 0, n_rows, link, out);
     } else {
 #ifdef _OPENMP
+        note_pool_start();
         /* Contiguous slices, one per thread: each stops at its own first bad
          * row, and the smallest of those is the first bad row of X. */
 #pragma omp parallel num_threads(threads) reduction(min : first)
