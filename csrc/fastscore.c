@@ -81,7 +81,11 @@ static void normalise(double *p, size_t k)
 #undef FS_TARGET
 
 #define FS_ISA avx512
+#if defined(__clang__)
+#define FS_TARGET __attribute__((target("avx512f,avx2,fma")))
+#else /* GCC would otherwise keep to 256-bit vectors */
 #define FS_TARGET __attribute__((target("avx512f,avx2,fma,prefer-vector-width=512")))
+#endif
 #include "kernel_body.h"
 #undef FS_ISA
 #undef FS_TARGET
