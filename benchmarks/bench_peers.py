@@ -31,7 +31,7 @@ import tracemalloc
 import numpy as np
 
 import fastscore
-from fastscore import _backend
+from bench_worked_example import models_by_backend  # this directory: run as a script
 from fastscore.timing import best_time
 
 PAUSE = 0.3  # seconds between contenders: spinning pool threads go idle
@@ -101,22 +101,6 @@ def fitted(d, seed=0):
     return LogisticRegression(max_iter=500).fit(X, y)
 
 
-def models(est):
-    """fastscore models of est on each available backend."""
-    out = {}
-    for name in ("compiled", "pure"):
-        try:
-            impl = _backend.module(name)
-        except ImportError:
-            continue
-        saved, _backend.impl = _backend.impl, impl
-        try:
-            out[name] = fastscore.from_sklearn(est)
-        finally:
-            _backend.impl = saved
-    return out
-
-
 def onnx_session(est, d):
     """onnxruntime on skl2onnx's float64 conversion: a callable returning probabilities."""
     import onnxruntime as ort
@@ -180,7 +164,7 @@ def batch_section(bench, shapes, floor, rng):
     for n, d in shapes:
         est = fitted(d)
         X = rng.standard_normal((n, d))
-        fs = models(est)
+        fs = models_by_backend(est)
         t = {"sklearn": bench.time(est.predict_proba, X),
              "onnxruntime": bench.time(onnx_session(est, d), X),
              "numpy hand": bench.time(numpy_hand(est), X),
@@ -234,7 +218,7 @@ def batch_targets(bench, times, shapes):
 def single_row_section(bench, rng):
     d = 10
     est = fitted(d)
-    fs = models(est)
+    fs = models_by_backend(est)
     row = rng.standard_normal((1, d))
     row_list = row[0].tolist()
     t = {"sklearn predict_proba": bench.time(est.predict_proba, row),
@@ -298,7 +282,7 @@ def throughput_plot(bench, floor, rng, sizes, out_dir):
     """rows/s against n at 10 features, every batch contender; writes throughput.png."""
     d = 10
     est = fitted(d)
-    fs = models(est)
+    fs = models_by_backend(est)
     contenders = {"scikit-learn": est.predict_proba, "onnxruntime": onnx_session(est, d),
                   "numpy hand": numpy_hand(est)}
     if floor:
@@ -353,17 +337,19 @@ def print_targets(bench):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a quarter of the rows, fewer rounds (ratios are noisier)")
+    parser.add_argument("--quick", action="store_true",
+                        help="3 rounds and a shorter plot (same shapes as the targets; ratios are noisier)")
     parser.add_argument("--rounds", type=int, default=None, help="rounds per contender (default 7, --quick 3)")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "output"))
     args = parser.parse_args()
     rounds = args.rounds or (3 if args.quick else 7)
-    scale = 4 if args.quick else 1
-    shapes = [(2_000_000 // scale, 2), (2_000_000 // scale, 10), (400_000 // scale, 100)]
-    sizes = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000 // scale]
+    # The targets' shapes: smaller ones fit in this machine's 32 MiB L3 and
+    # would measure something else.
+    shapes = [(2_000_000, 2), (2_000_000, 10), (400_000, 100)]
+    sizes = [1, 10, 100, 1_000, 10_000, 100_000] + ([] if args.quick else [1_000_000])
 
     isa = threads = "n/a"
-    if "compiled" in models(fitted(2)):
+    if "compiled" in models_by_backend(fitted(2)):
         from fastscore import _kernel
 
         isa, threads = _kernel.isa(), _kernel.max_threads()
