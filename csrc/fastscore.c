@@ -240,15 +240,22 @@ static fs_status run(const fs_model *m, fs_range_fn range, const void *X, size_t
         first = range(m, X, 0, n_rows, link, out);
     } else {
 #ifdef _OPENMP
+        /* Chunks of up to 16 blocks, handed out as threads come free: a
+         * thread that starts late (another process held its core) finds the
+         * work already shared out instead of holding up a fixed half.  Each
+         * chunk stops at its first bad row; chunks before the first bad one
+         * are scored whole, so the smallest report is X's first bad row. */
+        size_t step = m->n_outputs < FS_BLOCK_ROWS ? FS_BLOCK_ROWS / m->n_outputs : 1;
+        size_t chunk = (n_rows + 4 * (size_t)threads - 1) / (4 * (size_t)threads);
+        long c, n_chunks;
+        chunk = chunk < 16 * step ? chunk : 16 * step;
+        n_chunks = (long)((n_rows + chunk - 1) / chunk);
         note_pool_start();
-        /* Contiguous slices, one per thread: each stops at its own first bad
-         * row, and the smallest of those is the first bad row of X. */
-#pragma omp parallel num_threads(threads) reduction(min : first)
-        {
-            size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
-            size_t r0 = n_rows / nt * t + (t < n_rows % nt ? t : n_rows % nt);
-            size_t r1 = r0 + n_rows / nt + (t < n_rows % nt ? 1 : 0);
-            first = range(m, X, r0, r1, link, out);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(min : first)
+        for (c = 0; c < n_chunks; c++) {
+            size_t r0 = (size_t)c * chunk, r1 = r0 + chunk < n_rows ? r0 + chunk : n_rows;
+            size_t bad = range(m, X, r0, r1, link, out);
+            first = bad < first ? bad : first;
         }
 #else
         first = range(m, X, 0, n_rows, link, out);
