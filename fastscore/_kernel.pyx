@@ -8,12 +8,11 @@ the GIL is released around the kernel. Kernel.fast_score is the latency
 path for arrays already in the kernel's layout: it reads them through
 numpy's C API, without a memoryview or a Python-level check.
 """
-from cpython.float cimport PyFloat_AsDouble
+from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_AsDouble
 from cpython.list cimport PyList_GET_ITEM
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.tuple cimport PyTuple_GET_ITEM
 from cpython.ref cimport PyObject
-from cpython.float cimport PyFloat_AS_DOUBLE
 from libc.math cimport exp, isfinite
 cimport numpy as cnp
 
@@ -52,7 +51,7 @@ cdef extern from "fastscore.h" nogil:
 BLOCK_ROWS = FS_BLOCK_ROWS
 #: Below this many values of X, n_threads=0 scores on the calling thread.
 PARALLEL_MIN = FS_PARALLEL_MIN
-#: Every instruction set the kernel was compiled for, widest first.
+#: Every instruction set the kernel knows, widest first (available_isas() says which run here).
 ISAS = ("avx512", "avx2", "baseline")
 
 
