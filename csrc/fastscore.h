@@ -61,9 +61,8 @@ typedef struct fs_model {
  * holds NaN or infinity (rows before it are scored, the rest of out is left
  * unspecified), or FS_BAD_ARGUMENT.  Finite input that overflows float64
  * (|z| > 1.8e308) is not an error: it gives +-inf or NaN, as numpy would.
- * X and out must not overlap.  n_threads is the most threads to use
- * (0: the kernel's default; 1: the calling thread only); the results do not
- * depend on it.
+ * X and out must not overlap.  n_threads: see "Threads" below; the results
+ * do not depend on it, to the bit.
  */
 fs_status fs_score_f64(const fs_model *m, const double *X, size_t n_rows,
                        fs_link link, double *out, size_t *bad_row,
@@ -87,11 +86,13 @@ int fs_select_isa(const char *name);
 int fs_isa_available(const char *name);
 
 /*
- * Threads.  n_threads > 0 asks for exactly that many (never more than
- * n_rows); 0 picks: 1 for small inputs (under FS_PARALLEL_MIN values of X),
- * otherwise FASTSCORE_NUM_THREADS if set to a positive integer, else
- * OpenMP's default.  fs_max_threads() is what 0 would use on a large input;
- * it is 1 when the kernel was built without OpenMP.
+ * Threads.  n_threads > 0 asks for that many (never more than n_rows; 1 is
+ * the calling thread only); 0 picks: 1 for small inputs (n_rows x
+ * (n_features + n_outputs) under FS_PARALLEL_MIN), otherwise
+ * FASTSCORE_NUM_THREADS if set to a positive integer, else OpenMP's default.
+ * fs_max_threads() is what 0 would use on a large input; it is 1 when the
+ * kernel was built without OpenMP.  A process forked after the kernel
+ * started its threads scores on one thread (GNU OpenMP cannot run there).
  */
 #define FS_PARALLEL_MIN 131072
 int fs_max_threads(void);
