@@ -150,6 +150,12 @@ def from_dict(d):
     n_features = _size(d, "n_features", MAX_FEATURES)
     coef = _coef(d, n_features)
     n_outputs = 1 if coef.ndim == 1 else coef.shape[0]
+    classes = None
+    if kind == "regressor":
+        if d.get("classes") is not None:
+            raise ModelFormatError("field 'classes' is only allowed for classifiers")
+    else:
+        classes = _classes(d, n_outputs, coef.ndim)
     if coef.ndim == 1:
         if isinstance(d["intercept"], list):
             raise ModelFormatError("field 'intercept' must be one number, as 'coef' is a single "
@@ -171,12 +177,6 @@ def from_dict(d):
             _text(name, f"feature_names[{i}]")
         if len(set(names)) != n_features:
             raise ModelFormatError("field 'feature_names' has duplicates")
-    classes = None
-    if kind == "regressor":
-        if d.get("classes") is not None:
-            raise ModelFormatError("field 'classes' is only allowed for classifiers")
-    else:
-        classes = _classes(d, n_outputs, coef.ndim)
     checksum = _string(d, "checksum")
     if checksum != _checksum(d):
         raise ModelFormatError("field 'checksum' does not match the contents: the file was "
