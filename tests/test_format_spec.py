@@ -3,8 +3,10 @@ its checksum rules (implemented here from the text alone) give the code's checks
 refusal it lists is a ModelFormatError naming the field."""
 import hashlib
 import json
+import math
 import os
 import re
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import pytest
 from hypothesis import given
@@ -54,15 +56,20 @@ def _spec_string(s):
 
 
 def _spec_float(v):
-    for p in range(1, 18):  # the shortest digit string that parses back to v
-        mantissa, exp10 = f"{abs(v):.{p - 1}e}".split("e")
-        if float(f"{mantissa}e{exp10}") == abs(v):
-            break
-    digits = mantissa.replace(".", "").rstrip("0") or "0"
-    e = int(exp10) + 1  # v = 0.d1d2...dn x 10^e
-    sign = "-" if str(v).startswith("-") else ""
+    sign = "-" if math.copysign(1.0, v) < 0 else ""
     if v == 0:
         return sign + "0.0"
+    exact = Decimal(abs(v))
+    for p in range(1, 18):  # the shortest digit strings that parse back to v, the nearest of them
+        step = Decimal(1).scaleb(exact.adjusted() - p + 1)
+        fits = [c for c in (exact.quantize(step, ROUND_FLOOR), exact.quantize(step, ROUND_CEILING))
+                if float(c) == abs(v)]
+        if fits:
+            break
+    best = min(fits, key=lambda c: abs(c - exact)).normalize()
+    _, digit_tuple, exponent = best.as_tuple()
+    digits = "".join(map(str, digit_tuple))
+    e = len(digits) + exponent  # v = 0.d1d2...dn x 10^e
     if -4 < e <= 16:
         if e <= 0:
             return f"{sign}0.{'0' * -e}{digits}"
@@ -115,6 +122,12 @@ def test_the_spec_float_rule_is_repr(v):
     assert _spec_float(v) == repr(v)
 
 
+@pytest.mark.parametrize("v", [2.0**-24, 5e-324, 1.7976931348623157e308, 1e16, 1e15, 1e-5, 1e-4, -0.0,
+                               0.1, 1 / 3, 123456789.0, 2.0**60, 9.999999999999999e22])
+def test_the_spec_float_rule_on_edge_cases(v):
+    assert _spec_float(v) == repr(v)
+
+
 def test_number_spelling_does_not_change_the_checksum(backend):
     text = open(V1, encoding="utf-8").read().replace("0.8457545157496446", "8.457545157496446E-1")
     assert modelfile.loads(text).intercept_[0] == 0.8457545157496446
@@ -131,7 +144,7 @@ def _signed(fields):
     fields = dict(fields)
     try:
         fields["checksum"] = _spec_checksum(fields)
-    except ValueError:  # NaN has no canonical form; validation refuses it before the checksum
+    except (ValueError, ArithmeticError):  # NaN, inf have no canonical form; validation refuses it before the checksum
         fields["checksum"] = "sha256:" + "0" * 64
     return json.dumps(fields, allow_nan=True)
 
