@@ -8,11 +8,10 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 
 import numpy as np
 
-from fastscore import _links
+from fastscore._files import atomic_path
 
 FORMAT = "fastscore-linear-model"
 VERSION = 1
@@ -71,15 +70,8 @@ def dumps(model):
 def save(model, path):
     """Write `model` to `path` atomically (a temporary file, then a rename)."""
     text = dumps(model)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".fastscore-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 def load(path):
