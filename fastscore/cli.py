@@ -85,8 +85,11 @@ def _info(args):
     from fastscore import modelfile
 
     model = _load(args.model)
-    with open(args.model, "rb") as f:  # already validated: read the informational fields too
-        fields = json.loads(f.read())
+    try:  # already validated: now for the fields a model does not keep
+        with open(args.model, "rb") as f:
+            fields = json.loads(f.read())
+    except (OSError, ValueError):
+        raise UsageError(f"{args.model}: the file changed while it was read") from None
     names = fields.get("feature_names")
     rows = [
         ("file", f"{args.model} ({os.path.getsize(args.model)} bytes)"),

@@ -127,7 +127,20 @@ def test_regressors_single_and_multi_target(tmp_path):
     assert run("score", "two.json", "in.npy", "-o", "two.csv", cwd=tmp_path).returncode == 0
     out = read_table(tmp_path / "two.csv")
     assert list(out) == ["prediction_0", "prediction_1"]
-    assert_close(np.column_stack(list(out.values())), two.predict(X), tol=1e-12 * 10)
+    assert np.column_stack(list(out.values())).tobytes() == two.predict(X).tobytes()
+
+
+def test_a_classifier_without_probabilities_writes_predictions_only(tmp_path):
+    X = np.random.default_rng(8).normal(size=(100, 2))
+    svc = Classifier(estimator="LinearSVC", link="identity", n_features=2, coef=[[1.0, -1.0], [0.5, 0.5], [-1.0, 0.0]],
+                     intercept=[0.0, 0.1, -0.1], classes=["x", "y", "z"])
+    svc.save(tmp_path / "svc.json")
+    np.save(tmp_path / "in.npy", X)
+    for out in ("out.csv", "out.npy"):
+        assert run("score", "svc.json", "in.npy", "-o", out, "--threads", 2, cwd=tmp_path).returncode == 0
+    assert list(read_table(tmp_path / "out.csv")) == ["prediction"]
+    assert (read_table(tmp_path / "out.csv")["prediction"] == svc.predict(X)).all()
+    assert (svc.classes_[np.load(tmp_path / "out.npy")[:, 0].astype(int)] == svc.predict(X)).all()
 
 
 @pytest.fixture
@@ -364,3 +377,15 @@ def test_subprocess_errors_have_no_traceback(named, tmp_path):
                    "in.xlsx: unknown file type '.xlsx'", tmp_path)
     r = run("score", "named.json", cwd=tmp_path)  # argparse's own usage errors: exit 2 too
     assert r.returncode == 2 and "fastscore score: error:" in r.stderr
+
+
+def test_npy_scoring_info_and_bench_import_numpy_only(named, tmp_path):
+    np.save(tmp_path / "in.npy", named[1])
+    code = ("import sys; from fastscore import cli\n"
+            "for argv in (['score', 'named.json', 'in.npy', '-o', 'out.npy'], ['info', 'named.json'],\n"
+            "             ['bench', 'named.json', '--rows', '100', '--rounds', '1']):\n"
+            "    assert cli.main(argv) == 0\n"
+            "print(sorted(n for n in ('sklearn', 'scipy', 'pandas', 'pyarrow', 'joblib', 'tqdm') if n in sys.modules),"
+            " file=sys.stderr)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert r.returncode == 0 and r.stderr.strip() == "[]", r.stderr
