@@ -140,8 +140,10 @@ class _CSVReader(_ArrowReader):
     def __init__(self, path, chunk_size):
         self._pa = pa = _pyarrow(path)
         self.path, self.chunk_size, self.n_rows = path, chunk_size, None
+        with open(path, "rb") as f:  # a block must hold whole rows: size it for wide files
+            self._block = max(CSV_BLOCK_BYTES, 16 * len(f.readline(1 << 28)))
         try:  # for the header: pyarrow reads (and infers types for) the first block only
-            reader = pa.csv.open_csv(path, read_options=pa.csv.ReadOptions(block_size=1 << 20))
+            reader = pa.csv.open_csv(path, read_options=pa.csv.ReadOptions(block_size=self._block))
             self.columns = list(reader.schema.names)
             reader.close()
         except pa.ArrowException as exc:
@@ -151,7 +153,7 @@ class _CSVReader(_ArrowReader):
         pa = self._pa
         convert = pa.csv.ConvertOptions(include_columns=names, null_values=[""],
                                         column_types={n: column_type for n in names})
-        return pa.csv.open_csv(self.path, read_options=pa.csv.ReadOptions(block_size=CSV_BLOCK_BYTES),
+        return pa.csv.open_csv(self.path, read_options=pa.csv.ReadOptions(block_size=self._block),
                                convert_options=convert)
 
     def chunks(self, selected):
@@ -175,23 +177,31 @@ class _CSVReader(_ArrowReader):
         start = 0
         try:
             for batch in self._open(names, pa.string()):
-                for name in names:
-                    col = batch.column(name)
-                    try:
-                        pa.compute.cast(col, pa.float64())
-                        continue
-                    except pa.ArrowInvalid:
-                        pass
-                    for i, value in enumerate(col.to_pylist()):
-                        try:
-                            pa.array([value], pa.string()).cast(pa.float64())
-                        except pa.ArrowInvalid:
-                            problem = "empty cell" if value in ("", None) else f"{value!r} is not a number"
-                            raise _cell_error(self.path, start + i + 1, name, problem) from None
+                bad = [self._first_bad(batch.column(name)) + (name,) for name in names]
+                bad = min((b for b in bad if b[0] is not None), default=None)
+                if bad is not None:
+                    i, value, name = bad
+                    problem = "empty cell" if value in ("", None) else f"{value!r} is not a number"
+                    raise _cell_error(self.path, start + i + 1, name, problem)
                 start += batch.num_rows
         except pa.ArrowException:
             pass
         raise InputError(f"{self.path}: not a readable CSV file: {_first_line(exc)}") from None
+
+    def _first_bad(self, col):
+        """(index, text) of the first cell of a string column that is not a float, or (None, None)."""
+        pa = self._pa
+        try:
+            pa.compute.cast(col, pa.float64())
+            return None, None
+        except pa.ArrowInvalid:
+            pass
+        for i, value in enumerate(col.to_pylist()):  # the error path only: one block, cell by cell
+            try:
+                pa.array([value], pa.string()).cast(pa.float64())
+            except pa.ArrowInvalid:
+                return i, value
+        return None, None
 
 
 class _ParquetReader(_ArrowReader):
