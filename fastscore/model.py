@@ -168,11 +168,12 @@ def _log_softmax(z):
 
 
 def _log_ovr(z):
-    """log of the normalised one-vs-rest logistic: log_softmax of the logs of expit(z)."""
-    out = _log_softmax(_log_expit(z))
-    # Where every expit(z) is 0 in float64, predict_proba falls back to uniform.
-    out[np.isinf(np.exp(-z)).all(axis=1)] = -np.log(z.shape[1])
-    return out
+    """log of the normalised one-vs-rest logistic: log_softmax of the logs of expit(z).
+
+    Exact also where expit(z) underflows (z below about -709.78), where
+    predict_proba, like scikit-learn, gives 0 or falls back to uniform.
+    """
+    return _log_softmax(_log_expit(z))
 
 
 # Binary links take the stacked (-z, z): column j is then class j's own score.

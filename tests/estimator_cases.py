@@ -175,27 +175,30 @@ def _proba_bound(link, z, zb):
 
 
 def reference_log_proba(link, z):
-    """log of the link's probabilities, in extended precision, from scikit-learn's z."""
-    z = np.asarray(z, dtype=np.longdouble)
-    if z.ndim == 1:
-        z = np.stack([-z, z], axis=1)
-        if link == "modified_huber":
-            with np.errstate(divide="ignore"):
-                return np.log((np.clip(z, -1, 1) + 1) / 2).astype(np.float64)
-        return (-np.log1p(np.exp(-z))).astype(np.float64)
-    if link == "softmax":
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-    elif link == "ovr":
-        e = 1 / (1 + np.exp(-z))
-    else:
-        e = (np.clip(z, -1, 1) + 1) / 2
-    e[e.sum(axis=1) == 0] = 1  # predict_proba's uniform fallback
-    with np.errstate(divide="ignore"):
-        return (np.log(e) - np.log(e.sum(axis=1, keepdims=True))).astype(np.float64)
+    """log of the link's probabilities from scikit-learn's z, by scipy's stable log_expit and log_softmax."""
+    from scipy.special import log_expit, log_softmax
+
+    z = np.asarray(z, dtype=np.float64)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):  # all-zero rows are replaced
+        if z.ndim == 1:
+            zz = np.stack([-z, z], axis=1)
+            return np.log((np.clip(zz, -1, 1) + 1) / 2) if link == "modified_huber" else log_expit(zz)
+        if link == "softmax":
+            return log_softmax(z, axis=1)
+        if link == "ovr":  # exact even where expit underflows and predict_proba cannot be
+            return log_softmax(log_expit(z), axis=1)
+        p = (np.clip(z, -1, 1) + 1) / 2
+        out = np.log(p) - np.log(p.sum(axis=1, keepdims=True))
+    out[p.sum(axis=1) == 0] = -np.log(z.shape[1])  # modified_huber's uniform fallback
+    return out
 
 
-def compare_classifier(model, est, X):
-    """Assert decision_function, labels, predict_proba and predict_log_proba agree with est."""
+def compare_classifier(model, est, X, min_clear=0.99):
+    """Assert decision_function, labels, predict_proba and predict_log_proba agree with est.
+
+    Labels are compared where the scores are clear of a tie by more than their
+    rounding; at least min_clear of the rows must be (random data may have none).
+    """
     zb = z_bound(est, X)
     z = est.decision_function(X)
     flat_zb = zb[:, 0] if z.ndim == 1 else zb
@@ -206,7 +209,7 @@ def compare_classifier(model, est, X):
     else:
         top2 = np.sort(z, axis=1)[:, -2:]
         clear = top2[:, 1] - top2[:, 0] > 2 * zb.max(axis=1) + 2 * TOL
-    assert clear.mean() > 0.99
+    assert clear.mean() >= min_clear
     got, want = model.predict(X), est.predict(X)
     assert np.array_equal(got[clear], want[clear]) and got.dtype.kind == np.asarray(want).dtype.kind
     assert model.has_proba == hasattr(est, "predict_proba")
@@ -233,7 +236,7 @@ def compare_classifier(model, est, X):
     full = est.predict_proba(X)
     with np.errstate(divide="ignore"):
         sk_log = est.predict_log_proba(X) if hasattr(est, "predict_log_proba") else np.log(full)
-    sure = full > 1e-3
+    sure = (full > 1e-3) & (np.abs(z).reshape(len(z), -1).max(axis=1) < 700)[:, None]  # no expit underflow
     assert_close(log[sure], sk_log[sure], 1e3 * np.broadcast_to(pb, sure.shape)[sure])
 
 
@@ -249,6 +252,9 @@ def compare_regressor(model, est, X):
     assert_close(model.predict(X), want, limit, tol=0.0)
 
 
-def compare(model, est, X):
+def compare(model, est, X, min_clear=0.99):
     """compare_classifier or compare_regressor, as est is."""
-    (compare_classifier if is_classifier(est) else compare_regressor)(model, est, X)
+    if is_classifier(est):
+        compare_classifier(model, est, X, min_clear)
+    else:
+        compare_regressor(model, est, X)
