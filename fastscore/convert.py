@@ -9,6 +9,7 @@ convert_pipelines.py folds scalers in front of them. A converter reads the
 fitted attributes into Parts; wrappers (OneVsRestClassifier, RANSACRegressor,
 Pipeline) convert what they wrap through the same registry.
 """
+import functools
 import importlib
 from typing import NamedTuple, Optional
 
@@ -66,6 +67,7 @@ def check_fitted(est):
                               "before converting it") from None
 
 
+@functools.lru_cache(maxsize=1)
 def _registry():
     """{estimator class: converter(est, convert) -> Parts}, built from the modules' tables.
 

@@ -90,11 +90,9 @@ def _pipeline(pipe, convert):
     coef = parts.coef.reshape(-1, parts.coef.shape[-1])
     intercept = parts.intercept.reshape(-1)
     center = None
-    for i in range(len(affine) - 1, -1, -1):
-        op, shift, scale = affine[i]
+    for i, (op, shift, scale) in reversed(list(enumerate(affine))):
         if op == MUL_ADD:  # w . (x s + q) = (w s) . x + w . q
-            if shift is not None:
-                intercept = intercept + coef @ shift
+            intercept = intercept + coef @ shift
             coef = coef * scale
             continue
         if scale is not None:  # w . (x - m) / s = (w / s) . (x - m)

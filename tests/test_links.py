@@ -53,7 +53,10 @@ def test_random_classifiers_match_sklearn(backend, kind, d, k, log_scale, x_log_
     est = _made(kind, rng.standard_normal((rows, d)) * 10.0**log_scale,
                 rng.standard_normal(rows) * 10.0**log_scale, classes)
     X = rng.standard_normal((n, d)) * 10.0**x_log_scale
-    compare(fastscore.from_sklearn(est), est, X, min_clear=0.0)
+    model = fastscore.from_sklearn(est)
+    compare(model, est, X, min_clear=0.0)
+    # float32 input: both read the same float32 values and compute in float64.
+    compare(model, est, X.astype(np.float32), min_clear=0.0)
 
 
 @pytest.mark.parametrize("kind, shape", [("linear", "flat"), ("linear", "column"), ("linear", "multi"),
@@ -69,7 +72,9 @@ def test_random_regressors_match_sklearn(backend, kind, shape, d, t, log_scale, 
     if kind == "poisson":  # keep exp(z) finite, as scikit-learn would overflow with a warning
         coef *= 1.0 / max(1.0, np.abs(X @ coef).max() / 700)
     est = _made(kind, coef, intercept)
-    compare(fastscore.from_sklearn(est), est, X)
+    model = fastscore.from_sklearn(est)
+    compare(model, est, X)
+    compare(model, est, X.astype(np.float32))
 
 
 # Each output gets z = x_j (coef is the identity): these rows put z at every scale.
