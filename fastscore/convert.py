@@ -69,7 +69,7 @@ def check_fitted(est):
 
 @functools.lru_cache(maxsize=1)
 def _registry():
-    """{estimator class: converter(est, convert) -> Parts}, built from the modules' tables.
+    """{estimator class: converter(est) -> Parts}, built from the modules' tables.
 
     Each table names classes as (module, class name) so that a class a
     scikit-learn version lacks (PassiveAggressive* go in 1.10) is skipped.
@@ -91,28 +91,26 @@ def supported():
     return sorted(cls.__name__ for cls in _registry())
 
 
-def _unsupported(est, registry):
+def _unsupported(est):
     from fastscore.convert_pipelines import SCALERS
 
     return ConversionError(
         f"fastscore cannot convert {type(est).__name__}: it converts exactly these scikit-learn "
-        f"estimators: {', '.join(sorted(c.__name__ for c in registry))}; a OneVsRestClassifier "
-        f"of a binary one of these classifiers; and a Pipeline of any of "
-        f"{', '.join(name for _, name in SCALERS)} followed by one of these")
+        f"estimators: {', '.join(supported())}; a OneVsRestClassifier of a binary one of these "
+        f"classifiers; and a Pipeline of any of {', '.join(name for _, name in SCALERS)} "
+        "followed by one of these")
 
 
-def convert_parts(estimator):
-    """The Parts of a supported, fitted estimator; ConversionError otherwise."""
-    registry = _registry()
+def convert_parts(est):
+    """The Parts of a supported, fitted estimator; ConversionError otherwise.
 
-    def convert(est):
-        converter = registry.get(type(est))
-        if converter is None:
-            raise _unsupported(est, registry)
-        check_fitted(est)
-        return converter(est, convert)
-
-    return convert(estimator)
+    Wrappers call it for what they wrap, so the same checks apply at every level.
+    """
+    converter = _registry().get(type(est))
+    if converter is None:
+        raise _unsupported(est)
+    check_fitted(est)
+    return converter(est)
 
 
 def from_sklearn(estimator):

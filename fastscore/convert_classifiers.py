@@ -7,7 +7,7 @@ classifiers without predict_proba get the identity (decision_function only).
 """
 import numpy as np
 
-from fastscore.convert import ConversionError, linear_parts
+from fastscore.convert import ConversionError, convert_parts, linear_parts
 
 LM = "sklearn.linear_model"
 
@@ -25,11 +25,11 @@ def classifier_parts(est, link):
     return parts
 
 
-def _logistic_regression(est, convert):
+def _logistic_regression(est):
     return classifier_parts(est, "logistic" if len(est.classes_) == 2 else "softmax")
 
 
-def _sgd(est, convert):
+def _sgd(est):
     if est.loss == "log_loss":
         link = "logistic" if len(est.classes_) == 2 else "ovr"
     else:
@@ -37,7 +37,7 @@ def _sgd(est, convert):
     return classifier_parts(est, link)
 
 
-def _decision_only(est, convert):
+def _decision_only(est):
     binarizer = getattr(est, "_label_binarizer", None)  # RidgeClassifier keeps y's type here
     if binarizer is not None and binarizer.y_type_.startswith("multilabel"):
         raise ConversionError(f"{type(est).__name__} was fitted on multilabel targets; fastscore "
@@ -45,12 +45,12 @@ def _decision_only(est, convert):
     return classifier_parts(est, "identity")
 
 
-def _one_vs_rest(ovr, convert):
+def _one_vs_rest(ovr):
     """Stack the binary estimators' rows; their link becomes the normalised one over all classes."""
     if ovr.label_binarizer_.y_type_ not in ("binary", "multiclass"):
         raise ConversionError(f"OneVsRestClassifier was fitted on {ovr.label_binarizer_.y_type_} "
                               "targets; fastscore converts single-label classifiers")
-    inner = [convert(e) for e in ovr.estimators_]
+    inner = [convert_parts(e) for e in ovr.estimators_]
     first = inner[0]
     for p in inner:
         if p.kind != "classifier" or p.coef.shape[0] != 1 or p.center is not None:

@@ -15,7 +15,7 @@ import importlib
 
 import numpy as np
 
-from fastscore.convert import ConversionError, check_fitted
+from fastscore.convert import ConversionError, check_fitted, convert_parts
 
 PRE = "sklearn.preprocessing"
 SUB_DIV, MUL_ADD = "sub_div", "mul_add"
@@ -77,14 +77,14 @@ def _floats(a):
     return None if a is None else np.asarray(a, dtype=np.float64)
 
 
-def _pipeline(pipe, convert):
+def _pipeline(pipe):
     scalers = {getattr(importlib.import_module(m), n): r for (m, n), r in SCALERS.items()}
     steps = _steps(pipe)
     if not steps or type(steps[-1]) in scalers:
         raise ConversionError("Pipeline does not end in a model: fastscore converts a Pipeline of "
                               "scalers followed by a supported estimator")
     affine = [_scaler(s, scalers) for s in steps[:-1]]
-    parts = convert(steps[-1])
+    parts = convert_parts(steps[-1])
     if parts.center is not None:  # a model that centres (a wrapped pipeline) is one more step
         affine.append((SUB_DIV, parts.center, None))
     coef = parts.coef.reshape(-1, parts.coef.shape[-1])

@@ -5,16 +5,16 @@ column per target otherwise); GLMs then apply their inverse link, which
 fastscore reads from the fitted loss rather than re-deriving it from
 TweedieRegressor's power and link parameters.
 """
-from fastscore.convert import ConversionError, linear_parts
+from fastscore.convert import ConversionError, convert_parts, linear_parts
 
 LM = "sklearn.linear_model"
 
 
-def _linear(est, convert):
+def _linear(est):
     return linear_parts(est, "regressor", "identity")
 
 
-def _glm(est, convert):
+def _glm(est):
     from sklearn._loss.link import IdentityLink, LogLink
 
     inverse = {IdentityLink: "identity", LogLink: "exp"}.get(type(est._base_loss.link))
@@ -24,9 +24,9 @@ def _glm(est, convert):
     return linear_parts(est, "regressor", inverse)
 
 
-def _ransac(est, convert):
+def _ransac(est):
     """RANSAC predicts with its final estimator, refitted on the inliers."""
-    parts = convert(est.estimator_)
+    parts = convert_parts(est.estimator_)
     if parts.kind != "regressor":
         raise ConversionError(f"RANSACRegressor over {parts.name}: fastscore converts it over regressors")
     return parts._replace(name=f"RANSACRegressor({parts.name})")

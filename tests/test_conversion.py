@@ -156,6 +156,8 @@ REFUSED = [
     (lambda X, y: fit_quietly(make_pipeline(StandardScaler(), MaxAbsScaler()), X, y), "does not end in a model"),
     (lambda X, y: fit_quietly(OneVsRestClassifier(lm.LogisticRegression()), X, np.eye(3)[y]), "multilabel"),
     (lambda X, y: fit_quietly(lm.RidgeClassifier(), X, np.eye(3)[y]), "multilabel"),
+    (lambda X, y: fit_quietly(OneVsRestClassifier(make_pipeline(StandardScaler(), lm.LogisticRegression())), X, y),
+     "binary linear classifiers only"),
 ]
 
 
