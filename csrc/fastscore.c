@@ -1,13 +1,43 @@
 /*
- * fastscore.c - the reference kernel: one row at a time, plain loops.
+ * fastscore.c - the public entry points: argument checks, the choice of
+ * instruction set, and the split of rows across threads.
  *
- * Summation runs left to right in float64 and the intercept is added last,
- * as numpy's X @ coef.T + intercept does, so results agree with
- * scikit-learn to the rounding of the dot product itself.
+ * The arithmetic lives in kernel_body.h, compiled here once per instruction
+ * set.  Every copy computes the same formulas: dot products in float64 (any
+ * summation order is as exact as numpy's BLAS, which fixes none), the
+ * intercept added last, then the link over a block of rows, with an exp that
+ * is accurate to about 1 ulp and gives libm's 0 and inf at the extremes.
  */
 #include "fastscore.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define FS_NO_ROW ((size_t)-1)
+#ifndef FS_LANES
+#define FS_LANES 8 /* partial sums per dot product: a power of 2 (measured) */
+#endif
+#ifndef FS_PREFETCH_BYTES
+#define FS_PREFETCH_BYTES 8192 /* of the next block, during the link (measured) */
+#endif
+#ifndef FS_SMALL_D
+#define FS_SMALL_D 12 /* up to this many features, vectorise across rows (measured) */
+#endif
+
+/* The small dot products must be inlined where their size is a constant. */
+#if defined(__GNUC__) || defined(__clang__)
+#define FS_INLINE inline __attribute__((always_inline))
+#define FS_PREFETCH(p) __builtin_prefetch((p), 0, 3)
+#else
+#define FS_INLINE inline
+#define FS_PREFETCH(p) ((void)(p))
+#endif
 
 /* Rows of several per-output probabilities are scaled to sum 1; when all are
  * 0, scikit-learn (like liblinear) falls back to the uniform distribution. */
@@ -16,8 +46,6 @@ static void normalise(double *p, size_t k)
     size_t j;
     double sum = 0.0;
 
-    if (k < 2)
-        return;
     for (j = 0; j < k; j++)
         sum += p[j];
     if (sum == 0.0) {
@@ -29,49 +57,167 @@ static void normalise(double *p, size_t k)
         p[j] /= sum;
 }
 
-void fs_apply_link(fs_link link, double *z, size_t k)
-{
-    size_t j;
-    double top, sum;
+/* Wider instruction sets exist only where GCC or Clang can target them
+ * function by function and the CPU can be asked at run time. */
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && !defined(FS_NO_DISPATCH)
+#define FS_X86_DISPATCH 1
+#endif
 
-    switch (link) {
-    case FS_LINK_IDENTITY:
-        break;
-    case FS_LINK_LOGISTIC:
-        /* exp(-z) overflows to inf for z < -709, giving exactly 0: the true
-         * value is below the smallest normal double anyway. */
-        for (j = 0; j < k; j++)
-            z[j] = 1.0 / (1.0 + exp(-z[j]));
-        break;
-    case FS_LINK_SOFTMAX:
-        /* Subtracting the row max keeps every exp() in (0, 1]. */
-        top = z[0];
-        for (j = 1; j < k; j++)
-            if (z[j] > top)
-                top = z[j];
-        sum = 0.0;
-        for (j = 0; j < k; j++) {
-            z[j] = exp(z[j] - top);
-            sum += z[j];
-        }
-        for (j = 0; j < k; j++)
-            z[j] /= sum;
-        break;
-    case FS_LINK_OVR:
-        for (j = 0; j < k; j++)
-            z[j] = 1.0 / (1.0 + exp(-z[j]));
-        normalise(z, k);
-        break;
-    case FS_LINK_EXP:
-        for (j = 0; j < k; j++)
-            z[j] = exp(z[j]);
-        break;
-    case FS_LINK_MODIFIED_HUBER:
-        for (j = 0; j < k; j++)
-            z[j] = ((z[j] < -1.0 ? -1.0 : z[j] > 1.0 ? 1.0 : z[j]) + 1.0) / 2.0;
-        normalise(z, k);
-        break;
+#define FS_ISA baseline
+#define FS_TARGET
+#include "kernel_body.h"
+#undef FS_ISA
+#undef FS_TARGET
+
+#ifdef FS_X86_DISPATCH
+#define FS_ISA avx2
+#define FS_TARGET __attribute__((target("avx2,fma")))
+#include "kernel_body.h"
+#undef FS_ISA
+#undef FS_TARGET
+
+#define FS_ISA avx512
+#define FS_TARGET __attribute__((target("avx512f,avx2,fma,prefer-vector-width=512")))
+#include "kernel_body.h"
+#undef FS_ISA
+#undef FS_TARGET
+#endif
+
+typedef size_t (*fs_range_fn)(const fs_model *, const void *, size_t, size_t, fs_link, double *);
+
+typedef struct fs_isa_impl {
+    const char *name;
+    fs_range_fn f64, f32;
+    void (*link)(fs_link, double *, size_t, size_t);
+} fs_isa_impl;
+
+/* Widest first: the first available one is the default. */
+static const fs_isa_impl isas[] = {
+#ifdef FS_X86_DISPATCH
+    {"avx512", range_avx512_f64, range_avx512_f32, link_block_avx512},
+    {"avx2", range_avx2_f64, range_avx2_f32, link_block_avx2},
+#endif
+    {"baseline", range_baseline_f64, range_baseline_f32, link_block_baseline},
+};
+#define FS_N_ISAS (sizeof isas / sizeof isas[0])
+
+static int cpu_has(const fs_isa_impl *isa)
+{
+#ifdef FS_X86_DISPATCH
+    __builtin_cpu_init();
+    if (strcmp(isa->name, "avx512") == 0)
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") &&
+               __builtin_cpu_supports("fma");
+    if (strcmp(isa->name, "avx2") == 0)
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+    return strcmp(isa->name, "baseline") == 0;
+}
+
+static const fs_isa_impl *find_isa(const char *name)
+{
+    size_t i;
+
+    for (i = 0; name != NULL && i < FS_N_ISAS; i++)
+        if (strcmp(isas[i].name, name) == 0 && cpu_has(&isas[i]))
+            return &isas[i];
+    return NULL;
+}
+
+/* Chosen once; every candidate is a valid pointer, so a benign race between
+ * two first calls stores the same value. */
+static const fs_isa_impl *volatile active_isa = NULL;
+
+static const fs_isa_impl *current(void)
+{
+    const fs_isa_impl *isa = active_isa;
+    size_t i;
+
+    if (isa != NULL)
+        return isa;
+    isa = find_isa(getenv("FASTSCORE_ISA"));
+    for (i = 0; isa == NULL; i++)
+        if (cpu_has(&isas[i]))
+            isa = &isas[i];
+    active_isa = isa;
+    return isa;
+}
+
+const char *fs_isa(void) { return current()->name; }
+
+int fs_isa_available(const char *name) { return find_isa(name) != NULL; }
+
+int fs_select_isa(const char *name)
+{
+    const fs_isa_impl *isa = find_isa(name);
+
+    if (isa == NULL)
+        return 0;
+    active_isa = isa;
+    return 1;
+}
+
+int fs_max_threads(void)
+{
+#ifdef _OPENMP
+    const char *env = getenv("FASTSCORE_NUM_THREADS");
+    char *end;
+    long n;
+
+    if (env != NULL) {
+        n = strtol(env, &end, 10);
+        if (end != env && *end == '\0' && n > 0)
+            return n > 1024 ? 1024 : (int)n;
     }
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+static int threads_for(const fs_model *m, size_t n_rows, int n_threads)
+{
+    size_t values = n_rows * (m->n_features + m->n_outputs), most;
+    int t;
+
+    if (n_threads > 0)
+        return (size_t)n_threads < n_rows ? n_threads : (int)n_rows;
+    if (values < FS_PARALLEL_MIN)
+        return 1;
+    /* Each thread gets at least FS_PARALLEL_MIN / 2 values of work. */
+    most = values / (FS_PARALLEL_MIN / 2);
+    t = fs_max_threads();
+    return (size_t)t < most ? t : (int)most;
+}
+
+static fs_status run(const fs_model *m, fs_range_fn range, const void *X, size_t n_rows,
+                     fs_link link, double *out, size_t *bad_row, int n_threads)
+{
+    size_t first = FS_NO_ROW;
+    int threads = threads_for(m, n_rows, n_threads);
+
+    if (threads <= 1) {
+        first = range(m, X, 0, n_rows, link, out);
+    } else {
+#ifdef _OPENMP
+        /* Contiguous slices, one per thread: each stops at its own first bad
+         * row, and the smallest of those is the first bad row of X. */
+#pragma omp parallel num_threads(threads) reduction(min : first)
+        {
+            size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
+            size_t r0 = n_rows / nt * t + (t < n_rows % nt ? t : n_rows % nt);
+            size_t r1 = r0 + n_rows / nt + (t < n_rows % nt ? 1 : 0);
+            first = range(m, X, r0, r1, link, out);
+        }
+#else
+        first = range(m, X, 0, n_rows, link, out);
+#endif
+    }
+    if (first != FS_NO_ROW) {
+        *bad_row = first;
+        return FS_NONFINITE;
+    }
+    return FS_OK;
 }
 
 static int link_is_known(fs_link link)
@@ -81,58 +227,39 @@ static int link_is_known(fs_link link)
            link == FS_LINK_EXP || link == FS_LINK_MODIFIED_HUBER;
 }
 
-static int model_is_valid(const fs_model *m)
+static fs_status check_args(const fs_model *m, const void *X, size_t n_rows, fs_link link,
+                            const double *out, const size_t *bad_row)
 {
-    return m != NULL && m->n_outputs > 0 && m->coef != NULL &&
-           m->intercept != NULL;
+    if (m == NULL || m->n_outputs == 0 || m->coef == NULL || m->intercept == NULL ||
+        !link_is_known(link) || bad_row == NULL)
+        return FS_BAD_ARGUMENT;
+    if (n_rows > 0 && (X == NULL || out == NULL))
+        return FS_BAD_ARGUMENT;
+    return FS_OK;
 }
 
-/*
- * One definition for both input types: the element type is the only
- * difference, and it is widened to double on load.
- */
-#define FS_DEFINE_SCORE(NAME, T)                                               \
-    fs_status NAME(const fs_model *m, const T *X, size_t n_rows, fs_link link, \
-                   double *out, size_t *bad_row, int n_threads)                \
-    {                                                                          \
-        size_t r, i, j, d, k;                                                  \
-        (void)n_threads; /* the reference kernel is serial */                 \
-        if (!model_is_valid(m) || !link_is_known(link) || bad_row == NULL)     \
-            return FS_BAD_ARGUMENT;                                            \
-        if (n_rows == 0)                                                       \
-            return FS_OK;                                                      \
-        if (X == NULL || out == NULL)                                          \
-            return FS_BAD_ARGUMENT;                                            \
-        d = m->n_features;                                                     \
-        k = m->n_outputs;                                                      \
-        for (r = 0; r < n_rows; r++) {                                         \
-            const T *x = X + r * d;                                            \
-            double *z = out + r * k;                                           \
-            int finite = 1;                                                    \
-            for (j = 0; j < k; j++) {                                          \
-                const double *w = m->coef + j * d;                             \
-                double s = 0.0;                                                \
-                if (m->center != NULL)                                         \
-                    for (i = 0; i < d; i++)                                    \
-                        s += w[i] * ((double)x[i] - m->center[i]);             \
-                else                                                           \
-                    for (i = 0; i < d; i++)                                    \
-                        s += w[i] * (double)x[i];                              \
-                z[j] = s + m->intercept[j];                                    \
-                finite &= isfinite(z[j]) != 0;                                 \
-            }                                                                  \
-            /* Any NaN or infinity in x makes some z non-finite (inf * 0 is    \
-             * NaN), so the row is only scanned when z says so. */             \
-            if (!finite)                                                       \
-                for (i = 0; i < d; i++)                                        \
-                    if (!isfinite((double)x[i])) {                             \
-                        *bad_row = r;                                          \
-                        return FS_NONFINITE;                                   \
-                    }                                                          \
-            fs_apply_link(link, z, k);                                         \
-        }                                                                      \
-        return FS_OK;                                                          \
-    }
+fs_status fs_score_f64(const fs_model *m, const double *X, size_t n_rows, fs_link link,
+                       double *out, size_t *bad_row, int n_threads)
+{
+    fs_status status = check_args(m, X, n_rows, link, out, bad_row);
 
-FS_DEFINE_SCORE(fs_score_f64, double)
-FS_DEFINE_SCORE(fs_score_f32, float)
+    if (status != FS_OK || n_rows == 0)
+        return status;
+    return run(m, current()->f64, X, n_rows, link, out, bad_row, n_threads);
+}
+
+fs_status fs_score_f32(const fs_model *m, const float *X, size_t n_rows, fs_link link,
+                       double *out, size_t *bad_row, int n_threads)
+{
+    fs_status status = check_args(m, X, n_rows, link, out, bad_row);
+
+    if (status != FS_OK || n_rows == 0)
+        return status;
+    return run(m, current()->f32, X, n_rows, link, out, bad_row, n_threads);
+}
+
+void fs_apply_link(fs_link link, double *z, size_t k)
+{
+    if (link_is_known(link))
+        current()->link(link, z, 1, k);
+}

@@ -24,6 +24,10 @@ extern "C" {
 
 #define FASTSCORE_ABI_VERSION 1
 
+/* Rows are scored in blocks of max(1, FS_BLOCK_ROWS / n_outputs) rows: the
+ * block's z values (4 KiB) stay in L1 between the dot products and the link. */
+#define FS_BLOCK_ROWS 512
+
 typedef enum fs_link {
     FS_LINK_IDENTITY = 0, /* z: decision functions and linear regression */
     FS_LINK_LOGISTIC = 1, /* 1 / (1 + exp(-z)), each output on its own */
@@ -67,6 +71,30 @@ fs_status fs_score_f64(const fs_model *m, const double *X, size_t n_rows,
 fs_status fs_score_f32(const fs_model *m, const float *X, size_t n_rows,
                        fs_link link, double *out, size_t *bad_row,
                        int n_threads);
+
+/*
+ * Instruction sets.  The kernel is compiled once per instruction set
+ * ("baseline": the build's portable target; "avx2": AVX2+FMA; "avx512":
+ * AVX-512F) and the widest one the CPU supports is chosen on first use,
+ * unless the environment variable FASTSCORE_ISA names another available one.
+ * fs_isa() returns the active one's name (and makes the choice if not yet
+ * made: call it once before starting threads); fs_select_isa() switches to
+ * the named one and returns 1, or returns 0 if this CPU or build lacks it.
+ * fs_isa_available() tells without switching.
+ */
+const char *fs_isa(void);
+int fs_select_isa(const char *name);
+int fs_isa_available(const char *name);
+
+/*
+ * Threads.  n_threads > 0 asks for exactly that many (never more than
+ * n_rows); 0 picks: 1 for small inputs (under FS_PARALLEL_MIN values of X),
+ * otherwise FASTSCORE_NUM_THREADS if set to a positive integer, else
+ * OpenMP's default.  fs_max_threads() is what 0 would use on a large input;
+ * it is 1 when the kernel was built without OpenMP.
+ */
+#define FS_PARALLEL_MIN 65536
+int fs_max_threads(void);
 
 /* OVR and MODIFIED_HUBER fall back to the uniform 1/k when every output of a
  * row is 0, as scikit-learn does. */

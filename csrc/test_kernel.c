@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 static int failures = 0;
 
@@ -19,6 +20,51 @@ static void check(int ok, const char *what)
 }
 
 static int near(double a, double b) { return fabs(a - b) <= 1e-15; }
+
+/* Every instruction set, across block boundaries and thread counts: the same
+ * numbers as plain libm formulas, and the first bad row wherever it falls. */
+static void check_every_path(void)
+{
+    static const char *names[] = {"avx512", "avx2", "baseline"};
+    const size_t n = 2 * FS_BLOCK_ROWS + 3;
+    static double X[(2 * FS_BLOCK_ROWS + 3) * 3], out[2 * FS_BLOCK_ROWS + 3];
+    const double coef[3] = {0.5, -1.25, 2.0}, intercept[1] = {-0.1};
+    const fs_model m = {3, 1, coef, intercept, NULL};
+    const char *initial = fs_isa();
+    size_t i, r, bad, sizes[5];
+    int t, threads[3] = {0, 1, 2};
+
+    sizes[0] = 1; sizes[1] = FS_BLOCK_ROWS - 1; sizes[2] = FS_BLOCK_ROWS;
+    sizes[3] = FS_BLOCK_ROWS + 1; sizes[4] = n;
+    check(fs_isa_available("baseline") && !fs_isa_available("nonsense"), "isa availability");
+    check(fs_select_isa("nonsense") == 0 && strcmp(fs_isa(), initial) == 0, "unknown isa refused");
+    check(fs_max_threads() >= 1, "max threads");
+    for (i = 0; i < n * 3; i++)
+        X[i] = 40.0 * sin((double)i);  /* z up to about +-150: exp's tails too */
+    for (i = 0; i < 3; i++) {
+        if (!fs_isa_available(names[i]))
+            continue;
+        check(fs_select_isa(names[i]) == 1 && strcmp(fs_isa(), names[i]) == 0, "select isa");
+        for (t = 0; t < 3; t++) {
+            size_t s;
+            for (s = 0; s < 5; s++) {
+                check(fs_score_f64(&m, X, sizes[s], FS_LINK_LOGISTIC, out, &bad, threads[t]) == FS_OK,
+                      "path status");
+                for (r = 0; r < sizes[s]; r++) {
+                    double z = coef[0] * X[3 * r] + coef[1] * X[3 * r + 1] + coef[2] * X[3 * r + 2] + intercept[0];
+                    check(fabs(out[r] - 1.0 / (1.0 + exp(-z))) <= 1e-15, "path value");
+                }
+            }
+            X[3 * (FS_BLOCK_ROWS + 1) + 2] = NAN;
+            X[3 * (n - 1)] = INFINITY;
+            check(fs_score_f64(&m, X, n, FS_LINK_LOGISTIC, out, &bad, threads[t]) == FS_NONFINITE &&
+                  bad == FS_BLOCK_ROWS + 1, "first bad row across blocks and threads");
+            X[3 * (FS_BLOCK_ROWS + 1) + 2] = 0.0;
+            X[3 * (n - 1)] = 0.0;
+        }
+    }
+    fs_select_isa(initial);
+}
 
 int main(void)
 {
@@ -71,6 +117,8 @@ int main(void)
         fs_apply_link(FS_LINK_OVR, z, 3);
         check(near(z[0], 1.0 / 3.0), "ovr normalised");
     }
+
+    check_every_path();
 
     check(fs_score_f64(&m, X, 3, (fs_link)42, out, &bad, 1) == FS_BAD_ARGUMENT, "unknown link");
     check(fs_score_f64(NULL, X, 3, FS_LINK_IDENTITY, out, &bad, 1) == FS_BAD_ARGUMENT, "null model");

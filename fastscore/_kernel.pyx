@@ -4,16 +4,22 @@
 It mirrors fastscore._pure exactly: the same Kernel class, the same checks
 (fastscore._checks, called before any pointer is taken), the same errors. The
 typed memoryviews below hold the buffers for the duration of each call and
-the GIL is released around the kernel.
+the GIL is released around the kernel. Kernel.fast_score is the latency
+path for arrays already in the kernel's layout: it reads them through
+numpy's C API, without a memoryview or a Python-level check.
 """
 from cpython.float cimport PyFloat_AsDouble
 from cpython.list cimport PyList_GET_ITEM
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.tuple cimport PyTuple_GET_ITEM
 from cpython.ref cimport PyObject
-from libc.math cimport isfinite
+from cpython.float cimport PyFloat_AS_DOUBLE
+from libc.math cimport exp, isfinite
+cimport numpy as cnp
 
 import numpy as np
+
+cnp.import_array()
 
 from fastscore import _checks
 
@@ -34,10 +40,63 @@ cdef extern from "fastscore.h" nogil:
                            fs_link link, double *out, size_t *bad_row, int n_threads)
     fs_status fs_score_f32(const fs_model *m, const float *X, size_t n_rows,
                            fs_link link, double *out, size_t *bad_row, int n_threads)
+    const char *fs_isa()
+    int fs_select_isa(const char *name)
+    int fs_isa_available(const char *name)
+    int fs_max_threads()
+    enum:
+        FS_BLOCK_ROWS
+        FS_PARALLEL_MIN
+
+#: Rows per block for a single output (max(1, BLOCK_ROWS // k) for k outputs).
+BLOCK_ROWS = FS_BLOCK_ROWS
+#: Below this many values of X, n_threads=0 scores on the calling thread.
+PARALLEL_MIN = FS_PARALLEL_MIN
+#: Every instruction set the kernel was compiled for, widest first.
+ISAS = ("avx512", "avx2", "baseline")
+
+
+def isa():
+    """The instruction set the kernel runs on: "avx512", "avx2" or "baseline".
+
+    The widest the CPU supports, unless FASTSCORE_ISA (read at import) names
+    another available one.
+    """
+    return fs_isa().decode()
+
+
+def available_isas():
+    """The instruction sets this CPU and build can run, widest first."""
+    return [name for name in ISAS if fs_isa_available(name.encode())]
+
+
+def select_isa(name):
+    """Switch every kernel in the process to instruction set `name` (for tests and benchmarks)."""
+    if not fs_select_isa(str(name).encode()):
+        raise ValueError(f"instruction set {name!r} is not available here; available: {available_isas()}")
+
+
+def max_threads():
+    """The threads n_threads=0 uses on a large input (FASTSCORE_NUM_THREADS, else OpenMP's default; 1 without OpenMP)."""
+    return fs_max_threads()
+
+
+fs_isa()  # choose the instruction set now, before any thread can race for it
 
 # Rows up to this many features are scored from a stack buffer in score_one.
+# Below NOGIL_MIN values of X, releasing and retaking the GIL would cost more
+# than the arithmetic it lets other threads overlap with.
 cdef enum:
     STACK_ROW = 64
+    NOGIL_MIN = 4096
+    N_LINKS = 6
+    # csrc/fastscore.h's fs_link codes (as fastscore._links)
+    LINK_IDENTITY = 0
+    LINK_LOGISTIC = 1
+    LINK_EXP = 4
+
+# fast_score's result shapes (fastscore.model picks one).
+FLAT, MATRIX, BINARY_PROBA = 0, 1, 2
 
 
 cdef fs_status _score_f64(const fs_model *m, const double[:, ::1] X, fs_link link,
@@ -52,6 +111,26 @@ cdef fs_status _score_f32(const fs_model *m, const float[:, ::1] X, fs_link link
     cdef size_t n = X.shape[0]
     with nogil:
         return fs_score_f32(m, &X[0, 0], n, link, out, bad, n_threads)
+
+
+cdef inline fs_status _call(const fs_model *m, const void *X, bint f64, size_t n, fs_link link,
+                            double *out, size_t *bad, int n_threads) noexcept nogil:
+    if f64:
+        return fs_score_f64(m, <const double *>X, n, link, out, bad, n_threads)
+    return fs_score_f32(m, <const float *>X, n, link, out, bad, n_threads)
+
+
+cdef inline double _dot_left_to_right(const fs_model *m, const double *x) noexcept nogil:
+    """One row's z, summed in the order of the mirror's sum(map(mul, w, x)) + b."""
+    cdef double s = 0.0
+    cdef size_t i
+    if m.center == NULL:
+        for i in range(m.n_features):
+            s += m.coef[i] * x[i]
+    else:
+        for i in range(m.n_features):
+            s += m.coef[i] * (x[i] - m.center[i])
+    return s + m.intercept[0]
 
 
 cdef double *_out_ptr(out) except NULL:
@@ -104,8 +183,67 @@ cdef class Kernel:
             raise ValueError(f"kernel rejected its arguments (status {status})")
         return out
 
+    def fast_score(self, X, int link, int shape, int n_threads=0):
+        """Score an array already in the kernel's layout, or return None.
+
+        X qualifies when it is exactly a numpy.ndarray, 2-D, native float64 or
+        float32, C-contiguous and aligned, with n_features columns and at
+        least one row; anything else returns None, and the caller takes the
+        general path (which accepts, converts or refuses it). shape: FLAT
+        gives (n,), MATRIX (n, k), BINARY_PROBA (n, 2) with columns 1 - p, p.
+        """
+        cdef cnp.ndarray A, out
+        cdef cnp.npy_intp dims[2]
+        cdef int kind, flags = cnp.NPY_ARRAY_C_CONTIGUOUS | cnp.NPY_ARRAY_ALIGNED
+        cdef size_t n, bad = 0, i
+        cdef fs_status status
+        cdef double *dst
+        cdef void *src
+        cdef double p
+        if type(X) is not np.ndarray or link < 0 or link >= N_LINKS:
+            return None
+        A = <cnp.ndarray>X
+        if cnp.PyArray_NDIM(A) != 2 or (cnp.PyArray_FLAGS(A) & flags) != flags:
+            return None
+        kind = cnp.PyArray_TYPE(A)
+        if (kind != cnp.NPY_DOUBLE and kind != cnp.NPY_FLOAT) or not cnp.PyArray_ISNOTSWAPPED(A):
+            return None
+        dims[0] = cnp.PyArray_DIM(A, 0)
+        if dims[0] == 0 or cnp.PyArray_DIM(A, 1) != self.n_features:
+            return None
+        if shape == BINARY_PROBA and self.n_outputs != 1:
+            return None
+        dims[1] = 2 if shape == BINARY_PROBA else self.n_outputs
+        out = cnp.PyArray_EMPTY(1 if shape == FLAT else 2, dims, cnp.NPY_DOUBLE, 0)
+        n = dims[0]
+        dst = <double *>cnp.PyArray_DATA(out)
+        src = cnp.PyArray_DATA(A)
+        if n * (self.n_features + self.n_outputs) < NOGIL_MIN:
+            status = _call(&self.m, src, kind == cnp.NPY_DOUBLE, n, <fs_link>link, dst, &bad, n_threads)
+        else:
+            with nogil:
+                status = _call(&self.m, src, kind == cnp.NPY_DOUBLE, n, <fs_link>link, dst, &bad, n_threads)
+        if status == FS_NONFINITE:
+            raise _checks.nonfinite_row(bad)
+        if status != FS_OK:
+            raise ValueError(f"kernel rejected its arguments (status {status})")
+        if shape == BINARY_PROBA:
+            # p was written to the first n doubles; spread it to (1 - p, p)
+            # rows from the end, where nothing unread is overwritten.
+            for i in range(n - 1, -1, -1):
+                p = dst[i]
+                dst[2 * i + 1] = p
+                dst[2 * i] = 1.0 - p
+        return out
+
     def score_one(self, row, int link):
-        """Score one row: a float for a single output, else a tuple of k floats."""
+        """Score one row: a float for a single output, else a tuple of k floats.
+
+        A list or tuple row of a single-output model with the identity,
+        logistic or exp link is summed left to right and linked with libm's
+        exp, exactly as the mirror does with floats and math.exp: the two
+        backends agree to the bit on it.
+        """
         cdef double stack_row[STACK_ROW]
         cdef double z
         cdef double *x = stack_row
@@ -114,8 +252,10 @@ cdef class Kernel:
         cdef bint is_list = type(row) is list
         if self.n_outputs != 1 or not (is_list or type(row) is tuple):
             return self._score_one_array(row, link)
-        _checks.check_link(link)
-        _checks.check_row_length(len(row), d)
+        if link < 0 or link >= N_LINKS:
+            _checks.check_link(link)
+        if len(row) != d:
+            _checks.check_row_length(len(row), d)
         if d > STACK_ROW:
             x = <double *>PyMem_Malloc(d * sizeof(double))
             if x == NULL:
@@ -123,6 +263,9 @@ cdef class Kernel:
         try:
             for i in range(d):
                 item = <object>(PyList_GET_ITEM(row, i) if is_list else PyTuple_GET_ITEM(row, i))
+                if type(item) is float:
+                    x[i] = PyFloat_AS_DOUBLE(item)
+                    continue
                 if isinstance(item, (str, bytes, bytearray)):
                     _checks.row_floats(row, d)  # raises the shared error
                 try:
@@ -130,8 +273,19 @@ cdef class Kernel:
                 except Exception:
                     _checks.row_floats(row, d)
                     raise
-            if fs_score_f64(&self.m, x, 1, <fs_link>link, &z, &bad, 1) == FS_NONFINITE:
-                _checks.check_finite_row(np.asarray(<double[:d]>x))
+            if link != LINK_IDENTITY and link != LINK_LOGISTIC and link != LINK_EXP:
+                if fs_score_f64(&self.m, x, 1, <fs_link>link, &z, &bad, 1) == FS_NONFINITE:
+                    _checks.check_finite_row(np.asarray(<double[:d]>x))
+                return z
+            z = _dot_left_to_right(&self.m, x)
+            if not isfinite(z):
+                for i in range(d):
+                    if not isfinite(x[i]):
+                        raise _checks.nonfinite_feature(i)
+            if link == LINK_LOGISTIC:
+                return 1.0 / (1.0 + exp(-z))
+            if link == LINK_EXP:
+                return exp(z)
             return z
         finally:
             if x != stack_row:

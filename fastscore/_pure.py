@@ -92,6 +92,14 @@ class Kernel:
         apply_link(link, Z)
         return out
 
+    def fast_score(self, X, link, shape, n_threads=0):
+        """The compiled kernel's shortcut for arrays in its layout; the mirror has none.
+
+        Always None: the caller takes the general path, which gives the same
+        results and errors.
+        """
+        return None
+
     def score_one(self, row, link):
         """Score one row: a float for a single output, else a tuple of k floats."""
         if self.n_outputs == 1 and isinstance(row, (list, tuple)) and link in _SCALAR_LINKS:

@@ -8,6 +8,9 @@ import numpy as np
 
 from fastscore import _backend, _checks, _links
 
+# Kernel.fast_score's result shapes: (n,), (n, k), and binary (n, 2) = (1 - p, p).
+_FLAT, _MATRIX, _BINARY_PROBA = 0, 1, 2
+
 
 class LinearModel:
     """Common base of Classifier and Regressor: the parameters, the kernel and score()."""
@@ -48,6 +51,12 @@ class LinearModel:
         raise NotImplementedError
 
     def _run(self, X, link_code, out, flat, n_threads=None):
+        if out is None:
+            # The latency path: arrays already in the kernel's layout skip
+            # everything below (None means "not such an array").
+            fast = self._kernel.fast_score(X, link_code, _FLAT if flat else _MATRIX, n_threads or 0)
+            if fast is not None:
+                return fast
         X = self._matrix(X)
         shape = _checks.out_shape(X.shape[0], self._n_outputs, flat)
         if out is None:
@@ -111,8 +120,12 @@ class Classifier(LinearModel):
 
     def predict_proba(self, X):
         """Class probabilities, shape (n, n_classes), columns in the order of classes_."""
-        if not self.has_proba:
+        if self._link_code == _links.IDENTITY:
             raise AttributeError(f"{self.estimator} has no predict_proba")
+        if self._n_outputs == 1:
+            fast = self._kernel.fast_score(X, self._link_code, _BINARY_PROBA, 0)
+            if fast is not None:
+                return fast
         p = self.score(X)
         if p.ndim == 2:
             return p

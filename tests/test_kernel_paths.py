@@ -1,0 +1,194 @@
+"""The compiled kernel's execution paths: every instruction set, thread count and block boundary.
+
+Each path must give the numbers of the reference formulas (the pure mirror's
+numpy code) within the dot-product tolerance of tests/helpers.py, and the
+same numbers to the bit whatever the thread count or block split, since
+every row is computed alone. No timing is asserted here.
+"""
+import concurrent.futures
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from fastscore import _links, _pure
+from helpers import assert_close, dot_bound
+
+from conftest import BACKENDS
+
+LINKS = sorted(_links.CODES.values())
+
+
+@pytest.fixture(scope="module")
+def kernel_module():
+    if "compiled" not in BACKENDS:
+        pytest.skip("FASTSCORE_PURE=1: only the pure backend is under test")
+    from fastscore import _kernel  # an ImportError here is a failure, not a skip
+
+    return _kernel
+
+
+@pytest.fixture(params=["avx512", "avx2", "baseline"])
+def isa(request, kernel_module):
+    """Run the test on each instruction set this CPU has; restore the default afterwards."""
+    if request.param not in kernel_module.available_isas():
+        pytest.skip(f"this CPU lacks {request.param}")
+    default = kernel_module.isa()
+    kernel_module.select_isa(request.param)
+    yield request.param
+    kernel_module.select_isa(default)
+
+
+def _reference(X, coef, intercept, center, link):
+    """link(z) by the pure mirror: numpy's matmul and exp, in float64."""
+    Z = (np.asarray(X, np.float64) - (0.0 if center is None else center)) @ coef.T + intercept
+    _pure.apply_link(link, Z)
+    return Z
+
+
+def _params(rng, k, d, centered):
+    coef = rng.standard_normal((k, d))
+    intercept = rng.standard_normal(k)
+    center = rng.standard_normal(d) if centered else None
+    return coef, intercept, center
+
+
+def _score(kernel, X, link, n_threads):
+    out = np.empty((X.shape[0], kernel.n_outputs))
+    return kernel.score(X, link, out, n_threads)
+
+
+@pytest.mark.parametrize("k, d, centered", [(1, 1, False), (1, 2, False), (1, 3, False), (1, 4, False),
+                                            (1, 10, False), (1, 17, True), (3, 2, False), (4, 9, True)])
+def test_every_link_dtype_thread_count_and_block_boundary(kernel_module, isa, k, d, centered):
+    rng = np.random.default_rng(k * 100 + d)
+    coef, intercept, center = _params(rng, k, d, centered)
+    kernel = kernel_module.Kernel(coef, intercept, center)
+    block = max(1, kernel_module.BLOCK_ROWS // k)
+    for n in (0, 1, block - 1, block, block + 1, 2 * block + 3):
+        X64 = rng.standard_normal((n, d)) * 3
+        for X in (X64, X64.astype(np.float32)):
+            for link in LINKS:
+                want = _reference(X, coef, intercept, center, link)
+                bound = dot_bound(X, coef, intercept, center)
+                if link == _links.EXP:  # exp's error is relative: z's error times exp(z)
+                    bound = np.abs(want) * (bound + 4 * np.finfo(float).eps)
+                threads = (1, 2, 3, n + 3) if n < 2 else (1, 2, 3)  # n + 3: more threads than rows
+                got = {t: _score(kernel, X, link, t) for t in threads}
+                assert_close(got[1], want, bound)
+                for t, out in got.items():  # each row alone: the split cannot change a bit
+                    assert out.tobytes() == got[1].tobytes(), (n, X.dtype, link, t)
+
+
+def test_float32_is_read_as_float32(kernel_module, isa):
+    coef = np.array([[1.0, 1.0]])
+    kernel = kernel_module.Kernel(coef, [0.0])
+    X = np.array([[0.1, 0.2]], np.float32)
+    want = float(np.float32(0.1)) + float(np.float32(0.2))  # widened values, summed in float64
+    assert _score(kernel, X, _links.IDENTITY, 1)[0, 0] == want
+
+
+def test_matches_scikit_learn(kernel_module, isa):
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((700, 6)) * 2
+    binary = LogisticRegression().fit(X, (X[:, 0] + X[:, 1] > 0).astype(int))
+    multi = LogisticRegression().fit(X, np.digitize(X[:, 2] - X[:, 3], [-1, 1]))
+    for est, link in ((binary, _links.LOGISTIC), (multi, _links.SOFTMAX)):
+        kernel = kernel_module.Kernel(est.coef_, est.intercept_)
+        want = est.predict_proba(X)
+        got = _score(kernel, X, link, 2)
+        if want.shape[1] == 2:
+            want = want[:, 1:]
+        assert_close(got, want, dot_bound(X, est.coef_, est.intercept_))
+
+
+def test_exp_gives_libms_limits(kernel_module, isa):
+    """0, 1 and inf exactly where the libm-based formulas give them, no NaN, no warning."""
+    z = np.array([0.0, -1e-300, 1.0, 30.0, 40.0, -36.0, -37.0, 700.0, 709.78, 709.79, 710.0, 745.0, 746.0, 1000.0,
+                  -700.0, -708.4, -709.79, -745.0, -745.2, -746.0, -1000.0, 1e300, -1e300])
+    kernel = kernel_module.Kernel(np.ones((1, 1)), [0.0])
+    X = z.reshape(-1, 1)
+    for link in (_links.LOGISTIC, _links.EXP):
+        got = _score(kernel, X, link, 1)[:, 0]
+        want = _reference(X, np.ones((1, 1)), np.zeros(1), None, link)[:, 0]
+        assert not np.isnan(got).any()
+        assert np.array_equal(got == 0, want == 0) and np.array_equal(got == 1, want == 1)
+        assert np.array_equal(np.isinf(got), np.isinf(want))
+        finite = np.isfinite(want) & (want != 0)
+        np.testing.assert_allclose(got[finite], want[finite], rtol=4e-16, atol=5e-324)  # 1 ulp
+    softmax = kernel_module.Kernel(np.array([[1.0], [-1.0], [0.0]]), np.zeros(3))
+    P = _score(softmax, X, _links.SOFTMAX, 1)
+    assert not np.isnan(P).any() and np.allclose(P.sum(axis=1), 1.0, rtol=0, atol=1e-15)
+
+
+def test_overflowing_finite_rows_are_not_errors(kernel_module, isa):
+    kernel = kernel_module.Kernel(np.ones((1, 2)), [0.0])
+    X = np.array([[1e308, 1e308], [-1e308, -1e308], [1e308, -1e308 * 0.5]])
+    assert _score(kernel, X, _links.LOGISTIC, 1)[:, 0].tolist() == [1.0, 0.0, 1.0]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_first_bad_row_is_reported_with_threads(kernel_module, isa, dtype):
+    kernel = kernel_module.Kernel(np.ones((1, 3)), [0.0])
+    n = 5 * kernel_module.BLOCK_ROWS + 7
+    X = np.zeros((n, 3), dtype)
+    X[n - 2, 0] = np.nan  # in the last thread's slice
+    X[n // 2 + 10, 2] = np.inf  # in the second thread's slice
+    for rows, want in ((n // 2 + 10, n // 2 + 10), (3, 3)):
+        X[rows, 1] = -np.inf
+        for threads in (0, 1, 2, 3, 64):
+            with pytest.raises(ValueError, match=f"NaN or infinity in row {want}$"):
+                _score(kernel, X, _links.LOGISTIC, threads)
+
+
+def test_eight_python_threads_get_identical_results(kernel_module):
+    rng = np.random.default_rng(8)
+    kernel = kernel_module.Kernel(rng.standard_normal((3, 12)), rng.standard_normal(3))
+    X = rng.standard_normal((20_000, 12))
+    want = _score(kernel, X, _links.SOFTMAX, 1)
+
+    def work(i):
+        return [_score(kernel, X[: 20_000 - i], _links.SOFTMAX, i % 3).tobytes() for _ in range(5)]
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        for i, results in enumerate(pool.map(work, range(8))):
+            assert all(r == want[: 20_000 - i].tobytes() for r in results)
+
+
+def test_model_score_passes_n_threads(backend):
+    import fastscore
+
+    rng = np.random.default_rng(3)
+    est = LogisticRegression().fit(rng.standard_normal((50, 4)), np.arange(50) % 2)
+    model = fastscore.from_sklearn(est)
+    X = rng.standard_normal((3000, 4))
+    outs = [model.score(X, n_threads=t) for t in (None, 1, 2, 7)]
+    assert all(o.tobytes() == outs[0].tobytes() for o in outs)
+    assert_close(outs[0], est.predict_proba(X)[:, 1], dot_bound(X, est.coef_, est.intercept_)[:, 0])
+
+
+def test_instruction_set_api(kernel_module):
+    available = kernel_module.available_isas()
+    assert available[-1] == "baseline" and kernel_module.isa() in available
+    assert set(available) <= set(kernel_module.ISAS)
+    with pytest.raises(ValueError, match="not available"):
+        kernel_module.select_isa("sse1")
+    assert kernel_module.max_threads() >= 1
+
+
+def _python(code, **env):
+    environ = dict(os.environ, **env)
+    return subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True, text=True,
+                          check=True, cwd=tempfile.gettempdir()).stdout.split()
+
+
+def test_environment_variables_choose_isa_and_threads(kernel_module):
+    code = "from fastscore import _kernel as k; print(k.isa(), k.max_threads())"
+    widest = kernel_module.available_isas()[0]
+    assert _python(code, FASTSCORE_ISA="baseline", FASTSCORE_NUM_THREADS="1") == ["baseline", "1"]
+    isa, threads = _python(code, FASTSCORE_ISA="no-such-isa", FASTSCORE_NUM_THREADS="junk")
+    assert isa == widest and int(threads) >= 1
