@@ -96,9 +96,9 @@ def _unsupported(est):
 
     return ConversionError(
         f"fastscore cannot convert {type(est).__name__}: it converts exactly these scikit-learn "
-        f"estimators: {', '.join(supported())}; a OneVsRestClassifier of a binary one of these "
-        f"classifiers; and a Pipeline of any of {', '.join(name for _, name in SCALERS)} "
-        "followed by one of these")
+        f"estimators: {', '.join(supported())} (OneVsRestClassifier over a binary classifier of "
+        f"this list; Pipeline of any number of {', '.join(name for _, name in SCALERS)} followed "
+        "by one of these)")
 
 
 def convert_parts(est):

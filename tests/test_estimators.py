@@ -1,6 +1,8 @@
 """Every supported estimator on scikit-learn's bundled datasets: the same numbers, on both backends, after save/load."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fastscore
 from estimator_cases import CLASSIFIERS, REGRESSORS, compare, fitted
@@ -28,6 +30,17 @@ def test_matches_sklearn_and_survives_save_load(case, backend, tmp_path):
         assert loaded.center is None
     else:
         assert loaded.center.tobytes() == model.center.tobytes()
+
+
+@settings(max_examples=150)
+@given(case=st.sampled_from(CASES), n=st.integers(1, 30), log_scale=st.floats(-3, 4),
+       seed=st.integers(0, 2**32 - 1))
+def test_every_estimator_on_generated_rows(backend, case, n, log_scale, seed):
+    """Rows near and far from the training data, at scales from 1e-3 to 1e4 of its spread."""
+    est, X = fitted(case)
+    rng = np.random.default_rng(seed)
+    rows = X[rng.integers(len(X), size=n)] + rng.standard_normal((n, X.shape[1])) * X.std(axis=0) * 10.0**log_scale
+    compare(fastscore.from_sklearn(est), est, rows, min_clear=0.0)
 
 
 @pytest.mark.parametrize("case", ["logreg-multinomial", "sgd-huber-multi", "linear-multi", "tweedie-log",
