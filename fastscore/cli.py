@@ -176,6 +176,8 @@ def _score(args):
     if args.threads is not None and args.threads < 1:
         raise UsageError(f"--threads must be at least 1, got {args.threads}")
     out_format = tabular.file_format(args.output)
+    if out_format != "npy":
+        tabular.pyarrow_for(args.output)  # before the temporary file, so the message names OUTPUT
     if os.path.abspath(args.output) == os.path.abspath(args.input):
         raise UsageError("OUTPUT must not be INPUT")
     model = _load(args.model)
