@@ -144,17 +144,18 @@ def _outputs(model, X, threads, as_index):
     """The output columns (1-D arrays) for one chunk of rows."""
     from fastscore import Classifier
 
-    scores = model.score(X, n_threads=threads) if not isinstance(model, Classifier) or model.has_proba else None
     if not isinstance(model, Classifier):
-        return [scores] if scores.ndim == 1 else list(scores.T)
+        predictions = model.score(X, n_threads=threads)
+        return [predictions] if predictions.ndim == 1 else list(predictions.T)
     labels = model.predict(X)
     if as_index:  # a float array cannot hold strings: the class's position instead
         order = np.argsort(model.classes_, kind="stable")
         labels = order[np.searchsorted(model.classes_[order], labels)]
-    columns = [labels]
-    if scores is not None:
-        columns += [1.0 - scores, scores] if scores.ndim == 1 else list(scores.T)
-    return columns
+    if not model.has_proba:
+        return [labels]
+    p = model.score(X, n_threads=threads)
+    # 1 - p for the negative class, exactly as predict_proba computes it.
+    return [labels] + ([1.0 - p, p] if p.ndim == 1 else list(p.T))
 
 
 def _progress(total, quiet):
@@ -176,6 +177,8 @@ def _score(args):
     if args.threads is not None and args.threads < 1:
         raise UsageError(f"--threads must be at least 1, got {args.threads}")
     out_format = tabular.file_format(args.output)
+    if out_format != "npy":
+        tabular.pyarrow_for(args.output)  # before the temporary file, so the message names OUTPUT
     if os.path.abspath(args.output) == os.path.abspath(args.input):
         raise UsageError("OUTPUT must not be INPUT")
     model = _load(args.model)

@@ -34,7 +34,8 @@ def file_format(path):
     return FORMATS[ext]
 
 
-def _pyarrow(path):
+def pyarrow_for(path):
+    """pyarrow with its csv, parquet and compute modules; InputError naming path if missing."""
     try:
         import pyarrow
         import pyarrow.compute
@@ -138,7 +139,7 @@ class _ArrowReader:
 
 class _CSVReader(_ArrowReader):
     def __init__(self, path, chunk_size):
-        self._pa = pa = _pyarrow(path)
+        self._pa = pa = pyarrow_for(path)
         self.path, self.chunk_size, self.n_rows = path, chunk_size, None
         with open(path, "rb") as f:  # a block must hold whole rows: size it for wide files
             self._block = max(CSV_BLOCK_BYTES, 16 * len(f.readline(1 << 28)))
@@ -206,7 +207,7 @@ class _CSVReader(_ArrowReader):
 
 class _ParquetReader(_ArrowReader):
     def __init__(self, path, chunk_size):
-        self._pa = pa = _pyarrow(path)
+        self._pa = pa = pyarrow_for(path)
         self.path, self.chunk_size = path, chunk_size
         try:
             # Without pre_buffer, pyarrow reads one row group at a time instead of
@@ -307,7 +308,7 @@ def open_output(path, fmt, columns):
 
 class _ArrowWriter(_Writer):
     def __init__(self, path, fmt, columns):
-        self._pa = pa = _pyarrow(path)
+        self._pa = pa = pyarrow_for(path)
         fields = [(name, pa.string() if np.dtype(dt).kind == "U" else pa.from_numpy_dtype(dt))
                   for name, dt in columns]
         self._schema = pa.schema(fields)

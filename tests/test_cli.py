@@ -268,14 +268,26 @@ def test_convert_errors(tmp_path):
                    tmp_path, "out.json")
 
 
-def test_convert_without_sklearn_says_how_to_install_it(tmp_path):
-    blocker = tmp_path / "blocker" / "sklearn"
+def _without(package, tmp_path):
+    """An environment in which importing `package` fails, as if it were not installed."""
+    blocker = tmp_path / "blocker" / package
     blocker.mkdir(parents=True)
-    (blocker / "__init__.py").write_text("raise ImportError('No module named sklearn (blocked by the test)')\n")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+    (blocker / "__init__.py").write_text(f"raise ImportError('No module named {package} (blocked by the test)')\n")
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(
         [str(tmp_path / "blocker")] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
-    r = run("convert", "any.joblib", "-o", "out.json", cwd=tmp_path, env=env)
+
+
+def test_convert_without_sklearn_says_how_to_install_it(tmp_path):
+    r = run("convert", "any.joblib", "-o", "out.json", cwd=tmp_path, env=_without("sklearn", tmp_path))
     assert_refused(r, "fastscore convert needs scikit-learn: pip install 'fastscore[sklearn]'", tmp_path, "out.json")
+
+
+def test_csv_without_pyarrow_says_how_to_install_it(named, tmp_path):
+    np.save(tmp_path / "in.npy", named[1])
+    env = _without("pyarrow", tmp_path)
+    r = run("score", "named.json", "in.npy", "-o", "out.csv", cwd=tmp_path, env=env)
+    assert_refused(r, "out.csv: CSV and Parquet files need pyarrow: pip install 'fastscore[cli]'", tmp_path)
+    assert run("score", "named.json", "in.npy", "-o", "out.npy", cwd=tmp_path, env=env).returncode == 0
 
 
 BAD_MODELS = [
