@@ -7,6 +7,7 @@ both backends, measured in one run (ratios, not absolute times, are what
 carries over between machines). Not a test: nothing here asserts.
 """
 import argparse
+import time
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -15,6 +16,14 @@ import fastscore
 from fastscore import _backend
 from fastscore.demo import worked_example_data
 from fastscore.timing import best_time
+
+PAUSE = 0.3  # seconds before each contender, so that the last one's thread pool has gone idle
+
+
+def timed(fn, rounds):
+    """best_time after a pause: OpenBLAS's spinning threads would otherwise steal the kernel's cores."""
+    time.sleep(PAUSE)
+    return best_time(fn, rounds)
 
 
 def models_by_backend(est):
@@ -45,17 +54,17 @@ def main():
 
     print(f"{'case':36} {'scikit-learn':>14} " + " ".join(f"{n:>14} {'speed-up':>9}" for n in models))
     for n, data in cases:
-        sk = best_time(lambda: est.predict_proba(data), args.rounds)
+        sk = timed(lambda: est.predict_proba(data), args.rounds)
         cells = []
         for model in models.values():
-            t = best_time(lambda: model.predict_proba(data), args.rounds)
+            t = timed(lambda: model.predict_proba(data), args.rounds)
             cells.append(f"{t * 1e6:11.2f} us {sk / t:8.1f}x")
         print(f"{'predict_proba, ' + format(n, ',') + ' rows':36} {sk * 1e6:11.2f} us " + " ".join(cells))
     row = X[0].tolist()
-    sk = best_time(lambda: est.predict_proba([row]), args.rounds)
+    sk = timed(lambda: est.predict_proba([row]), args.rounds)
     cells = []
     for model in models.values():
-        t = best_time(lambda: model.score_one(row), args.rounds)
+        t = timed(lambda: model.score_one(row), args.rounds)
         cells.append(f"{t * 1e6:11.2f} us {sk / t:8.1f}x")
     print(f"{'score_one(list) vs predict_proba':36} {sk * 1e6:11.2f} us " + " ".join(cells))
 

@@ -17,6 +17,10 @@
 
 #ifdef _OPENMP
 #include <omp.h>
+#if defined(__unix__) || defined(__APPLE__)
+#include <pthread.h>
+#define FS_HAVE_ATFORK 1
+#endif
 #endif
 
 #define FS_NO_ROW ((size_t)-1)
@@ -77,7 +81,11 @@ static void normalise(double *p, size_t k)
 #undef FS_TARGET
 
 #define FS_ISA avx512
+#if defined(__clang__)
+#define FS_TARGET __attribute__((target("avx512f,avx2,fma")))
+#else /* GCC would otherwise keep to 256-bit vectors */
 #define FS_TARGET __attribute__((target("avx512f,avx2,fma,prefer-vector-width=512")))
+#endif
 #include "kernel_body.h"
 #undef FS_ISA
 #undef FS_TARGET
@@ -175,11 +183,43 @@ int fs_max_threads(void)
 #endif
 }
 
+#ifdef _OPENMP
+/*
+ * GNU OpenMP's thread pool does not survive fork(): a child whose parent had
+ * run a parallel region hangs in its first one.  So such a child scores on
+ * its calling thread only (a multiprocessing or pre-forking server worker
+ * still gets one core per process).
+ */
+static volatile int pool_started = 0, pool_lost = 0;
+
+#ifdef FS_HAVE_ATFORK
+static void child_after_fork(void)
+{
+    if (pool_started)
+        pool_lost = 1;
+}
+#endif
+
+static void note_pool_start(void)
+{
+    if (pool_started)
+        return;
+#ifdef FS_HAVE_ATFORK
+    pthread_atfork(NULL, NULL, child_after_fork);
+#endif
+    pool_started = 1;
+}
+#endif
+
 static int threads_for(const fs_model *m, size_t n_rows, int n_threads)
 {
     size_t values = n_rows * (m->n_features + m->n_outputs), most;
     int t;
 
+#ifdef _OPENMP
+    if (pool_lost)
+        return 1;
+#endif
     if (n_threads > 0)
         return (size_t)n_threads < n_rows ? n_threads : (int)n_rows;
     if (values < FS_PARALLEL_MIN)
@@ -200,14 +240,22 @@ static fs_status run(const fs_model *m, fs_range_fn range, const void *X, size_t
         first = range(m, X, 0, n_rows, link, out);
     } else {
 #ifdef _OPENMP
-        /* Contiguous slices, one per thread: each stops at its own first bad
-         * row, and the smallest of those is the first bad row of X. */
-#pragma omp parallel num_threads(threads) reduction(min : first)
-        {
-            size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
-            size_t r0 = n_rows / nt * t + (t < n_rows % nt ? t : n_rows % nt);
-            size_t r1 = r0 + n_rows / nt + (t < n_rows % nt ? 1 : 0);
-            first = range(m, X, r0, r1, link, out);
+        /* Chunks of up to 16 blocks, handed out as threads come free: a
+         * thread that starts late (another process held its core) finds the
+         * work already shared out instead of holding up a fixed half.  Each
+         * chunk stops at its first bad row; chunks before the first bad one
+         * are scored whole, so the smallest report is X's first bad row. */
+        size_t step = m->n_outputs < FS_BLOCK_ROWS ? FS_BLOCK_ROWS / m->n_outputs : 1;
+        size_t chunk = (n_rows + 4 * (size_t)threads - 1) / (4 * (size_t)threads);
+        long c, n_chunks;
+        chunk = chunk < 16 * step ? chunk : 16 * step;
+        n_chunks = (long)((n_rows + chunk - 1) / chunk);
+        note_pool_start();
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(min : first)
+        for (c = 0; c < n_chunks; c++) {
+            size_t r0 = (size_t)c * chunk, r1 = r0 + chunk < n_rows ? r0 + chunk : n_rows;
+            size_t bad = range(m, X, r0, r1, link, out);
+            first = bad < first ? bad : first;
         }
 #else
         first = range(m, X, 0, n_rows, link, out);

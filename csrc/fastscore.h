@@ -93,7 +93,7 @@ int fs_isa_available(const char *name);
  * OpenMP's default.  fs_max_threads() is what 0 would use on a large input;
  * it is 1 when the kernel was built without OpenMP.
  */
-#define FS_PARALLEL_MIN 65536
+#define FS_PARALLEL_MIN 131072
 int fs_max_threads(void);
 
 /* OVR and MODIFIED_HUBER fall back to the uniform 1/k when every output of a

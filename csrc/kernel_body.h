@@ -154,7 +154,7 @@ static FS_INLINE FS_TARGET void FS_CAT(FS_FN(dot_small), SUF)(                  
 static FS_INLINE FS_TARGET double FS_CAT(FS_FN(dot), SUF)(                     \
     const T *x, const double *w, const double *c, size_t d)                    \
 {                                                                              \
-    double acc[FS_LANES];                                                      \
+    double acc[FS_LANES], tail = 0.0; /* a scalar tail: no lane inserts */     \
     size_t i = 0, j, h;                                                        \
     for (j = 0; j < FS_LANES; j++)                                             \
         acc[j] = 0.0;                                                          \
@@ -162,19 +162,19 @@ static FS_INLINE FS_TARGET double FS_CAT(FS_FN(dot), SUF)(                     \
         for (; i + FS_LANES <= d; i += FS_LANES)                               \
             for (j = 0; j < FS_LANES; j++)                                     \
                 acc[j] += (double)x[i + j] * w[i + j];                         \
-        for (j = 0; i < d; i++, j++)                                           \
-            acc[j] += (double)x[i] * w[i];                                     \
+        for (; i < d; i++)                                                     \
+            tail += (double)x[i] * w[i];                                       \
     } else {                                                                   \
         for (; i + FS_LANES <= d; i += FS_LANES)                               \
             for (j = 0; j < FS_LANES; j++)                                     \
                 acc[j] += ((double)x[i + j] - c[i + j]) * w[i + j];            \
-        for (j = 0; i < d; i++, j++)                                           \
-            acc[j] += ((double)x[i] - c[i]) * w[i];                            \
+        for (; i < d; i++)                                                     \
+            tail += ((double)x[i] - c[i]) * w[i];                              \
     }                                                                          \
     for (h = FS_LANES / 2; h > 0; h /= 2)                                      \
         for (j = 0; j < h; j++)                                                \
             acc[j] += acc[j + h];                                              \
-    return acc[0];                                                             \
+    return acc[0] + tail;                                                      \
 }                                                                              \
                                                                                \
 /* z for one block of rows (n_outputs values per row). */                      \

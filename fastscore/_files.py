@@ -5,7 +5,6 @@ leaves the target as it was, with no temporary left behind.
 """
 import contextlib
 import os
-import tempfile
 
 
 @contextlib.contextmanager
@@ -15,6 +14,8 @@ def atomic_path(path, mode=None):
     mode, if given, sets the file's permission bits (mkstemp creates 0600).
     The temporary is removed if the body raises anything, even KeyboardInterrupt.
     """
+    import tempfile  # here, not at import: a scoring service only loads (0.8 MB of RSS)
+
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".fastscore-", suffix=".tmp", dir=directory)
     os.close(fd)

@@ -8,12 +8,11 @@ the GIL is released around the kernel. Kernel.fast_score is the latency
 path for arrays already in the kernel's layout: it reads them through
 numpy's C API, without a memoryview or a Python-level check.
 """
-from cpython.float cimport PyFloat_AsDouble
+from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_AsDouble
 from cpython.list cimport PyList_GET_ITEM
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.tuple cimport PyTuple_GET_ITEM
 from cpython.ref cimport PyObject
-from cpython.float cimport PyFloat_AS_DOUBLE
 from libc.math cimport exp, isfinite
 cimport numpy as cnp
 
@@ -52,7 +51,7 @@ cdef extern from "fastscore.h" nogil:
 BLOCK_ROWS = FS_BLOCK_ROWS
 #: Below this many values of X, n_threads=0 scores on the calling thread.
 PARALLEL_MIN = FS_PARALLEL_MIN
-#: Every instruction set the kernel was compiled for, widest first.
+#: Every instruction set the kernel knows, widest first (available_isas() says which run here).
 ISAS = ("avx512", "avx2", "baseline")
 
 
@@ -96,7 +95,11 @@ cdef enum:
     LINK_EXP = 4
 
 # fast_score's result shapes (fastscore.model picks one).
-FLAT, MATRIX, BINARY_PROBA = 0, 1, 2
+cdef enum:
+    SHAPE_FLAT = 0
+    SHAPE_MATRIX = 1
+    SHAPE_BINARY_PROBA = 2
+FLAT, MATRIX, BINARY_PROBA = SHAPE_FLAT, SHAPE_MATRIX, SHAPE_BINARY_PROBA
 
 
 cdef fs_status _score_f64(const fs_model *m, const double[:, ::1] X, fs_link link,
@@ -200,7 +203,7 @@ cdef class Kernel:
         cdef double *dst
         cdef void *src
         cdef double p
-        if type(X) is not np.ndarray or link < 0 or link >= N_LINKS:
+        if type(X) is not cnp.ndarray or link < 0 or link >= N_LINKS:
             return None
         A = <cnp.ndarray>X
         if cnp.PyArray_NDIM(A) != 2 or (cnp.PyArray_FLAGS(A) & flags) != flags:
@@ -211,10 +214,10 @@ cdef class Kernel:
         dims[0] = cnp.PyArray_DIM(A, 0)
         if dims[0] == 0 or cnp.PyArray_DIM(A, 1) != self.n_features:
             return None
-        if shape == BINARY_PROBA and self.n_outputs != 1:
+        if shape == SHAPE_BINARY_PROBA and self.n_outputs != 1:
             return None
-        dims[1] = 2 if shape == BINARY_PROBA else self.n_outputs
-        out = cnp.PyArray_EMPTY(1 if shape == FLAT else 2, dims, cnp.NPY_DOUBLE, 0)
+        dims[1] = 2 if shape == SHAPE_BINARY_PROBA else self.n_outputs
+        out = cnp.PyArray_EMPTY(1 if shape == SHAPE_FLAT else 2, dims, cnp.NPY_DOUBLE, 0)
         n = dims[0]
         dst = <double *>cnp.PyArray_DATA(out)
         src = cnp.PyArray_DATA(A)
@@ -227,7 +230,7 @@ cdef class Kernel:
             raise _checks.nonfinite_row(bad)
         if status != FS_OK:
             raise ValueError(f"kernel rejected its arguments (status {status})")
-        if shape == BINARY_PROBA:
+        if shape == SHAPE_BINARY_PROBA:
             # p was written to the first n doubles; spread it to (1 - p, p)
             # rows from the end, where nothing unread is overwritten.
             for i in range(n - 1, -1, -1):

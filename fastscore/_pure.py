@@ -102,8 +102,9 @@ class Kernel:
 
     def score_one(self, row, link):
         """Score one row: a float for a single output, else a tuple of k floats."""
-        if self.n_outputs == 1 and isinstance(row, (list, tuple)) and link in _SCALAR_LINKS:
-            _checks.check_row_length(len(row), self.n_features)
+        if self.n_outputs == 1 and link in _SCALAR_LINKS and isinstance(row, (list, tuple)):
+            if len(row) != self.n_features:
+                _checks.check_row_length(len(row), self.n_features)
             try:
                 terms = row if self._c is None else map(operator.sub, row, self._c)
                 z = sum(map(operator.mul, self._w, terms)) + self._b
@@ -113,8 +114,13 @@ class Kernel:
                 x = _checks.row_floats(row, self.n_features)
                 terms = x if self._c is None else map(operator.sub, x, self._c)
                 z = sum(map(operator.mul, self._w, terms)) + self._b
-            if not math.isfinite(z):
+            if z - z != 0.0:  # NaN or infinity, without a call to math.isfinite
                 _checks.check_finite_row(np.array(_checks.row_floats(row, self.n_features)))
+            if link == _links.LOGISTIC:  # the common case, inlined: the latency path
+                try:
+                    return 1.0 / (1.0 + math.exp(-z))
+                except OverflowError:
+                    return 0.0
             return _SCALAR_LINKS[link](z)
         _checks.check_link(link)
         return self._score_one_array(row, link)
