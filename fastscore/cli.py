@@ -1,7 +1,259 @@
-"""The `fastscore` command (also `python -m fastscore`)."""
+"""The `fastscore` command (also `python -m fastscore`): convert, info, score, bench, demo.
+
+Every error a user can cause (a bad file, a bad option, a missing optional
+package) is one line on stderr, `fastscore: error: ...`, and exit code 2.
+docs/CLI.md describes the commands.
+"""
 import argparse
+import os
 import sys
 
+import numpy as np
+
+EXIT_ERROR = 2
+
+CONVERT_HELP = """\
+Read a fitted scikit-learn estimator saved with joblib.dump or pickle (.joblib, .pkl, .pickle)
+and write it as a fastscore JSON model file.
+
+Only convert files you trust: unpickling a file runs whatever code its author put in it,
+with your permissions. This is the one place fastscore unpickles anything; the JSON it
+writes holds numbers and names only, and loading it never runs code.
+
+Needs scikit-learn: pip install 'fastscore[sklearn]'."""
+
+SCORE_HELP = """\
+Score every row of INPUT and write the results to OUTPUT. Each is CSV (with a header),
+Parquet (.parquet, .pq) or NumPy (.npy, a 2-D array), chosen by its extension.
+
+Columns are matched by name when the model has feature names (extra input columns are
+ignored), otherwise by position; --columns picks them explicitly. OUTPUT has a column
+`prediction` (`prediction_<j>` for multi-target regressors) and, for classifiers with
+probabilities, `proba_<class>` for each class. A .npy OUTPUT is a float64 array with
+those columns in that order; string class labels are written there as their index in
+the model's classes (see `fastscore info`).
+
+Rows are read, scored and written in chunks, so memory stays bounded however large
+INPUT is. OUTPUT appears only when everything succeeded."""
+
+
+class UsageError(Exception):
+    """An error the user can fix: printed as one line, exit code 2."""
+
+
+# ---- convert ----------------------------------------------------------------------------------
+
+def _convert(args):
+    try:
+        import joblib
+        import sklearn  # noqa: F401  (the estimator's classes live there)
+    except ImportError:
+        raise UsageError("fastscore convert needs scikit-learn: pip install 'fastscore[sklearn]'") from None
+    import fastscore
+
+    if not os.path.isfile(args.model):
+        raise UsageError(f"{args.model}: no such file")
+    try:
+        estimator = joblib.load(args.model)  # trusted input only: see CONVERT_HELP
+    except Exception as exc:  # unpickling can fail in any way a pickle chooses
+        raise UsageError(f"{args.model}: cannot unpickle: {type(exc).__name__}: {_one_line(exc)}") from None
+    try:
+        model = fastscore.from_sklearn(estimator)
+    except fastscore.ConversionError as exc:
+        raise UsageError(f"{args.model}: {_one_line(exc)}") from None
+    model.save(args.output)
+    if not args.quiet:
+        print(f"wrote {args.output}: {model.estimator}, {model.n_features_in_} features, "
+              f"link {model.link} ({os.path.getsize(args.output)} bytes)")
+    return 0
+
+
+# ---- info -------------------------------------------------------------------------------------
+
+def _load(path):
+    import fastscore
+
+    try:
+        return fastscore.load(path)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _info(args):
+    import json
+
+    from fastscore import modelfile
+
+    model = _load(args.model)
+    try:  # already validated: now for the fields a model does not keep
+        with open(args.model, "rb") as f:
+            fields = json.loads(f.read())
+    except (OSError, ValueError):
+        raise UsageError(f"{args.model}: the file changed while it was read") from None
+    names = fields.get("feature_names")
+    rows = [
+        ("file", f"{args.model} ({os.path.getsize(args.model)} bytes)"),
+        ("format", f"{fields['format']} version {fields['format_version']} "
+                   f"(this fastscore reads 1 to {modelfile.VERSION})"),
+        ("kind", fields["kind"]),
+        ("estimator", model.estimator),
+        ("link", model.link),
+        ("n_features", str(model.n_features_in_)),
+    ]
+    if fields["kind"] == "classifier":
+        classes = model.classes_.tolist()
+        rows.append(("classes", f"{len(classes)}: " + ", ".join(map(repr, classes))))
+        rows.append(("probabilities", "yes" if model.has_proba else "no (decision values only)"))
+    else:
+        rows.append(("targets", str(1 if model.coef_.ndim == 1 else model.coef_.shape[0])))
+    if names is None:
+        rows.append(("feature names", "none (input columns are matched by position)"))
+    else:
+        shown = names if args.all or len(names) <= 20 else names[:20]
+        more = "" if len(shown) == len(names) else f", ... ({len(names) - 20} more; --all lists them)"
+        rows.append(("feature names", ", ".join(shown) + more))
+    rows.append(("center", "yes" if model.center is not None else "no"))
+    rows.append(("scikit-learn", fields.get("sklearn_version") or "unknown"))
+    rows.append(("written by", f"fastscore {fields['fastscore_version']}"
+                 if fields.get("fastscore_version") else "unknown"))
+    rows.append(("checksum", fields["checksum"]))
+    for key, value in rows:
+        print(f"{key:14} {value}")
+    return 0
+
+
+# ---- score ------------------------------------------------------------------------------------
+
+def _output_columns(model, out_format):
+    """The output's (name, dtype) columns, and whether labels are written as class indices."""
+    from fastscore import Classifier
+
+    if not isinstance(model, Classifier):
+        if model.coef_.ndim == 1:
+            return [("prediction", np.float64)], False
+        return [(f"prediction_{j}", np.float64) for j in range(model.coef_.shape[0])], False
+    labels = model.classes_
+    as_index = out_format == "npy" and labels.dtype.kind not in "biuf"
+    columns = [("prediction", np.float64 if out_format == "npy" else labels.dtype)]
+    if model.has_proba:
+        columns += [(f"proba_{c}", np.float64) for c in labels.tolist()]
+    return columns, as_index
+
+
+def _outputs(model, X, threads, as_index):
+    """The output columns (1-D arrays) for one chunk of rows."""
+    from fastscore import Classifier
+
+    if not isinstance(model, Classifier):
+        predictions = model.score(X, n_threads=threads)
+        return [predictions] if predictions.ndim == 1 else list(predictions.T)
+    labels = model.predict(X)
+    if as_index:  # a float array cannot hold strings: the class's position instead
+        order = np.argsort(model.classes_, kind="stable")
+        labels = order[np.searchsorted(model.classes_[order], labels)]
+    if not model.has_proba:
+        return [labels]
+    p = model.score(X, n_threads=threads)
+    # 1 - p for the negative class, exactly as predict_proba computes it.
+    return [labels] + ([1.0 - p, p] if p.ndim == 1 else list(p.T))
+
+
+def _progress(total, quiet):
+    """A tqdm bar on a terminal (unless --quiet), else None."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit=" rows", unit_scale=True, file=sys.stderr, leave=False)
+
+
+def _score(args):
+    from fastscore import _files, tabular
+
+    if args.chunk_size < 1:
+        raise UsageError(f"--chunk-size must be at least 1, got {args.chunk_size}")
+    if args.threads is not None and args.threads < 1:
+        raise UsageError(f"--threads must be at least 1, got {args.threads}")
+    out_format = tabular.file_format(args.output)
+    if out_format != "npy":
+        tabular.pyarrow_for(args.output)  # before the temporary file, so the message names OUTPUT
+    if os.path.abspath(args.output) == os.path.abspath(args.input):
+        raise UsageError("OUTPUT must not be INPUT")
+    model = _load(args.model)
+    reader = tabular.open_input(args.input, args.chunk_size)
+    columns = None if args.columns is None else [c.strip() for c in args.columns.split(",")]
+    selected = tabular.select_columns(
+        reader.columns, model.n_features_in_, getattr(model, "feature_names_in_", None), columns,
+        reader.named, args.input)
+    used = [reader.columns[i] for i in selected]
+    out_columns, as_index = _output_columns(model, out_format)
+    bar = _progress(reader.n_rows, args.quiet)
+    try:
+        with _files.atomic_path(args.output, _files.default_mode()) as tmp, \
+                tabular.open_output(tmp, out_format, out_columns) as writer:
+            for start, X in reader.chunks(selected):
+                try:
+                    outputs = _outputs(model, X, args.threads, as_index)
+                except ValueError:  # NaN or infinity: name the cell, not just the chunk's row
+                    error = tabular.nonfinite_cell(args.input, np.asarray(X, dtype=np.float64), start, used)
+                    if error is None:
+                        raise
+                    raise error from None
+                writer.write(outputs)
+                if bar is not None:
+                    bar.update(len(X))
+    except OSError as exc:
+        raise UsageError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        if bar is not None:
+            bar.close()
+    return 0
+
+
+# ---- bench ------------------------------------------------------------------------------------
+
+MAX_BENCH_VALUES = 1 << 27  # 1 GiB of float64 synthetic data
+
+
+def _bench(args):
+    from fastscore import Classifier
+    from fastscore.timing import best_time
+
+    model = _load(args.model)
+    d = model.n_features_in_
+    rows = args.rows if args.rows is not None else max(1, min(100_000, MAX_BENCH_VALUES // 8 // d))
+    if rows < 1:
+        raise UsageError(f"--rows must be at least 1, got {rows}")
+    if rows * d > MAX_BENCH_VALUES:
+        raise UsageError(f"--rows {rows} x {d} features is more than {MAX_BENCH_VALUES} values "
+                         "of synthetic data; use fewer rows")
+    if args.threads is not None and args.threads < 1:
+        raise UsageError(f"--threads must be at least 1, got {args.threads}")
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((rows, d))
+    row = X[0].tolist()
+    one = X[:1]
+    out = np.empty((rows,) + model.score(one).shape[1:])
+    batch = best_time(lambda: model.score(X, out=out, n_threads=args.threads), rounds=args.rounds)
+    single = best_time(lambda: model.score_one(row), rounds=args.rounds)
+    per_call = model.predict_proba if isinstance(model, Classifier) and model.has_proba else model.predict
+    array_one = best_time(lambda: per_call(one), rounds=args.rounds)
+    from fastscore import backend
+
+    print(f"fastscore bench {args.model}: {model.estimator}, {d} features, link {model.link}, "
+          f"backend {backend}, threads {args.threads or 'default'}")
+    print(f"  score(X, out=...), {rows} rows:  {rows / batch:14,.0f} rows/s  "
+          f"({batch / rows * 1e9:10.1f} ns per row, {batch * 1e3:.3f} ms per call)")
+    print(f"  score_one(list of {d} floats):  {1 / single:14,.0f} rows/s  "
+          f"({single * 1e6:10.3f} us per row)")
+    print(f"  {per_call.__name__}(1 x {d} array):  {1 / array_one:14,.0f} rows/s  "
+          f"({array_one * 1e6:10.3f} us per row)")
+    return 0
+
+
+# ---- demo -------------------------------------------------------------------------------------
 
 def _demo(args):
     from fastscore import demo
@@ -9,11 +261,12 @@ def _demo(args):
     try:
         demo.main()
     except ImportError as exc:
-        print(f"fastscore demo needs scikit-learn ({exc}); install it with "
-              "pip install 'fastscore[sklearn]'", file=sys.stderr)
-        return 2
+        raise UsageError(f"fastscore demo needs scikit-learn ({exc}): "
+                         "pip install 'fastscore[sklearn]'") from None
     return 0
 
+
+# ---- the parser and main ----------------------------------------------------------------------
 
 def build_parser():
     """The argument parser: one sub-command per task."""
@@ -21,16 +274,75 @@ def build_parser():
         prog="fastscore",
         description="Convert fitted scikit-learn linear models and score them fast.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    demo = commands.add_parser(
+    raw = argparse.RawDescriptionHelpFormatter
+
+    p = commands.add_parser("convert", help="scikit-learn joblib/pickle file -> JSON model file "
+                            "(trusted files only)", description=CONVERT_HELP, formatter_class=raw)
+    p.add_argument("model", metavar="MODEL", help="a fitted estimator: .joblib, .pkl or .pickle")
+    p.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="the JSON model file to write")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(run=_convert)
+
+    p = commands.add_parser("info", help="what a model file holds",
+                            description="Show a model file's kind, estimator, link, features, "
+                            "classes, versions and size (the file is fully validated first).")
+    p.add_argument("model", metavar="MODEL", help="a fastscore JSON model file")
+    p.add_argument("--all", action="store_true", help="list every feature name, however many")
+    p.set_defaults(run=_info)
+
+    p = commands.add_parser("score", help="score a CSV, Parquet or .npy file into another",
+                            description=SCORE_HELP, formatter_class=raw)
+    p.add_argument("model", metavar="MODEL", help="a fastscore JSON model file")
+    p.add_argument("input", metavar="INPUT", help="rows to score: .csv, .parquet/.pq or .npy")
+    p.add_argument("-o", "--output", required=True, metavar="OUTPUT",
+                   help="where to write the scores: .csv, .parquet/.pq or .npy")
+    p.add_argument("--columns", metavar="A,B,...",
+                   help="comma-separated input columns to use, in the model's feature order "
+                   "(names for CSV and Parquet, 0-based positions for .npy)")
+    p.add_argument("--chunk-size", type=int, default=65536, metavar="ROWS",
+                   help="rows read and scored at a time (default 65536); bounds memory")
+    p.add_argument("--threads", type=int, default=None, metavar="T",
+                   help="threads for the scoring kernel (default: its own choice)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=_score)
+
+    p = commands.add_parser("bench", help="time scoring on synthetic data of the model's shape",
+                            description="Time the model on random rows of its shape: rows per "
+                            "second for batches, and per-row latency of score_one and of a "
+                            "one-row array, for sizing a deployment.")
+    p.add_argument("model", metavar="MODEL", help="a fastscore JSON model file")
+    p.add_argument("--rows", type=int, default=None, metavar="N",
+                   help="rows in the batch (default 100000, fewer for very wide models)")
+    p.add_argument("--threads", type=int, default=None, metavar="T",
+                   help="threads for the scoring kernel (default: its own choice)")
+    p.add_argument("--rounds", type=int, default=5, help=argparse.SUPPRESS)
+    p.set_defaults(run=_bench)
+
+    p = commands.add_parser(
         "demo", help="fit the worked example, convert, save, load and compare with scikit-learn")
-    demo.set_defaults(run=_demo)
+    p.set_defaults(run=_demo)
     return parser
+
+
+def _one_line(exc):
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
 
 
 def main(argv=None):
     """Entry point of the console script; returns the exit code."""
-    args = build_parser().parse_args(argv)
-    return args.run(args)
+    from fastscore import ModelFormatError, tabular
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except (UsageError, ModelFormatError, tabular.InputError) as exc:
+        print(f"fastscore: error: {_one_line(exc)}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("fastscore: interrupted", file=sys.stderr)
+        return 130
+    return EXIT_ERROR
 
 
 if __name__ == "__main__":

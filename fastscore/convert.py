@@ -1,65 +1,136 @@
 """Convert fitted scikit-learn estimators into fastscore models.
 
-The only module that touches scikit-learn, and only when from_sklearn is
-called: importing fastscore never imports it. Each supported estimator class
-maps to a function that reads its fitted attributes into model fields.
+The only modules that touch scikit-learn (this one and convert_*.py), and
+only when from_sklearn is called: importing fastscore never imports it.
+
+One registry maps each supported estimator class, exactly, to a converter:
+convert_classifiers.py and convert_regressors.py hold the models,
+convert_pipelines.py folds scalers in front of them. A converter reads the
+fitted attributes into Parts; wrappers (OneVsRestClassifier, RANSACRegressor,
+Pipeline) convert what they wrap through the same registry.
 """
+import functools
+import importlib
+from typing import NamedTuple, Optional
+
 import numpy as np
 
-from fastscore.model import Classifier
+from fastscore.model import Classifier, Regressor
 
 
 class ConversionError(ValueError):
     """The estimator cannot be converted: unsupported, unfitted, or not finite."""
 
 
-def _logistic_regression(est):
-    n_classes = len(est.classes_)
-    link = "logistic" if n_classes == 2 else "softmax"
-    return Classifier, dict(link=link, coef=est.coef_, intercept=est.intercept_,
-                            classes=est.classes_)
+class Parts(NamedTuple):
+    """What a converter reads from an estimator: the future model's fields."""
+
+    kind: str                 # "classifier" or "regressor"
+    name: str                 # what the model file calls it, e.g. "Pipeline(StandardScaler, Ridge)"
+    link: str                 # a name in fastscore._links.CODES
+    coef: np.ndarray          # (d,) for a flat regressor output, else (k, d)
+    intercept: np.ndarray     # () with a 1-D coef, else (k,)
+    classes: Optional[np.ndarray] = None
+    center: Optional[np.ndarray] = None  # (d,) subtracted from x inside the kernel
 
 
-def _converters():
-    from sklearn import linear_model as lm
+def linear_parts(est, kind, link, classes=None):
+    """Parts from coef_ and intercept_, shaped as the estimator's own predictions are.
 
-    return {
-        lm.LogisticRegression: _logistic_regression,
-    }
+    scikit-learn's outputs are flat exactly when coef_ is 1-D. intercept_ is
+    a float, a (1,) array (SGD) or, without fit_intercept, 0.0 for any shape.
+    """
+    coef = np.array(est.coef_, dtype=np.float64)
+    intercept = np.array(est.intercept_, dtype=np.float64).reshape(-1)
+    if coef.ndim == 1:
+        if intercept.size != 1:
+            raise ConversionError(f"{type(est).__name__} has a 1-D coef_ but {intercept.size} intercepts")
+        intercept = intercept.reshape(())
+    elif coef.ndim == 2 and intercept.size in (1, coef.shape[0]):
+        intercept = np.broadcast_to(intercept, coef.shape[:1]).copy()
+    else:
+        raise ConversionError(f"{type(est).__name__} has coef_ of shape {coef.shape} and "
+                              f"intercept_ of shape {np.shape(est.intercept_)}")
+    return Parts(kind, type(est).__name__, link, coef, intercept,
+                 None if classes is None else np.asarray(classes))
+
+
+def check_fitted(est):
+    """Raise ConversionError naming est when it has not been fitted."""
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    try:
+        check_is_fitted(est)
+    except NotFittedError:
+        raise ConversionError(f"{type(est).__name__} is not fitted yet: call fit(X, y) "
+                              "before converting it") from None
+
+
+@functools.lru_cache(maxsize=1)
+def _registry():
+    """{estimator class: converter(est) -> Parts}, built from the modules' tables.
+
+    Each table names classes as (module, class name) so that a class a
+    scikit-learn version lacks (PassiveAggressive* go in 1.10) is skipped.
+    """
+    from fastscore import convert_classifiers, convert_pipelines, convert_regressors
+
+    registry = {}
+    for table in (convert_classifiers.CONVERTERS, convert_regressors.CONVERTERS,
+                  convert_pipelines.CONVERTERS):
+        for (module, name), converter in table.items():
+            cls = getattr(importlib.import_module(module), name, None)
+            if cls is not None:
+                registry[cls] = converter
+    return registry
 
 
 def supported():
     """Names of the scikit-learn estimators that from_sklearn converts."""
-    return sorted(cls.__name__ for cls in _converters())
+    return sorted(cls.__name__ for cls in _registry())
+
+
+def _unsupported(est):
+    from fastscore.convert_pipelines import SCALERS
+
+    return ConversionError(
+        f"fastscore cannot convert {type(est).__name__}: it converts exactly these scikit-learn "
+        f"estimators: {', '.join(supported())} (OneVsRestClassifier over a binary classifier of "
+        f"this list; Pipeline of any number of {', '.join(name for _, name in SCALERS)} followed "
+        "by one of these)")
+
+
+def convert_parts(est):
+    """The Parts of a supported, fitted estimator; ConversionError otherwise.
+
+    Wrappers call it for what they wrap, so the same checks apply at every level.
+    """
+    converter = _registry().get(type(est))
+    if converter is None:
+        raise _unsupported(est)
+    check_fitted(est)
+    return converter(est)
 
 
 def from_sklearn(estimator):
-    """Convert a fitted scikit-learn linear model into a fastscore model.
+    """Convert a fitted scikit-learn linear model (or a scaler pipeline ending in one).
 
     Raises ConversionError, naming the estimator, when it is not supported
     (the message lists what is) or not fitted yet. Subclasses of supported
     estimators are refused too: they may change how predictions are made.
     """
     import sklearn
-    from sklearn.exceptions import NotFittedError
-    from sklearn.utils.validation import check_is_fitted
 
-    converters = _converters()
-    cls = type(estimator)
-    name = cls.__name__
-    if cls not in converters:
-        raise ConversionError(f"fastscore cannot convert {name}: it converts exactly these "
-                              f"scikit-learn estimators: {', '.join(supported())}")
-    try:
-        check_is_fitted(estimator)
-    except NotFittedError:
-        raise ConversionError(f"{name} is not fitted yet: call fit(X, y) before converting it") from None
-    model_cls, fields = converters[cls](estimator)
-    coef = np.asarray(fields["coef"], dtype=np.float64)
-    intercept = np.asarray(fields["intercept"], dtype=np.float64)
-    if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
-        raise ConversionError(f"{name} has NaN or infinite coefficients (did fitting diverge?)")
+    parts = convert_parts(estimator)
+    arrays = [parts.coef, parts.intercept] + ([] if parts.center is None else [parts.center])
+    if not all(np.isfinite(a).all() for a in arrays):
+        raise ConversionError(f"{parts.name} has NaN or infinite coefficients (did fitting diverge?)")
     names = getattr(estimator, "feature_names_in_", None)
-    return model_cls(estimator=name, n_features=estimator.n_features_in_,
-                     feature_names=None if names is None else [str(n) for n in names],
-                     sklearn_version=sklearn.__version__, **fields)
+    fields = dict(estimator=parts.name, link=parts.link, coef=parts.coef, intercept=parts.intercept,
+                  n_features=parts.coef.shape[-1], center=parts.center,
+                  feature_names=None if names is None else [str(n) for n in names],
+                  sklearn_version=sklearn.__version__)
+    if parts.kind == "classifier":
+        return Classifier(classes=parts.classes, **fields)
+    return Regressor(**fields)

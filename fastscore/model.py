@@ -134,6 +134,24 @@ class Classifier(LinearModel):
         np.subtract(1.0, p, out=proba[:, 0])
         return proba
 
+    def predict_log_proba(self, X):
+        """log(predict_proba(X)), computed from z so that nothing underflows.
+
+        It is finite wherever the exact log-probability is (-inf only for the
+        true zeros of modified_huber), and stays exact where predict_proba
+        rounds to 0 or 1 (beyond |z| of about 37 for the logistic).
+        """
+        if not self.has_proba:
+            raise AttributeError(f"{self.estimator} has no predict_log_proba")
+        z = self.decision_function(X)
+        # Overflow in z - max(z) (|z| near 1e308) correctly gives -inf, not a warning.
+        with np.errstate(over="ignore", divide="ignore"):
+            if z.ndim == 1:
+                return _LOG_BINARY[self.link](np.stack([-z, z], axis=1))
+            if self.link == "modified_huber":  # (clip(z) + 1) / 2 is exact: log the probabilities
+                return np.log(self.predict_proba(X))
+            return _LOG_MULTI[self.link](z)
+
     def predict(self, X):
         """Predicted class labels, taken from classes_."""
         z = self.decision_function(X)
@@ -150,6 +168,31 @@ class Regressor(LinearModel):
     def predict(self, X):
         """Predictions: shape (n,) for one target, (n, n_targets) otherwise."""
         return self.score(X)
+
+
+def _log_expit(z):
+    """log(1 / (1 + exp(-z))) without overflow or underflow."""
+    return -np.logaddexp(0.0, -z)
+
+
+def _log_softmax(z):
+    z = z - z.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+def _log_ovr(z):
+    """log of the normalised one-vs-rest logistic: log_softmax of the logs of expit(z).
+
+    Exact also where expit(z) underflows (z below about -709.78), where
+    predict_proba, like scikit-learn, gives 0 or falls back to uniform.
+    """
+    return _log_softmax(_log_expit(z))
+
+
+# Binary links take the stacked (-z, z): column j is then class j's own score.
+_LOG_BINARY = {"logistic": _log_expit,
+               "modified_huber": lambda zz: np.log((np.clip(zz, -1.0, 1.0) + 1.0) / 2.0)}
+_LOG_MULTI = {"softmax": _log_softmax, "ovr": _log_ovr}
 
 
 def _frozen(a):

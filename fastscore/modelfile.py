@@ -10,20 +10,22 @@ import os
 
 import numpy as np
 
-from fastscore import _links
+from fastscore._files import atomic_path
 
 FORMAT = "fastscore-linear-model"
 VERSION = 1
 
-# A model this large would not fit in memory as JSON anyway; checking the
-# claim first refuses absurd files before anything is allocated for them.
+# Sanity bounds, checked before anything is allocated for what a file claims:
+# a model this large would not fit in memory as JSON anyway.
 MAX_FEATURES = 10**8
 MAX_OUTPUTS = 10**6
+MAX_FILE_BYTES = 2**31
 
 REQUIRED = ("format", "format_version", "kind", "estimator", "link", "n_features", "coef",
             "intercept", "checksum")
 OPTIONAL = ("classes", "feature_names", "center", "sklearn_version", "fastscore_version")
-LINKS = {"classifier": ("logistic", "softmax", "ovr", "identity"), "regressor": ("identity", "exp")}
+LINKS = {"classifier": ("logistic", "softmax", "ovr", "modified_huber", "identity"),
+         "regressor": ("identity", "exp")}
 
 
 class ModelFormatError(ValueError):
@@ -68,91 +70,124 @@ def dumps(model):
 def save(model, path):
     """Write `model` to `path` atomically (a temporary file, then a rename)."""
     text = dumps(model)
-    import tempfile  # here, not at import: a scoring service only loads (0.8 MB of RSS)
-
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".fastscore-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 def load(path):
-    """Read a model file written by save() (or by `fastscore convert`)."""
-    with open(path, "rb") as f:
-        data = f.read()
+    """Read a model file written by save() (or by `fastscore convert`).
+
+    Raises ModelFormatError for anything that is not a valid model file, and
+    OSError when the file cannot be read at all.
+    """
     try:
+        data = _read(path)
         return loads(data)
     except ModelFormatError as exc:
         raise ModelFormatError(f"{os.fspath(path)}: {exc}") from None
 
 
+def _read(path):
+    """The file's bytes, refusing oversized files and obvious non-JSON before reading them whole."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > MAX_FILE_BYTES:
+            raise ModelFormatError(f"the file has {size} bytes, more than a model file may have "
+                                   f"({MAX_FILE_BYTES})")
+        head = f.read(4096)
+        # A first character that cannot start JSON condemns the whole file: say so
+        # without reading the rest (a multi-gigabyte pickle, /dev/zero, ...).
+        if head.strip() and head.lstrip()[:1] not in _JSON_STARTS:
+            return head
+        rest = f.read(MAX_FILE_BYTES + 1 - len(head))
+        if len(head) + len(rest) > MAX_FILE_BYTES:
+            raise ModelFormatError(f"the file has more than {MAX_FILE_BYTES} bytes, more than a "
+                                   "model file may have")
+        return head + rest
+
+
 def loads(data):
     """Parse and validate a model file's contents (bytes or str) into a model."""
-    return from_dict(_parse(data))
+    try:
+        return from_dict(_parse(data))
+    except RecursionError:  # only a hostile file nests deep enough to get here
+        raise ModelFormatError("the file is nested too deeply to be a model file") from None
 
 
 def from_dict(d):
-    """Validate a parsed model file and build the model. Nothing is trusted unchecked."""
+    """Validate a parsed model file and build the model. Nothing is trusted unchecked.
+
+    Fields are checked one by one, so that the error names the first bad one;
+    the checksum is checked last, over fields already known to be well-formed.
+    """
     from fastscore.model import Classifier, Regressor
 
     if not isinstance(d, dict):
-        raise ModelFormatError(f"the file holds a JSON {type(d).__name__}, not an object")
+        raise ModelFormatError(f"the file holds {_what(d)}, not an object: "
+                               "this is not a fastscore model file")
     _check_version(d)
     missing = [k for k in REQUIRED if k not in d]
     if missing:
         raise ModelFormatError(f"missing field(s) {', '.join(map(repr, missing))}")
     unknown = sorted(set(d) - set(REQUIRED) - set(OPTIONAL))
     if unknown:
-        raise ModelFormatError(f"unknown field(s) {', '.join(map(repr, unknown))}")
-    if d["checksum"] != _checksum(d):
-        raise ModelFormatError("field 'checksum' does not match the contents: the file was "
-                               "changed or damaged after it was written")
+        raise ModelFormatError(f"unknown field(s) {', '.join(map(repr, unknown))} "
+                               f"(format version {d['format_version']} has no such field)")
     kind = _choice(d, "kind", tuple(LINKS))
     link = _choice(d, "link", LINKS[kind])
-    for key in ("estimator",):
-        _string(d, key)
+    _string(d, "estimator")
     for key in ("sklearn_version", "fastscore_version"):
         if d.get(key) is not None:
             _string(d, key)
     n_features = _size(d, "n_features", MAX_FEATURES)
-    coef = _numbers(d, "coef", n_features)
+    coef = _coef(d, n_features)
     n_outputs = 1 if coef.ndim == 1 else coef.shape[0]
-    if n_outputs > MAX_OUTPUTS:
-        raise ModelFormatError(f"field 'coef' has {n_outputs} rows, more than {MAX_OUTPUTS}")
-    intercept = _numbers(d, "intercept", None)
-    if intercept.ndim > 1 or intercept.size != n_outputs or (coef.ndim == 1) != (intercept.ndim == 0):
-        raise ModelFormatError(f"field 'intercept' must be {'one number' if coef.ndim == 1 else f'a list of {n_outputs} numbers'} to match 'coef'")
+    classes = None
+    if kind == "regressor":
+        if d.get("classes") is not None:
+            raise ModelFormatError("field 'classes' is only allowed for classifiers")
+    else:
+        classes = _classes(d, n_outputs, coef.ndim)
+    if coef.ndim == 1:
+        if isinstance(d["intercept"], list):
+            raise ModelFormatError("field 'intercept' must be one number, as 'coef' is a single "
+                                   f"list, got {_what(d['intercept'])}")
+        intercept = np.array(_number(d["intercept"], "intercept"), dtype=np.float64)
+    else:
+        intercept = np.array(_row(d["intercept"], "intercept", n_outputs, "rows of 'coef'"),
+                             dtype=np.float64)
     center = None
     if d.get("center") is not None:
-        center = _numbers(d, "center", None)
-        if center.shape != (n_features,):
-            raise ModelFormatError(f"field 'center' must be a list of {n_features} numbers")
+        center = np.array(_row(d["center"], "center", n_features, "n_features"), dtype=np.float64)
     names = None
     if d.get("feature_names") is not None:
         names = d["feature_names"]
-        if (not isinstance(names, list) or len(names) != n_features
-                or not all(isinstance(n, str) for n in names)):
-            raise ModelFormatError(f"field 'feature_names' must be a list of {n_features} strings")
+        if not isinstance(names, list) or len(names) != n_features:
+            raise ModelFormatError(f"field 'feature_names' must be a list of {n_features} strings "
+                                   f"(n_features), got {_what(names)}")
+        for i, name in enumerate(names):
+            _text(name, f"feature_names[{i}]")
         if len(set(names)) != n_features:
             raise ModelFormatError("field 'feature_names' has duplicates")
+    checksum = _string(d, "checksum")
+    if checksum != _checksum(d):
+        raise ModelFormatError("field 'checksum' does not match the contents: the file was "
+                               "changed or damaged after it was written")
     common = dict(estimator=d["estimator"], link=link, coef=coef, intercept=intercept,
                   n_features=n_features, feature_names=names, center=center,
                   sklearn_version=d.get("sklearn_version"))
     if kind == "regressor":
-        if d.get("classes") is not None:
-            raise ModelFormatError("field 'classes' is only allowed for classifiers")
         return Regressor(**common)
-    classes = _classes(d, n_outputs, coef.ndim)
     return Classifier(classes=classes, **common)
 
 
+# Characters that can begin a JSON text (after whitespace).
+_JSON_STARTS = frozenset(b'{["-0123456789tfn'[i:i + 1] for i in range(17))
+
+
 def _parse(data):
-    if isinstance(data, bytes):
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        data = bytes(data)
         if not data.strip():
             raise ModelFormatError("the file is empty")
         if data[:1] in (b"\x80", b"(", b"c") or data[:2] == b"PK":
@@ -161,15 +196,18 @@ def _parse(data):
         try:
             data = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise ModelFormatError(f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+            raise ModelFormatError(f"the file is not JSON: it is not UTF-8 text ({exc.reason} "
+                                   f"at byte {exc.start})") from None
     if not data.strip():
         raise ModelFormatError("the file is empty")
     try:
-        return json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        return json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=float)
+    except ModelFormatError:
+        raise
     except json.JSONDecodeError as exc:
         raise ModelFormatError(f"the file is not valid JSON: {exc}") from None
-    except RecursionError:
-        raise ModelFormatError("the file is not valid JSON: nested too deeply") from None
+    except ValueError as exc:  # an integer literal longer than Python converts (4300 digits)
+        raise ModelFormatError(f"the file is not a model file: {exc}") from None
 
 
 def _no_duplicates(pairs):
@@ -181,18 +219,19 @@ def _no_duplicates(pairs):
     return d
 
 
-def _no_constant(name):
-    raise ModelFormatError(f"the file holds {name}, which is not a number JSON allows")
+def canonical_json(d):
+    """The bytes the checksum covers: every field but 'checksum', as canonical JSON.
+
+    Keys sorted, no whitespace, ASCII only (\\uXXXX escapes), integers as
+    integers, floats in shortest round-trip form; docs/FORMAT.md spells it out.
+    """
+    body = {k: v for k, v in d.items() if k != "checksum"}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+                      allow_nan=False).encode("ascii")
 
 
 def _checksum(d):
-    body = {k: v for k, v in d.items() if k != "checksum"}
-    try:
-        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
-                               allow_nan=False)
-    except ValueError:  # 1e999 parses as inf; the number checks name it, this must not crash
-        canonical = repr(body)
-    return "sha256:" + _sha256(canonical.encode("ascii", "backslashreplace")).hexdigest()
+    return "sha256:" + _sha256(canonical_json(d)).hexdigest()
 
 
 def _sha256(data):
@@ -208,81 +247,132 @@ def _sha256(data):
 
 
 def _check_version(d):
-    version = d.get("format_version")
+    from fastscore import __version__
+
     if d.get("format") != FORMAT:
-        raise ModelFormatError(f"field 'format' must be {FORMAT!r}: this is not a fastscore model file")
+        got = "missing" if "format" not in d else f"got {_what(d['format'])}"
+        raise ModelFormatError(f"field 'format' must be {FORMAT!r} ({got}): this is not a "
+                               "fastscore model file")
+    if "format_version" not in d:
+        raise ModelFormatError("missing field 'format_version'")
+    version = d["format_version"]
     if type(version) is not int:
-        raise ModelFormatError(f"field 'format_version' must be an integer, got {version!r}")
+        raise ModelFormatError(f"field 'format_version' must be an integer, got {_what(version)}")
     if version > VERSION:
-        raise ModelFormatError(f"the file needs model format version {version}; this fastscore "
-                               f"reads versions 1 to {VERSION}: upgrade fastscore")
+        raise ModelFormatError(f"the file needs model format version {version}, but fastscore "
+                               f"{__version__} reads versions 1 to {VERSION}: upgrade fastscore "
+                               "to read it")
     if version < 1:
         raise ModelFormatError(f"field 'format_version' must be at least 1, got {version}")
 
 
+def _what(value):
+    """A short description of a JSON value for error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return repr(value)
+        return ("NaN" if value != value else "Infinity" if value > 0 else "-Infinity") + \
+            " (not a finite number)"
+    if isinstance(value, int):
+        return str(value) if abs(value) < 10**20 else "an integer too large for float64"
+    if isinstance(value, str):
+        return f"the string {value[:40]!r}"
+    if isinstance(value, list):
+        return f"a list of {len(value)} values"
+    return "an object" if isinstance(value, dict) else type(value).__name__
+
+
 def _choice(d, key, allowed):
     value = d[key]
-    if value not in allowed or not isinstance(value, str):
-        raise ModelFormatError(f"field {key!r} must be one of {', '.join(allowed)}, got {value!r}")
+    if not isinstance(value, str) or value not in allowed:
+        raise ModelFormatError(f"field {key!r} must be one of {', '.join(allowed)}, got {_what(value)}")
+    return value
+
+
+def _text(value, where):
+    """A string that is valid Unicode (JSON's \\ud800 escapes can make lone surrogates)."""
+    if not isinstance(value, str):
+        raise ModelFormatError(f"field {where!r} must be a string, got {_what(value)}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ModelFormatError(f"field {where!r} holds a lone surrogate, which is not "
+                               "valid Unicode text") from None
     return value
 
 
 def _string(d, key):
-    if not isinstance(d[key], str):
-        raise ModelFormatError(f"field {key!r} must be a string, got {type(d[key]).__name__}")
-    return d[key]
+    return _text(d[key], key)
 
 
 def _size(d, key, limit):
     value = d[key]
     if type(value) is not int or not 1 <= value <= limit:
-        raise ModelFormatError(f"field {key!r} must be an integer from 1 to {limit}, got {value!r}")
+        raise ModelFormatError(f"field {key!r} must be an integer from 1 to {limit}, got {_what(value)}")
     return value
 
 
-def _is_number(x):
-    return (type(x) is float and math.isfinite(x)) or type(x) is int
+def _number(x, where):
+    """x itself if it is a finite JSON number that fits a float64 (never a bool)."""
+    if type(x) is float and math.isfinite(x):
+        return x
+    if type(x) is int:
+        try:
+            float(x)
+            return x
+        except OverflowError:
+            pass
+    raise ModelFormatError(f"field {where!r} must hold finite numbers, got {_what(x)}")
 
 
-def _numbers(d, key, row_length):
-    """A number, a list of numbers, or (row_length given) a list of equal-length lists."""
-    value = d[key]
-    if _is_number(value):
-        rows = None
-    elif isinstance(value, list) and all(_is_number(x) for x in value):
-        rows = None
-    elif (isinstance(value, list) and value and row_length is not None
-          and all(isinstance(r, list) and all(_is_number(x) for x in r) for r in value)):
-        rows = value
+def _row(values, key, length, what):
+    """A list of exactly `length` finite numbers (`what` names where the length comes from)."""
+    if not isinstance(values, list):
+        raise ModelFormatError(f"field {key!r} must be a list of {length} numbers ({what}), "
+                               f"got {_what(values)}")
+    if len(values) != length:
+        raise ModelFormatError(f"field {key!r} must have {length} numbers ({what}), got {len(values)}")
+    for x in values:
+        _number(x, key)
+    return values
+
+
+def _coef(d, n_features):
+    """coef: one row of n_features numbers, or a list of up to MAX_OUTPUTS such rows."""
+    value = d["coef"]
+    if isinstance(value, list) and value and all(isinstance(r, list) for r in value):
+        if len(value) > MAX_OUTPUTS:
+            raise ModelFormatError(f"field 'coef' has {len(value)} rows, more than {MAX_OUTPUTS}")
+        for i, row in enumerate(value):
+            _row(row, f"coef[{i}]", n_features, "n_features")
     else:
-        raise ModelFormatError(f"field {key!r} must hold only finite numbers"
-                               + (" (a list, or a list of lists)" if row_length else ""))
-    if row_length is not None:
-        for i, r in enumerate(rows or [value]):
-            if not isinstance(r, list) or len(r) != row_length:
-                where = f"row {i} of " if rows else ""
-                raise ModelFormatError(f"{where}field {key!r} must have {row_length} values "
-                                       f"(n_features), got {len(r) if isinstance(r, list) else 1}")
-    try:
-        return np.array(value, dtype=np.float64)
-    except OverflowError:  # an int beyond float64
-        raise ModelFormatError(f"field {key!r} holds a number too large for float64") from None
+        _row(value, "coef", n_features, "n_features")
+    return np.array(value, dtype=np.float64)
 
 
 def _classes(d, n_outputs, coef_ndim):
     classes = d.get("classes")
     if not isinstance(classes, list) or len(classes) < 2:
-        raise ModelFormatError("field 'classes' must be a list of at least 2 labels")
+        raise ModelFormatError(f"field 'classes' must be a list of at least 2 labels, got {_what(classes)}")
     kinds = {type(c) for c in classes}
     if len(kinds) != 1 or kinds.pop() not in (str, int, bool, float):
         raise ModelFormatError("field 'classes' must hold labels of one type: strings, integers, "
                                "booleans or numbers")
-    if any(type(c) is float and not math.isfinite(c) for c in classes):
-        raise ModelFormatError("field 'classes' holds a non-finite number")
+    for i, c in enumerate(classes):
+        if type(c) is float and not math.isfinite(c):
+            raise ModelFormatError(f"field 'classes[{i}]' is {_what(c)}")
+        if type(c) is int and not -2**63 <= c < 2**63:
+            raise ModelFormatError(f"field 'classes[{i}]' is an integer outside the 64-bit range")
+        if type(c) is str:
+            _text(c, f"classes[{i}]")
     if len(set(classes)) != len(classes):
         raise ModelFormatError("field 'classes' has duplicates")
     expected = 1 if len(classes) == 2 else len(classes)
     if coef_ndim != 2 or n_outputs != expected:
         raise ModelFormatError(f"field 'coef' must have {expected} row(s) for {len(classes)} "
-                               f"classes, got {n_outputs}")
+                               f"classes, got {n_outputs if coef_ndim == 2 else 'a flat list'}")
     return classes

@@ -30,8 +30,9 @@ def assert_close(ours, theirs, bound=0.0, tol=TOL):
     theirs = np.asarray(theirs, dtype=np.float64)
     assert ours.shape == theirs.shape, (ours.shape, theirs.shape)
     limit = tol + np.broadcast_to(np.asarray(bound, dtype=np.float64), ours.shape)
-    err = np.abs(ours - theirs)
     assert (np.isfinite(ours) == np.isfinite(theirs)).all(), "non-finite values differ"
+    with np.errstate(invalid="ignore"):  # equal infinities (log(0) = -inf) differ by nothing
+        err = np.where(ours == theirs, 0.0, np.abs(ours - theirs))
     bad = ~(err <= limit)
     if bad.any():
         i = np.unravel_index(np.argmax(np.where(bad, err - limit, -np.inf)), err.shape)
@@ -50,3 +51,34 @@ def model_on(backend_name, estimator):
         return fastscore.from_sklearn(estimator)
     finally:
         _backend.impl = saved
+
+
+def pipeline_bound(pipe, X):
+    """Bound on |z_ours - z_sklearn|, shape (n, k), for a Pipeline of scalers ending in a model.
+
+    scikit-learn rounds each scaler's result at its own magnitude, and the
+    product x * s of a MinMaxScaler at the magnitude of that product (before
+    min_ is added); later scalers also act on values rounded at their input's
+    magnitude. Those errors travel to z through the later scalers' factors
+    and |coef|. fastscore's folded shifts are bounded by the same magnitudes.
+    The first step's centre is subtracted exactly, so only its result counts:
+    this is what makes data far from the origin (x near 1e6, spread 1) exact.
+    """
+    from sklearn.preprocessing import MinMaxScaler
+
+    from fastscore.convert import convert_parts
+
+    *scalers, model = [step for _, step in pipe.steps]
+    parts = convert_parts(model)
+    V = np.asarray(X, dtype=np.float64)
+    carried = np.zeros_like(V)  # rounding error magnitudes so far, in the current units
+    for j, scaler in enumerate(scalers):
+        scale = getattr(scaler, "scale_", None)
+        factor = 1.0 if scale is None else np.abs(scale if isinstance(scaler, MinMaxScaler) else 1 / scale)
+        result = scaler.transform(V)
+        operand = 0.0 if j == 0 and not isinstance(scaler, MinMaxScaler) else np.abs(V) * factor
+        carried = carried * factor + operand + np.abs(result)
+        V = result
+    coef = np.abs(np.atleast_2d(parts.coef))
+    magnitude = (np.abs(V) + carried) @ coef.T + np.abs(parts.intercept).reshape(1, -1)
+    return 2 * (coef.shape[1] + 2 + 2 * len(scalers)) * EPS * magnitude

@@ -1,0 +1,81 @@
+"""Converters for scikit-learn's linear classifiers (see fastscore.convert for the registry).
+
+The link reproduces each estimator's predict_proba: LogisticRegression uses
+the logistic for two classes and softmax beyond; SGDClassifier(log_loss)
+the normalised one-vs-rest logistic; modified_huber its clipped line;
+classifiers without predict_proba get the identity (decision_function only).
+"""
+import numpy as np
+
+from fastscore.convert import ConversionError, convert_parts, linear_parts
+
+LM = "sklearn.linear_model"
+
+
+def classifier_parts(est, link):
+    """linear_parts for a classifier, checked: one row of coef_ for two classes, else one per class."""
+    classes = np.asarray(est.classes_)
+    parts = linear_parts(est, "classifier", link, classes)
+    if parts.coef.ndim == 1:  # a binary RidgeClassifier's coef_ is 1-D; its scores are flat all the same
+        parts = parts._replace(coef=parts.coef[None], intercept=parts.intercept.reshape(1))
+    rows = 1 if len(classes) == 2 else len(classes)
+    if parts.coef.ndim != 2 or parts.coef.shape[0] != rows or len(classes) < 2:
+        raise ConversionError(f"{parts.name} has coef_ of shape {parts.coef.shape} for "
+                              f"{len(classes)} classes; fastscore converts single-label classifiers")
+    return parts
+
+
+def _logistic_regression(est):
+    return classifier_parts(est, "logistic" if len(est.classes_) == 2 else "softmax")
+
+
+def _sgd(est):
+    if est.loss == "log_loss":
+        link = "logistic" if len(est.classes_) == 2 else "ovr"
+    else:
+        link = "modified_huber" if est.loss == "modified_huber" else "identity"
+    return classifier_parts(est, link)
+
+
+def _decision_only(est):
+    binarizer = getattr(est, "_label_binarizer", None)  # RidgeClassifier keeps y's type here
+    if binarizer is not None and binarizer.y_type_.startswith("multilabel"):
+        raise ConversionError(f"{type(est).__name__} was fitted on multilabel targets; fastscore "
+                              "converts single-label classifiers")
+    return classifier_parts(est, "identity")
+
+
+def _one_vs_rest(ovr):
+    """Stack the binary estimators' rows; their link becomes the normalised one over all classes."""
+    if ovr.label_binarizer_.y_type_ not in ("binary", "multiclass"):
+        raise ConversionError(f"OneVsRestClassifier was fitted on {ovr.label_binarizer_.y_type_} "
+                              "targets; fastscore converts single-label classifiers")
+    inner = [convert_parts(e) for e in ovr.estimators_]
+    first = inner[0]
+    for p in inner:
+        if p.kind != "classifier" or p.coef.shape[0] != 1 or p.center is not None:
+            raise ConversionError(f"OneVsRestClassifier over {p.name}: fastscore converts it over "
+                                  "binary linear classifiers only")
+    if len({p.link for p in inner}) != 1:
+        raise ConversionError("OneVsRestClassifier's estimators have different links")
+    # Several binary logistics are normalised together, as sklearn's predict_proba
+    # does; modified_huber's link normalises itself and identity has no probabilities.
+    link = "ovr" if first.link == "logistic" and len(inner) > 1 else first.link
+    return first._replace(name=f"OneVsRestClassifier({first.name})", link=link,
+                          coef=np.vstack([p.coef for p in inner]),
+                          intercept=np.concatenate([p.intercept for p in inner]),
+                          classes=np.asarray(ovr.classes_))
+
+
+#: (module, class name) -> converter
+CONVERTERS = {
+    (LM, "LogisticRegression"): _logistic_regression,
+    (LM, "LogisticRegressionCV"): _logistic_regression,
+    (LM, "SGDClassifier"): _sgd,
+    (LM, "RidgeClassifier"): _decision_only,
+    (LM, "RidgeClassifierCV"): _decision_only,
+    (LM, "Perceptron"): _decision_only,
+    (LM, "PassiveAggressiveClassifier"): _decision_only,
+    ("sklearn.svm", "LinearSVC"): _decision_only,
+    ("sklearn.multiclass", "OneVsRestClassifier"): _one_vs_rest,
+}

@@ -1,0 +1,366 @@
+"""Tabular files for `fastscore score`: CSV, Parquet and .npy, read and written in chunks.
+
+The format is chosen by the file's extension. Readers yield float64 chunks of
+at most chunk_size rows and never hold more than one chunk (and one pyarrow
+block) in memory; writers append chunk by chunk. pyarrow is imported only for
+CSV and Parquet files, so .npy to .npy needs numpy alone.
+
+Every problem a user can cause raises InputError, whose message is one line
+naming the file and, for a bad cell, its row (counted from 1, the header not
+counted) and its column.
+"""
+import mmap
+import os
+import struct
+
+import numpy as np
+
+FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".npy": "npy"}
+
+# pyarrow reads CSV in blocks of this many bytes and reads a few blocks ahead: its memory
+# use is a small multiple of this (about 65 MB measured at 1 MiB, 230 MB at 4 MiB).
+CSV_BLOCK_BYTES = 1 << 20
+
+
+class InputError(Exception):
+    """A problem with an input or output file, in one line fit for the user."""
+
+
+def file_format(path):
+    """"csv", "parquet" or "npy", from path's extension; InputError for anything else."""
+    ext = os.path.splitext(os.fspath(path))[1].lower()
+    if ext not in FORMATS:
+        raise InputError(f"{path}: unknown file type {ext!r}: use .csv, .parquet (or .pq) or .npy")
+    return FORMATS[ext]
+
+
+def pyarrow_for(path):
+    """pyarrow with its csv, parquet and compute modules; InputError naming path if missing."""
+    try:
+        import pyarrow
+        import pyarrow.compute
+        import pyarrow.csv
+        import pyarrow.parquet
+    except ImportError:
+        raise InputError(f"{path}: CSV and Parquet files need pyarrow: "
+                         "pip install 'fastscore[cli]'") from None
+    return pyarrow
+
+
+def _first_line(exc):
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+# ---- choosing the input columns ---------------------------------------------------------------
+
+def select_columns(available, n_features, feature_names=None, columns=None, named=True, path=""):
+    """Indices of the input columns to score, in the model's feature order.
+
+    `available` are the input's column names (a .npy file's are "0", "1", ...;
+    named=False says they are positions, not names). --columns (`columns`)
+    picks columns explicitly, in feature order; otherwise the model's feature
+    names pick them by name (extra columns ignored); otherwise they are taken
+    by position and their number must match.
+    """
+    if columns is not None:
+        if len(columns) != n_features:
+            raise InputError(f"--columns lists {len(columns)} column(s), but the model has "
+                             f"{n_features} feature(s)")
+        wanted = list(columns)
+    elif feature_names is not None and named:
+        wanted = [str(n) for n in feature_names]
+    else:
+        if len(available) != n_features:
+            why = ("the model has no feature names, so columns are matched by position"
+                   if feature_names is None else "a .npy file's columns are matched by position")
+            raise InputError(f"{path}: has {len(available)} column(s), but the model expects "
+                             f"{n_features} ({why}; --columns picks them)")
+        return list(range(n_features))
+    index = {}
+    duplicated = set()
+    for i, name in enumerate(available):
+        if name in index:
+            duplicated.add(name)
+        index.setdefault(name, i)
+    missing = [c for c in wanted if c not in index]
+    if missing:
+        shown = ", ".join(map(repr, missing[:10])) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        kind = "column position(s)" if not named else "column(s)"
+        raise InputError(f"{path}: missing {kind} {shown} that the model needs")
+    ambiguous = [c for c in wanted if c in duplicated]
+    if ambiguous:
+        raise InputError(f"{path}: column(s) {', '.join(map(repr, ambiguous))} appear more than once")
+    return [index[c] for c in wanted]
+
+
+# ---- readers -----------------------------------------------------------------------------------
+
+def open_input(path, chunk_size):
+    """A reader for path: .columns (names), .named, .n_rows (None if unknown) and .chunks(selected)."""
+    fmt = file_format(path)
+    if not os.path.isfile(path):
+        raise InputError(f"{path}: no such file" if not os.path.exists(path) else f"{path}: not a file")
+    return {"csv": _CSVReader, "parquet": _ParquetReader, "npy": _NpyReader}[fmt](path, chunk_size)
+
+
+def _cell_error(path, row, column, problem):
+    return InputError(f"{path}: row {row}, column {column!r}: {problem}")
+
+
+def nonfinite_cell(path, X, start, names):
+    """InputError naming the first NaN or infinite cell of chunk X (whose first row is start)."""
+    bad = np.argwhere(~np.isfinite(X))
+    if bad.size:
+        i, j = bad[0]
+        return _cell_error(path, start + int(i) + 1, names[j], f"{X[i, j]} is not a finite number")
+    return None
+
+
+class _ArrowReader:
+    """What CSV and Parquet share: converting pyarrow batches to float64 chunks."""
+
+    named = True
+
+    def _matrix(self, batch, names, start):
+        pa = self._pa
+        X = np.empty((batch.num_rows, len(names)))
+        for j, name in enumerate(names):
+            col = batch.column(name)
+            if col.null_count:
+                i = int(np.argmax(pa.compute.is_null(col).to_numpy(zero_copy_only=False)))
+                raise _cell_error(self.path, start + i + 1, name, "empty cell")
+            X[:, j] = col.to_numpy(zero_copy_only=False)
+        return X
+
+    def _split(self, X, start):
+        for i in range(0, len(X), self.chunk_size):
+            yield start + i, X[i:i + self.chunk_size]
+
+
+class _CSVReader(_ArrowReader):
+    def __init__(self, path, chunk_size):
+        self._pa = pa = pyarrow_for(path)
+        self.path, self.chunk_size, self.n_rows = path, chunk_size, None
+        with open(path, "rb") as f:  # a block must hold whole rows: size it for wide files
+            self._block = max(CSV_BLOCK_BYTES, 16 * len(f.readline(1 << 28)))
+        try:  # for the header: pyarrow reads (and infers types for) the first block only
+            reader = pa.csv.open_csv(path, read_options=pa.csv.ReadOptions(block_size=self._block))
+            self.columns = list(reader.schema.names)
+            reader.close()
+        except pa.ArrowException as exc:
+            raise InputError(f"{path}: not a readable CSV file: {_first_line(exc)}") from None
+
+    def _open(self, names, column_type):
+        pa = self._pa
+        convert = pa.csv.ConvertOptions(include_columns=names, null_values=[""],
+                                        column_types={n: column_type for n in names})
+        return pa.csv.open_csv(self.path, read_options=pa.csv.ReadOptions(block_size=self._block),
+                               convert_options=convert)
+
+    def chunks(self, selected):
+        """Yield (first row index, float64 array of shape (m, len(selected)))."""
+        pa = self._pa
+        names = [self.columns[i] for i in selected]
+        start = 0
+        try:
+            reader = self._open(names, pa.float64())
+            for batch in reader:
+                yield from self._split(self._matrix(batch, names, start), start)
+                start += batch.num_rows
+        except pa.ArrowInvalid as exc:
+            self._locate(names, exc)
+        except pa.ArrowException as exc:
+            raise InputError(f"{self.path}: cannot read: {_first_line(exc)}") from None
+
+    def _locate(self, names, exc):
+        """Raise InputError for the first cell that is not a number, or for exc itself."""
+        pa = self._pa
+        start = 0
+        try:
+            for batch in self._open(names, pa.string()):
+                bad = [self._first_bad(batch.column(name)) + (name,) for name in names]
+                bad = min((b for b in bad if b[0] is not None), default=None)
+                if bad is not None:
+                    i, value, name = bad
+                    problem = "empty cell" if value in ("", None) else f"{value!r} is not a number"
+                    raise _cell_error(self.path, start + i + 1, name, problem)
+                start += batch.num_rows
+        except pa.ArrowException:
+            pass
+        raise InputError(f"{self.path}: not a readable CSV file: {_first_line(exc)}") from None
+
+    def _first_bad(self, col):
+        """(index, text) of the first cell of a string column that is not a float, or (None, None)."""
+        pa = self._pa
+        try:
+            pa.compute.cast(col, pa.float64())
+            return None, None
+        except pa.ArrowInvalid:
+            pass
+        for i, value in enumerate(col.to_pylist()):  # the error path only: one block, cell by cell
+            try:
+                pa.array([value], pa.string()).cast(pa.float64())
+            except pa.ArrowInvalid:
+                return i, value
+        return None, None
+
+
+class _ParquetReader(_ArrowReader):
+    def __init__(self, path, chunk_size):
+        self._pa = pa = pyarrow_for(path)
+        self.path, self.chunk_size = path, chunk_size
+        try:
+            # Without pre_buffer, pyarrow reads one row group at a time instead of
+            # buffering every requested column chunk of the file up front.
+            self._file = pa.parquet.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
+        except (pa.ArrowException, OSError) as exc:
+            raise InputError(f"{path}: not a readable Parquet file: {_first_line(exc)}") from None
+        self.n_rows = self._file.metadata.num_rows
+        self.columns = list(self._file.schema_arrow.names)
+
+    def chunks(self, selected):
+        """Yield (first row index, float64 array of shape (m, len(selected)))."""
+        pa = self._pa
+        names = [self.columns[i] for i in selected]
+        for name in names:
+            t = self._file.schema_arrow.field(name).type
+            if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t)
+                    or pa.types.is_decimal(t)):
+                raise InputError(f"{self.path}: column {name!r} has type {t}; fastscore scores numbers")
+        start = 0
+        try:
+            for batch in self._file.iter_batches(batch_size=self.chunk_size, columns=names):
+                yield start, self._matrix(batch, names, start)
+                start += batch.num_rows
+        except (pa.ArrowException, OSError) as exc:
+            raise InputError(f"{self.path}: cannot read: {_first_line(exc)}") from None
+
+
+class _NpyReader:
+    """A .npy file through a read-only memory map; pages already scored are released."""
+
+    named = False
+
+    def __init__(self, path, chunk_size):
+        self.path, self.chunk_size = path, chunk_size
+        try:
+            header = np.load(path, mmap_mode="r")  # parses and checks the header only
+        except Exception as exc:  # numpy raises ValueError, OSError, EOFError... for bad files
+            raise InputError(f"{path}: not a readable .npy file: {_first_line(exc)}") from None
+        if header.ndim != 2:
+            raise InputError(f"{path}: holds a {header.ndim}-D array of shape {header.shape}; "
+                             "fastscore scores a 2-D array (rows, features)")
+        if header.dtype.kind not in "fiub":
+            raise InputError(f"{path}: holds dtype {header.dtype}; fastscore scores numbers")
+        self.shape, self.dtype, self.offset = header.shape, header.dtype, header.offset
+        self.order = "F" if header.flags.f_contiguous and not header.flags.c_contiguous else "C"
+        del header
+        self.n_rows = self.shape[0]
+        self.columns = [str(i) for i in range(self.shape[1])]
+
+    def chunks(self, selected):
+        """Yield (first row index, array of shape (m, len(selected))) straight from the map."""
+        if self.n_rows == 0 or self.shape[1] == 0:
+            return
+        with open(self.path, "rb") as f:
+            mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        data = np.ndarray(self.shape, self.dtype, buffer=mm, offset=self.offset, order=self.order)
+        whole = selected == list(range(self.shape[1]))
+        release = hasattr(mm, "madvise") and hasattr(mmap, "MADV_DONTNEED")
+        for start in range(0, self.n_rows, self.chunk_size):
+            rows = data[start:start + self.chunk_size]
+            yield start, (rows if whole else rows[:, selected])
+            # Scored rows are not needed again: drop them from this process's
+            # resident set (the OS keeps them cached), so RSS stays about one chunk.
+            if release:
+                mm.madvise(mmap.MADV_DONTNEED)
+        # The map closes when the last array made from it is gone (a caller may
+        # still hold a chunk, e.g. in an error's traceback).
+
+
+# ---- writers -----------------------------------------------------------------------------------
+
+class _Writer:
+    """Writers close on leaving a with-block; after an error, closing errors are moot."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        try:
+            self.close()
+        except Exception:
+            if kind is None:
+                raise
+
+
+def open_output(path, fmt, columns):
+    """A writer of `columns` (a list of (name, numpy dtype)) to path, in format fmt.
+
+    .write(arrays) appends one chunk (a list of 1-D arrays, one per column);
+    .close() finishes the file. fmt is given separately because path is the
+    temporary file that will be renamed to the real output.
+    """
+    if fmt == "npy":
+        return _NpyWriter(path, columns)
+    return _ArrowWriter(path, fmt, columns)
+
+
+class _ArrowWriter(_Writer):
+    def __init__(self, path, fmt, columns):
+        self._pa = pa = pyarrow_for(path)
+        fields = [(name, pa.string() if np.dtype(dt).kind == "U" else pa.from_numpy_dtype(dt))
+                  for name, dt in columns]
+        self._schema = pa.schema(fields)
+        if fmt == "csv":
+            self._writer = pa.csv.CSVWriter(path, self._schema)
+        else:
+            self._writer = pa.parquet.ParquetWriter(path, self._schema)
+        self._csv = fmt == "csv"
+
+    def write(self, arrays):
+        """Append one chunk of rows."""
+        batch = self._pa.record_batch([self._pa.array(a) for a in arrays], schema=self._schema)
+        if self._csv:
+            self._writer.write_batch(batch)
+        else:
+            self._writer.write_batch(batch, row_group_size=max(batch.num_rows, 1))
+
+    def close(self):
+        """Finish the file (Parquet writes its footer here)."""
+        self._writer.close()
+
+
+class _NpyWriter(_Writer):
+    """A 2-D float64 .npy file written row chunk by row chunk.
+
+    The row count is not known until the end (CSV input), so the header is
+    written with room for any count and rewritten by close().
+    """
+
+    HEADER_BYTES = 128  # magic (8) + length (2) + dict padded with spaces, a multiple of 64
+
+    def __init__(self, path, columns):
+        self._n_cols = len(columns)
+        self._rows = 0
+        self._f = open(path, "wb")
+        self._f.write(self._header())
+
+    def _header(self):
+        text = f"{{'descr': '<f8', 'fortran_order': False, 'shape': ({self._rows}, {self._n_cols}), }}"
+        text = text.ljust(self.HEADER_BYTES - 10 - 1) + "\n"
+        return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode("latin1")
+
+    def write(self, arrays):
+        """Append one chunk of rows."""
+        chunk = np.empty((len(arrays[0]), self._n_cols), dtype="<f8")
+        for j, a in enumerate(arrays):
+            chunk[:, j] = a
+        self._f.write(chunk.tobytes())
+        self._rows += len(chunk)
+
+    def close(self):
+        """Write the final row count into the header and close the file."""
+        self._f.seek(0)
+        self._f.write(self._header())
+        self._f.close()
