@@ -38,6 +38,9 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define FS_INLINE inline __attribute__((always_inline))
 #define FS_PREFETCH(p) __builtin_prefetch((p), 0, 3)
+#elif defined(_MSC_VER) /* MSVC's C mode knows only its own spelling */
+#define FS_INLINE __inline
+#define FS_PREFETCH(p) ((void)(p))
 #else
 #define FS_INLINE inline
 #define FS_PREFETCH(p) ((void)(p))
