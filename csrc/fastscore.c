@@ -64,6 +64,19 @@ static void normalise(double *p, size_t k)
         p[j] /= sum;
 }
 
+/* The first `rows` values of p become rows of (1 - p, p), in place: from the
+ * last row back, so that nothing is overwritten before it is read. */
+static void spread_pairs(double *p, size_t rows)
+{
+    size_t i;
+
+    for (i = rows; i-- > 0;) {
+        double v = p[i];
+        p[2 * i + 1] = v;
+        p[2 * i] = 1.0 - v;
+    }
+}
+
 /* Wider instruction sets exist only where GCC or Clang can target them
  * function by function and the CPU can be asked at run time. */
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && !defined(FS_NO_DISPATCH)
@@ -94,7 +107,7 @@ static void normalise(double *p, size_t k)
 #undef FS_TARGET
 #endif
 
-typedef size_t (*fs_range_fn)(const fs_model *, const void *, size_t, size_t, fs_link, double *);
+typedef size_t (*fs_range_fn)(const fs_model *, const void *, size_t, size_t, fs_link, double *, int);
 
 typedef struct fs_isa_impl {
     const char *name;
@@ -234,13 +247,13 @@ static int threads_for(const fs_model *m, size_t n_rows, int n_threads)
 }
 
 static fs_status run(const fs_model *m, fs_range_fn range, const void *X, size_t n_rows,
-                     fs_link link, double *out, size_t *bad_row, int n_threads)
+                     fs_link link, double *out, int pairs, size_t *bad_row, int n_threads)
 {
     size_t first = FS_NO_ROW;
     int threads = threads_for(m, n_rows, n_threads);
 
     if (threads <= 1) {
-        first = range(m, X, 0, n_rows, link, out);
+        first = range(m, X, 0, n_rows, link, out, pairs);
     } else {
 #ifdef _OPENMP
         /* Chunks of up to 16 blocks, handed out as threads come free: a
@@ -257,11 +270,11 @@ static fs_status run(const fs_model *m, fs_range_fn range, const void *X, size_t
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(min : first)
         for (c = 0; c < n_chunks; c++) {
             size_t r0 = (size_t)c * chunk, r1 = r0 + chunk < n_rows ? r0 + chunk : n_rows;
-            size_t bad = range(m, X, r0, r1, link, out);
+            size_t bad = range(m, X, r0, r1, link, out, pairs);
             first = bad < first ? bad : first;
         }
 #else
-        first = range(m, X, 0, n_rows, link, out);
+        first = range(m, X, 0, n_rows, link, out, pairs);
 #endif
     }
     if (first != FS_NO_ROW) {
@@ -296,7 +309,7 @@ fs_status fs_score_f64(const fs_model *m, const double *X, size_t n_rows, fs_lin
 
     if (status != FS_OK || n_rows == 0)
         return status;
-    return run(m, current()->f64, X, n_rows, link, out, bad_row, n_threads);
+    return run(m, current()->f64, X, n_rows, link, out, 0, bad_row, n_threads);
 }
 
 fs_status fs_score_f32(const fs_model *m, const float *X, size_t n_rows, fs_link link,
@@ -306,7 +319,31 @@ fs_status fs_score_f32(const fs_model *m, const float *X, size_t n_rows, fs_link
 
     if (status != FS_OK || n_rows == 0)
         return status;
-    return run(m, current()->f32, X, n_rows, link, out, bad_row, n_threads);
+    return run(m, current()->f32, X, n_rows, link, out, 0, bad_row, n_threads);
+}
+
+fs_status fs_score_binary_f64(const fs_model *m, const double *X, size_t n_rows, fs_link link,
+                              double *out, size_t *bad_row, int n_threads)
+{
+    fs_status status = check_args(m, X, n_rows, link, out, bad_row);
+
+    if (status != FS_OK || n_rows == 0)
+        return status;
+    if (m->n_outputs != 1)
+        return FS_BAD_ARGUMENT;
+    return run(m, current()->f64, X, n_rows, link, out, 1, bad_row, n_threads);
+}
+
+fs_status fs_score_binary_f32(const fs_model *m, const float *X, size_t n_rows, fs_link link,
+                              double *out, size_t *bad_row, int n_threads)
+{
+    fs_status status = check_args(m, X, n_rows, link, out, bad_row);
+
+    if (status != FS_OK || n_rows == 0)
+        return status;
+    if (m->n_outputs != 1)
+        return FS_BAD_ARGUMENT;
+    return run(m, current()->f32, X, n_rows, link, out, 1, bad_row, n_threads);
 }
 
 void fs_apply_link(fs_link link, double *z, size_t k)

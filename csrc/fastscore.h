@@ -72,6 +72,19 @@ fs_status fs_score_f32(const fs_model *m, const float *X, size_t n_rows,
                        int n_threads);
 
 /*
+ * predict_proba's layout for binary classifiers: like fs_score_*, for a model
+ * of one output (else FS_BAD_ARGUMENT), but out is n_rows x 2 and each row
+ * holds 1 - p, p with p = link(z).  The pairs are written block by block,
+ * while p is still in L1, instead of in a second pass over out.
+ */
+fs_status fs_score_binary_f64(const fs_model *m, const double *X, size_t n_rows,
+                              fs_link link, double *out, size_t *bad_row,
+                              int n_threads);
+fs_status fs_score_binary_f32(const fs_model *m, const float *X, size_t n_rows,
+                              fs_link link, double *out, size_t *bad_row,
+                              int n_threads);
+
+/*
  * Instruction sets.  The kernel is compiled once per instruction set
  * ("baseline": the build's portable target; "avx2": AVX2+FMA; "avx512":
  * AVX-512F) and the widest one the CPU supports is chosen on first use,

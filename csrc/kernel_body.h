@@ -209,17 +209,19 @@ static FS_TARGET void FS_CAT(FS_FN(block), SUF)(                               \
 }                                                                              \
                                                                                \
 /* Score rows [r0, r1) block by block.  Returns the first row holding NaN or   \
- * infinity (rows before it are scored), or FS_NO_ROW. */                      \
+ * infinity (rows before it are scored), or FS_NO_ROW.  With pairs (one       \
+ * output only), each row's p is spread to (1 - p, p) while still in L1. */    \
 static FS_TARGET size_t FS_CAT(FS_FN(range), SUF)(                             \
     const fs_model *m, const void *Xv, size_t r0, size_t r1, fs_link link,     \
-    double *out)                                                               \
+    double *out, int pairs)                                                    \
 {                                                                              \
     const T *X = (const T *)Xv;                                                \
     const size_t d = m->n_features, k = m->n_outputs;                          \
+    const size_t width = pairs ? 2 : k;                                        \
     const size_t step = k < FS_BLOCK_ROWS ? FS_BLOCK_ROWS / k : 1;             \
     size_t r, rows, i, j;                                                      \
     for (r = r0; r < r1; r += rows) {                                          \
-        double *z = out + r * k;                                               \
+        double *z = out + r * width;                                           \
         rows = r1 - r < step ? r1 - r : step;                                  \
         FS_CAT(FS_FN(block), SUF)(m, X + r * d, rows, z);                      \
         if (FS_FN(any_nonfinite)(z, rows * k)) {                               \
@@ -231,6 +233,8 @@ static FS_TARGET size_t FS_CAT(FS_FN(range), SUF)(                             \
                 for (j = 0; j < d; j++)                                        \
                     if (!isfinite((double)X[(r + i) * d + j])) {               \
                         FS_FN(link_block)(link, z, i, k);                      \
+                        if (pairs)                                             \
+                            spread_pairs(z, i);                                \
                         return r + i;                                          \
                     }                                                          \
             }                                                                  \
@@ -245,6 +249,8 @@ static FS_TARGET size_t FS_CAT(FS_FN(range), SUF)(                             \
                 FS_PREFETCH(next + off);                                       \
         }                                                                      \
         FS_FN(link_block)(link, z, rows, k);                                   \
+        if (pairs)                                                             \
+            spread_pairs(z, rows);                                             \
     }                                                                          \
     return FS_NO_ROW;                                                          \
 }

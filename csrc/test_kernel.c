@@ -39,6 +39,12 @@ static void check_every_path(void)
     check(fs_isa_available("baseline") && !fs_isa_available("nonsense"), "isa availability");
     check(fs_select_isa("nonsense") == 0 && strcmp(fs_isa(), initial) == 0, "unknown isa refused");
     check(fs_max_threads() >= 1, "max threads");
+    {
+        const double coef2[6] = {1, 2, 3, 4, 5, 6}, b2[2] = {0, 0};
+        const fs_model two = {3, 2, coef2, b2, NULL};
+        check(fs_score_binary_f64(&two, X, 1, FS_LINK_LOGISTIC, out, &bad, 1) == FS_BAD_ARGUMENT,
+              "binary needs one output");
+    }
     for (i = 0; i < n * 3; i++)
         X[i] = 40.0 * sin((double)i);  /* z up to about +-150: exp's tails too */
     for (i = 0; i < 3; i++) {
@@ -119,6 +125,18 @@ int main(void)
     }
 
     check_every_path();
+
+    /* predict_proba's layout: (1 - p, p) per row, the same p as above. */
+    {
+        double pairs[6];
+        check(fs_score_binary_f64(&m, X, 3, FS_LINK_LOGISTIC, pairs, &bad, 2) == FS_OK, "binary status");
+        for (r = 0; r < 3; r++) {
+            double p = 1.0 / (1.0 + exp(-expect_z[r]));
+            check(near(pairs[2 * r + 1], p) && near(pairs[2 * r], 1.0 - p), "binary pairs");
+        }
+        check(fs_score_binary_f32(&m, Xf, 3, FS_LINK_LOGISTIC, pairs, &bad, 1) == FS_OK &&
+              near(pairs[5], 1.0 / (1.0 + exp(2.75))), "binary f32");
+    }
 
     check(fs_score_f64(&m, X, 3, (fs_link)42, out, &bad, 1) == FS_BAD_ARGUMENT, "unknown link");
     check(fs_score_f64(NULL, X, 3, FS_LINK_IDENTITY, out, &bad, 1) == FS_BAD_ARGUMENT, "null model");

@@ -39,6 +39,10 @@ cdef extern from "fastscore.h" nogil:
                            fs_link link, double *out, size_t *bad_row, int n_threads)
     fs_status fs_score_f32(const fs_model *m, const float *X, size_t n_rows,
                            fs_link link, double *out, size_t *bad_row, int n_threads)
+    fs_status fs_score_binary_f64(const fs_model *m, const double *X, size_t n_rows,
+                                  fs_link link, double *out, size_t *bad_row, int n_threads)
+    fs_status fs_score_binary_f32(const fs_model *m, const float *X, size_t n_rows,
+                                  fs_link link, double *out, size_t *bad_row, int n_threads)
     const char *fs_isa()
     int fs_select_isa(const char *name)
     int fs_isa_available(const char *name)
@@ -116,8 +120,12 @@ cdef fs_status _score_f32(const fs_model *m, const float[:, ::1] X, fs_link link
         return fs_score_f32(m, &X[0, 0], n, link, out, bad, n_threads)
 
 
-cdef inline fs_status _call(const fs_model *m, const void *X, bint f64, size_t n, fs_link link,
+cdef inline fs_status _call(const fs_model *m, const void *X, bint f64, bint pairs, size_t n, fs_link link,
                             double *out, size_t *bad, int n_threads) noexcept nogil:
+    if pairs:
+        if f64:
+            return fs_score_binary_f64(m, <const double *>X, n, link, out, bad, n_threads)
+        return fs_score_binary_f32(m, <const float *>X, n, link, out, bad, n_threads)
     if f64:
         return fs_score_f64(m, <const double *>X, n, link, out, bad, n_threads)
     return fs_score_f32(m, <const float *>X, n, link, out, bad, n_threads)
@@ -198,11 +206,11 @@ cdef class Kernel:
         cdef cnp.ndarray A, out
         cdef cnp.npy_intp dims[2]
         cdef int kind, flags = cnp.NPY_ARRAY_C_CONTIGUOUS | cnp.NPY_ARRAY_ALIGNED
-        cdef size_t n, bad = 0, i
+        cdef size_t n, bad = 0
         cdef fs_status status
         cdef double *dst
         cdef void *src
-        cdef double p
+        cdef bint pairs
         if type(X) is not cnp.ndarray or link < 0 or link >= N_LINKS:
             return None
         A = <cnp.ndarray>X
@@ -221,22 +229,17 @@ cdef class Kernel:
         n = dims[0]
         dst = <double *>cnp.PyArray_DATA(out)
         src = cnp.PyArray_DATA(A)
+        pairs = shape == SHAPE_BINARY_PROBA
         if n * (self.n_features + self.n_outputs) < NOGIL_MIN:
-            status = _call(&self.m, src, kind == cnp.NPY_DOUBLE, n, <fs_link>link, dst, &bad, n_threads)
+            status = _call(&self.m, src, kind == cnp.NPY_DOUBLE, pairs, n, <fs_link>link, dst, &bad, n_threads)
         else:
             with nogil:
-                status = _call(&self.m, src, kind == cnp.NPY_DOUBLE, n, <fs_link>link, dst, &bad, n_threads)
+                status = _call(&self.m, src, kind == cnp.NPY_DOUBLE, pairs, n, <fs_link>link, dst, &bad,
+                               n_threads)
         if status == FS_NONFINITE:
             raise _checks.nonfinite_row(bad)
         if status != FS_OK:
             raise ValueError(f"kernel rejected its arguments (status {status})")
-        if shape == SHAPE_BINARY_PROBA:
-            # p was written to the first n doubles; spread it to (1 - p, p)
-            # rows from the end, where nothing unread is overwritten.
-            for i in range(n - 1, -1, -1):
-                p = dst[i]
-                dst[2 * i + 1] = p
-                dst[2 * i] = 1.0 - p
         return out
 
     def score_one(self, row, int link):

@@ -82,6 +82,12 @@ def test_every_link_dtype_thread_count_and_block_boundary(kernel_module, isa, k,
                 assert_close(got[1], want, bound)
                 for t, out in got.items():  # each row alone: the split cannot change a bit
                     assert out.tobytes() == got[1].tobytes(), (n, X.dtype, link, t)
+                if k == 1 and n > 0:  # predict_proba's layout, written block by block
+                    for t in threads:
+                        pairs = kernel.fast_score(X, link, kernel_module.BINARY_PROBA, t)
+                        assert pairs.shape == (n, 2)
+                        assert pairs[:, 1].tobytes() == got[1][:, 0].tobytes()
+                        assert pairs[:, 0].tobytes() == (1.0 - got[1][:, 0]).tobytes()
 
 
 def test_float32_is_read_as_float32(kernel_module, isa):
@@ -143,6 +149,8 @@ def test_first_bad_row_is_reported_with_threads(kernel_module, isa, dtype):
         for threads in (0, 1, 2, 3, 64):
             with pytest.raises(ValueError, match=f"NaN or infinity in row {want}$"):
                 _score(kernel, X, _links.LOGISTIC, threads)
+            with pytest.raises(ValueError, match=f"NaN or infinity in row {want}$"):
+                kernel.fast_score(X, _links.LOGISTIC, kernel_module.BINARY_PROBA, threads)
 
 
 def test_eight_python_threads_get_identical_results(kernel_module):
