@@ -103,7 +103,7 @@ def extensions():
         libraries=libraries,
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         # Portable baseline only: wider SIMD is reached by run-time dispatch,
-        # never by -march=native (wheels must run on any x86-64 or ARM CPU).
+        # never by tuning for the build machine's CPU (wheels must run on any x86-64 or ARM CPU).
         extra_compile_args=[] if sys.platform == "win32" else ["-O3", "-fno-trapping-math"],
     )
     return cythonize([ext], compiler_directives={"language_level": "3"}, quiet=True)

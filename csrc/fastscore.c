@@ -46,9 +46,10 @@
 #define FS_PREFETCH(p) ((void)(p))
 #endif
 
-/* Rows of several per-output probabilities are scaled to sum 1; when all are
- * 0, scikit-learn (like liblinear) falls back to the uniform distribution. */
-static void normalise(double *p, size_t k)
+/* Rows of several per-output probabilities are scaled to sum 1.  When all are
+ * 0, scikit-learn's linear classifiers (like liblinear) fall back to the
+ * uniform distribution, while its OneVsRestClassifier leaves the zeros. */
+static void normalise(double *p, size_t k, int uniform_if_zero)
 {
     size_t j;
     double sum = 0.0;
@@ -56,6 +57,8 @@ static void normalise(double *p, size_t k)
     for (j = 0; j < k; j++)
         sum += p[j];
     if (sum == 0.0) {
+        if (!uniform_if_zero)
+            return;
         for (j = 0; j < k; j++)
             p[j] = 1.0;
         sum = (double)k;
@@ -288,7 +291,8 @@ static int link_is_known(fs_link link)
 {
     return link == FS_LINK_IDENTITY || link == FS_LINK_LOGISTIC ||
            link == FS_LINK_SOFTMAX || link == FS_LINK_OVR ||
-           link == FS_LINK_EXP || link == FS_LINK_MODIFIED_HUBER;
+           link == FS_LINK_EXP || link == FS_LINK_MODIFIED_HUBER ||
+           link == FS_LINK_ONEVSREST || link == FS_LINK_ONEVSREST_MODIFIED_HUBER;
 }
 
 static fs_status check_args(const fs_model *m, const void *X, size_t n_rows, fs_link link,

@@ -34,8 +34,10 @@ typedef enum fs_link {
     FS_LINK_SOFTMAX = 2,  /* exp(z - max(z)) / sum, over the row's outputs */
     FS_LINK_OVR = 3,      /* logistic per output; rows of k > 1 normalised to sum 1 */
     FS_LINK_EXP = 4,      /* exp(z): the inverse of the log link */
-    FS_LINK_MODIFIED_HUBER = 5 /* (clip(z, -1, 1) + 1) / 2 per output; rows of k > 1
-                                  normalised to sum 1 (SGDClassifier's predict_proba) */
+    FS_LINK_MODIFIED_HUBER = 5, /* (clip(z, -1, 1) + 1) / 2 per output; rows of k > 1
+                                   normalised to sum 1 (SGDClassifier's predict_proba) */
+    FS_LINK_ONEVSREST = 6,  /* as OVR, but a row of all 0 stays 0 (OneVsRestClassifier) */
+    FS_LINK_ONEVSREST_MODIFIED_HUBER = 7 /* as MODIFIED_HUBER, a row of all 0 stays 0 */
 } fs_link;
 
 typedef enum fs_status {
@@ -110,8 +112,9 @@ int fs_isa_available(const char *name);
 #define FS_PARALLEL_MIN 131072
 int fs_max_threads(void);
 
-/* OVR and MODIFIED_HUBER fall back to the uniform 1/k when every output of a
- * row is 0, as scikit-learn does. */
+/* When every output of a row is 0, OVR and MODIFIED_HUBER fall back to the
+ * uniform 1/k, as scikit-learn's linear classifiers do; the ONEVSREST links
+ * leave the row 0, as scikit-learn's OneVsRestClassifier does. */
 
 /* Apply a link in place to one row of k values (exposed for tests and for
  * callers that compute z themselves). */

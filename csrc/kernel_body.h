@@ -76,12 +76,13 @@ static FS_TARGET void FS_FN(link_block)(fs_link link, double *z, size_t rows, si
         break;
     case FS_LINK_LOGISTIC:
     case FS_LINK_OVR:
+    case FS_LINK_ONEVSREST:
         /* exp(-z) = inf for z < -709.78 gives exactly 0, as the reference does. */
         for (v = 0; v < nv; v++)
             z[v] = 1.0 / (1.0 + FS_FN(exp)(-z[v]));
-        if (link == FS_LINK_OVR && k > 1)
+        if (link != FS_LINK_LOGISTIC && k > 1)
             for (r = 0; r < rows; r++)
-                normalise(z + r * k, k);
+                normalise(z + r * k, k, link == FS_LINK_OVR);
         break;
     case FS_LINK_SOFTMAX:
         /* Subtracting the row max keeps every exp() in (0, 1]. */
@@ -107,11 +108,12 @@ static FS_TARGET void FS_FN(link_block)(fs_link link, double *z, size_t rows, si
             z[v] = FS_FN(exp)(z[v]);
         break;
     case FS_LINK_MODIFIED_HUBER:
+    case FS_LINK_ONEVSREST_MODIFIED_HUBER:
         for (v = 0; v < nv; v++)
             z[v] = ((z[v] < -1.0 ? -1.0 : z[v] > 1.0 ? 1.0 : z[v]) + 1.0) / 2.0;
         if (k > 1)
             for (r = 0; r < rows; r++)
-                normalise(z + r * k, k);
+                normalise(z + r * k, k, link == FS_LINK_MODIFIED_HUBER);
         break;
     }
 }

@@ -122,6 +122,12 @@ int main(void)
         z[0] = z[1] = z[2] = -5.0;
         fs_apply_link(FS_LINK_OVR, z, 3);
         check(near(z[0], 1.0 / 3.0), "ovr normalised");
+        z[0] = z[1] = z[2] = -5.0;
+        fs_apply_link(FS_LINK_ONEVSREST_MODIFIED_HUBER, z, 3);
+        check(z[0] == 0.0 && z[1] == 0.0 && z[2] == 0.0, "one-vs-rest keeps a row of zeros");
+        z[0] = -5.0, z[1] = 0.0, z[2] = 1.0;
+        fs_apply_link(FS_LINK_ONEVSREST_MODIFIED_HUBER, z, 3);
+        check(z[0] == 0.0 && near(z[1], 1.0 / 3.0) && near(z[2], 2.0 / 3.0), "one-vs-rest normalised");
     }
 
     check_every_path();

@@ -92,7 +92,7 @@ fs_isa()  # choose the instruction set now, before any thread can race for it
 cdef enum:
     STACK_ROW = 64
     NOGIL_MIN = 4096
-    N_LINKS = 6
+    N_LINKS = 8
     # csrc/fastscore.h's fs_link codes (as fastscore._links)
     LINK_IDENTITY = 0
     LINK_LOGISTIC = 1

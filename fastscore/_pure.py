@@ -15,35 +15,42 @@ def apply_link(link, Z):
     """Apply a link in place to Z of shape (n, k), as fs_apply_link does per row."""
     # exp() overflowing to inf is the intended limit (1/(1+inf) is 0), not an error.
     with np.errstate(over="ignore"):
-        if link == _links.LOGISTIC or link == _links.OVR:
+        if link in (_links.LOGISTIC, _links.OVR, _links.ONEVSREST):
             np.negative(Z, out=Z)
             np.exp(Z, out=Z)
             Z += 1.0
             np.divide(1.0, Z, out=Z)
-            if link == _links.OVR:
-                _normalise(Z)
+            if link != _links.LOGISTIC:
+                _normalise(Z, uniform_if_zero=link == _links.OVR)
         elif link == _links.SOFTMAX:
             Z -= Z.max(axis=1, keepdims=True)
             np.exp(Z, out=Z)
             Z /= Z.sum(axis=1, keepdims=True)
         elif link == _links.EXP:
             np.exp(Z, out=Z)
-        elif link == _links.MODIFIED_HUBER:
+        elif link in (_links.MODIFIED_HUBER, _links.ONEVSREST_MODIFIED_HUBER):
             np.clip(Z, -1.0, 1.0, out=Z)
             Z += 1.0
             Z /= 2.0
-            _normalise(Z)
+            _normalise(Z, uniform_if_zero=link == _links.MODIFIED_HUBER)
 
 
-def _normalise(P):
-    """Scale rows of k > 1 probabilities to sum 1, uniform where all are 0 (as scikit-learn)."""
+def _normalise(P, uniform_if_zero):
+    """Scale rows of k > 1 probabilities to sum 1, as scikit-learn does.
+
+    Rows of all zeros become uniform (its linear classifiers) or stay zero
+    (its OneVsRestClassifier, which divides only where the sum is not 0).
+    """
     if P.shape[1] < 2:
         return
     total = P.sum(axis=1)
     zero = total == 0.0
     if zero.any():
-        P[zero] = 1.0
-        total[zero] = P.shape[1]
+        if not uniform_if_zero:
+            total[zero] = 1.0
+        else:
+            P[zero] = 1.0
+            total[zero] = P.shape[1]
     P /= total[:, None]
 
 

@@ -45,16 +45,17 @@ class UsageError(Exception):
 
 def _convert(args):
     try:
-        import joblib
+        import joblib  # noqa: F401  (convert.load_trusted_estimator reads the file with it)
         import sklearn  # noqa: F401  (the estimator's classes live there)
     except ImportError:
         raise UsageError("fastscore convert needs scikit-learn: pip install 'fastscore[sklearn]'") from None
     import fastscore
+    from fastscore.convert import load_trusted_estimator
 
     if not os.path.isfile(args.model):
         raise UsageError(f"{args.model}: no such file")
     try:
-        estimator = joblib.load(args.model)  # trusted input only: see CONVERT_HELP
+        estimator = load_trusted_estimator(args.model)  # trusted input only: see CONVERT_HELP
     except Exception as exc:  # unpickling can fail in any way a pickle chooses
         raise UsageError(f"{args.model}: cannot unpickle: {type(exc).__name__}: {_one_line(exc)}") from None
     try:

@@ -134,3 +134,15 @@ def from_sklearn(estimator):
     if parts.kind == "classifier":
         return Classifier(classes=parts.classes, **fields)
     return Regressor(**fields)
+
+
+def load_trusted_estimator(path):
+    """Unpickle a fitted estimator from a joblib or pickle file that the caller trusts.
+
+    Unpickling runs whatever code the file's author chose, so this is for
+    files you made yourself; it is the only place fastscore unpickles, and
+    a fastscore model file is never read this way (see modelfile.py).
+    """
+    import joblib
+
+    return joblib.load(path)

@@ -58,9 +58,11 @@ def _one_vs_rest(ovr):
                                   "binary linear classifiers only")
     if len({p.link for p in inner}) != 1:
         raise ConversionError("OneVsRestClassifier's estimators have different links")
-    # Several binary logistics are normalised together, as sklearn's predict_proba
-    # does; modified_huber's link normalises itself and identity has no probabilities.
-    link = "ovr" if first.link == "logistic" and len(inner) > 1 else first.link
+    # Several binary probabilities are normalised together, as sklearn's predict_proba
+    # does, leaving rows of all zeros as they are; identity has no probabilities.
+    link = first.link
+    if len(inner) > 1 and link in ("logistic", "modified_huber"):
+        link = {"logistic": "onevsrest", "modified_huber": "onevsrest_modified_huber"}[link]
     return first._replace(name=f"OneVsRestClassifier({first.name})", link=link,
                           coef=np.vstack([p.coef for p in inner]),
                           intercept=np.concatenate([p.intercept for p in inner]),

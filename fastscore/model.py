@@ -148,7 +148,7 @@ class Classifier(LinearModel):
         with np.errstate(over="ignore", divide="ignore"):
             if z.ndim == 1:
                 return _LOG_BINARY[self.link](np.stack([-z, z], axis=1))
-            if self.link == "modified_huber":  # (clip(z) + 1) / 2 is exact: log the probabilities
+            if self.link.endswith("modified_huber"):  # (clip(z) + 1) / 2 is exact: log the probabilities
                 return np.log(self.predict_proba(X))
             return _LOG_MULTI[self.link](z)
 
@@ -192,7 +192,7 @@ def _log_ovr(z):
 # Binary links take the stacked (-z, z): column j is then class j's own score.
 _LOG_BINARY = {"logistic": _log_expit,
                "modified_huber": lambda zz: np.log((np.clip(zz, -1.0, 1.0) + 1.0) / 2.0)}
-_LOG_MULTI = {"softmax": _log_softmax, "ovr": _log_ovr}
+_LOG_MULTI = {"softmax": _log_softmax, "ovr": _log_ovr, "onevsrest": _log_ovr}
 
 
 def _frozen(a):

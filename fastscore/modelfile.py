@@ -24,7 +24,8 @@ MAX_FILE_BYTES = 2**31
 REQUIRED = ("format", "format_version", "kind", "estimator", "link", "n_features", "coef",
             "intercept", "checksum")
 OPTIONAL = ("classes", "feature_names", "center", "sklearn_version", "fastscore_version")
-LINKS = {"classifier": ("logistic", "softmax", "ovr", "modified_huber", "identity"),
+LINKS = {"classifier": ("logistic", "softmax", "ovr", "modified_huber", "onevsrest",
+                        "onevsrest_modified_huber", "identity"),
          "regressor": ("identity", "exp")}
 
 

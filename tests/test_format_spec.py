@@ -66,7 +66,8 @@ def _spec_float(v):
                 if float(c) == abs(v)]
         if fits:
             break
-    best = min(fits, key=lambda c: abs(c - exact)).normalize()
+    # An exact tie between the two (70368744177664.375 at 16 digits) goes to the even last digit.
+    best = min(fits, key=lambda c: (abs(c - exact), c.as_tuple().digits[-1] % 2)).normalize()
     _, digit_tuple, exponent = best.as_tuple()
     digits = "".join(map(str, digit_tuple))
     e = len(digits) + exponent  # v = 0.d1d2...dn x 10^e
