@@ -306,48 +306,43 @@ static fs_status check_args(const fs_model *m, const void *X, size_t n_rows, fs_
     return FS_OK;
 }
 
-fs_status fs_score_f64(const fs_model *m, const double *X, size_t n_rows, fs_link link,
-                       double *out, size_t *bad_row, int n_threads)
+/* Every entry point: check the arguments, then score with the current
+ * instruction set's float64 or float32 row range. */
+static fs_status score(const fs_model *m, int is_f32, const void *X, size_t n_rows, fs_link link,
+                       double *out, int binary, size_t *bad_row, int n_threads)
 {
     fs_status status = check_args(m, X, n_rows, link, out, bad_row);
 
+    if (status == FS_OK && binary && m->n_outputs != 1)
+        status = FS_BAD_ARGUMENT;
     if (status != FS_OK || n_rows == 0)
         return status;
-    return run(m, current()->f64, X, n_rows, link, out, 0, bad_row, n_threads);
+    return run(m, is_f32 ? current()->f32 : current()->f64, X, n_rows, link, out, binary,
+               bad_row, n_threads);
+}
+
+fs_status fs_score_f64(const fs_model *m, const double *X, size_t n_rows, fs_link link,
+                       double *out, size_t *bad_row, int n_threads)
+{
+    return score(m, 0, X, n_rows, link, out, 0, bad_row, n_threads);
 }
 
 fs_status fs_score_f32(const fs_model *m, const float *X, size_t n_rows, fs_link link,
                        double *out, size_t *bad_row, int n_threads)
 {
-    fs_status status = check_args(m, X, n_rows, link, out, bad_row);
-
-    if (status != FS_OK || n_rows == 0)
-        return status;
-    return run(m, current()->f32, X, n_rows, link, out, 0, bad_row, n_threads);
+    return score(m, 1, X, n_rows, link, out, 0, bad_row, n_threads);
 }
 
 fs_status fs_score_binary_f64(const fs_model *m, const double *X, size_t n_rows, fs_link link,
                               double *out, size_t *bad_row, int n_threads)
 {
-    fs_status status = check_args(m, X, n_rows, link, out, bad_row);
-
-    if (status != FS_OK || n_rows == 0)
-        return status;
-    if (m->n_outputs != 1)
-        return FS_BAD_ARGUMENT;
-    return run(m, current()->f64, X, n_rows, link, out, 1, bad_row, n_threads);
+    return score(m, 0, X, n_rows, link, out, 1, bad_row, n_threads);
 }
 
 fs_status fs_score_binary_f32(const fs_model *m, const float *X, size_t n_rows, fs_link link,
                               double *out, size_t *bad_row, int n_threads)
 {
-    fs_status status = check_args(m, X, n_rows, link, out, bad_row);
-
-    if (status != FS_OK || n_rows == 0)
-        return status;
-    if (m->n_outputs != 1)
-        return FS_BAD_ARGUMENT;
-    return run(m, current()->f32, X, n_rows, link, out, 1, bad_row, n_threads);
+    return score(m, 1, X, n_rows, link, out, 1, bad_row, n_threads);
 }
 
 void fs_apply_link(fs_link link, double *z, size_t k)
