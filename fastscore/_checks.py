@@ -43,7 +43,9 @@ def to_float(value, where):
 def row_floats(row, n_features):
     """A list or tuple row as a list of floats, with to_float's rule per element."""
     check_row_length(len(row), n_features)
-    return [to_float(x, f"row[{i}]") for i, x in enumerate(row)]
+    floats = [to_float(x, f"row[{i}]") for i, x in enumerate(row)]
+    check_row_length(len(row), n_features)  # an item's __float__ may have shrunk the list
+    return floats
 
 
 def check_row_length(length, n_features):

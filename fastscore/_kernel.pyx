@@ -9,7 +9,7 @@ path for arrays already in the kernel's layout: it reads them through
 numpy's C API, without a memoryview or a Python-level check.
 """
 from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_AsDouble
-from cpython.list cimport PyList_GET_ITEM
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.tuple cimport PyTuple_GET_ITEM
 from cpython.ref cimport PyObject
@@ -279,6 +279,9 @@ cdef class Kernel:
                 except Exception:
                     _checks.row_floats(row, d)
                     raise
+                # An item's __float__ may shrink the list: never read past its end.
+                if is_list and PyList_GET_SIZE(row) != d:
+                    _checks.check_row_length(PyList_GET_SIZE(row), d)
             if link != LINK_IDENTITY and link != LINK_LOGISTIC and link != LINK_EXP:
                 if fs_score_f64(&self.m, x, 1, <fs_link>link, &z, &bad, 1) == FS_NONFINITE:
                     _checks.check_finite_row(np.asarray(<double[:d]>x))

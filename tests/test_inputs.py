@@ -180,6 +180,25 @@ def test_score_one_bad_rows(model, row, error, words):
     assert words in str(info.value)
 
 
+class _Shrinking:
+    """A number whose conversion to float empties the list that holds it."""
+
+    def __init__(self, row):
+        self.row = row
+
+    def __float__(self):
+        self.row.clear()
+        return 1.0
+
+
+def test_score_one_row_that_shrinks_while_read_is_refused(model):
+    # The compiled kernel reads list items by index: it must never read past the end.
+    row = [0.0, 0.0]
+    row[0] = _Shrinking(row)
+    with pytest.raises(ValueError, match="row has 0 features, but the model expects 2"):
+        model.score_one(row)
+
+
 def test_kernels_raise_the_same_errors_for_misuse(both_backends):
     """The kernel entry points themselves are guarded identically on both backends."""
     from fastscore import _backend
