@@ -251,12 +251,14 @@ cdef class Kernel:
         backends agree to the bit on it.
         """
         cdef double stack_row[STACK_ROW]
+        cdef double stack_out[STACK_ROW]
         cdef double z
         cdef double *x = stack_row
-        cdef Py_ssize_t i, d = self.n_features
+        cdef double *out = stack_out
+        cdef Py_ssize_t i, d = self.n_features, k = self.n_outputs
         cdef size_t bad
         cdef bint is_list = type(row) is list
-        if self.n_outputs != 1 or not (is_list or type(row) is tuple):
+        if not (is_list or type(row) is tuple):
             return self._score_one_array(row, link)
         if link < 0 or link >= N_LINKS:
             _checks.check_link(link)
@@ -265,6 +267,12 @@ cdef class Kernel:
         if d > STACK_ROW:
             x = <double *>PyMem_Malloc(d * sizeof(double))
             if x == NULL:
+                raise MemoryError()
+        if k > STACK_ROW:
+            out = <double *>PyMem_Malloc(k * sizeof(double))
+            if out == NULL:
+                if x != stack_row:
+                    PyMem_Free(x)
                 raise MemoryError()
         try:
             for i in range(d):
@@ -282,10 +290,12 @@ cdef class Kernel:
                 # An item's __float__ may shrink the list: never read past its end.
                 if is_list and PyList_GET_SIZE(row) != d:
                     _checks.check_row_length(PyList_GET_SIZE(row), d)
-            if link != LINK_IDENTITY and link != LINK_LOGISTIC and link != LINK_EXP:
-                if fs_score_f64(&self.m, x, 1, <fs_link>link, &z, &bad, 1) == FS_NONFINITE:
+            if k != 1 or (link != LINK_IDENTITY and link != LINK_LOGISTIC and link != LINK_EXP):
+                if fs_score_f64(&self.m, x, 1, <fs_link>link, out, &bad, 1) == FS_NONFINITE:
                     _checks.check_finite_row(np.asarray(<double[:d]>x))
-                return z
+                if k == 1:
+                    return out[0]
+                return tuple([out[i] for i in range(k)])
             z = _dot_left_to_right(&self.m, x)
             if not isfinite(z):
                 for i in range(d):
@@ -299,6 +309,8 @@ cdef class Kernel:
         finally:
             if x != stack_row:
                 PyMem_Free(x)
+            if out != stack_out:
+                PyMem_Free(out)
 
     def _score_one_array(self, row, int link):
         if isinstance(row, (list, tuple)):

@@ -246,3 +246,16 @@ def test_dataframe_like_columns_are_checked_by_name(backend):
         model.score(Frame(X, ["x1", "b"]))
     with pytest.raises(ValueError, match="different order"):
         model.score(Frame(X, ["x2", "x1"]))
+
+
+@pytest.mark.parametrize("d, k", [(3, 100), (100, 3), (100, 100)])
+def test_score_one_with_many_features_or_outputs_matches_score(backend, d, k):
+    # Beyond the compiled kernel's stack buffers (64 values) the row and output go to the heap.
+    rng = np.random.default_rng(d * k)
+    model = fastscore.Regressor(estimator="test", link="identity", coef=rng.standard_normal((k, d)),
+                                intercept=rng.standard_normal(k), n_features=d)
+    X = rng.standard_normal((5, d))
+    for row, want in zip(X, model.predict(X)):
+        got = model.score_one(row.tolist())
+        assert isinstance(got, tuple) and len(got) == k
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
