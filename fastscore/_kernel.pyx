@@ -276,6 +276,11 @@ cdef class Kernel:
                 raise MemoryError()
         try:
             for i in range(d):
+                # Python code may have shrunk the list since the last read: an
+                # item's __float__, or a finaliser run when `item` lets go of
+                # the previous one (after that item's own check).
+                if is_list and PyList_GET_SIZE(row) != d:
+                    _checks.check_row_length(PyList_GET_SIZE(row), d)
                 item = <object>(PyList_GET_ITEM(row, i) if is_list else PyTuple_GET_ITEM(row, i))
                 if type(item) is float:
                     x[i] = PyFloat_AS_DOUBLE(item)
@@ -287,9 +292,8 @@ cdef class Kernel:
                 except Exception:
                     _checks.row_floats(row, d)
                     raise
-                # An item's __float__ may shrink the list: never read past its end.
-                if is_list and PyList_GET_SIZE(row) != d:
-                    _checks.check_row_length(PyList_GET_SIZE(row), d)
+            if is_list and PyList_GET_SIZE(row) != d:  # the same answer as the mirror's
+                _checks.check_row_length(PyList_GET_SIZE(row), d)
             if k != 1 or (link != LINK_IDENTITY and link != LINK_LOGISTIC and link != LINK_EXP):
                 if fs_score_f64(&self.m, x, 1, <fs_link>link, out, &bad, 1) == FS_NONFINITE:
                     _checks.check_finite_row(np.asarray(<double[:d]>x))

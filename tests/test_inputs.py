@@ -199,6 +199,31 @@ def test_score_one_row_that_shrinks_while_read_is_refused(model):
         model.score_one(row)
 
 
+class _ShrinkingWhenFreed:
+    """A number that hands its list slot back, then empties the list when its last reference goes."""
+
+    def __init__(self, row):
+        self.row = row
+
+    def __float__(self):
+        self.row[0] = 0.0  # the reader's own reference is now the only one
+        return 1.0
+
+    def __del__(self):
+        self.row.clear()
+
+
+def test_score_one_row_emptied_by_a_finaliser_is_refused(backend):
+    # The finaliser runs when the reader lets go of item 0, after its length
+    # check for that item: the next item must be checked before it is read.
+    rng = np.random.default_rng(0)
+    model = fastscore.from_sklearn(LogisticRegression().fit(rng.standard_normal((40, 6)), np.arange(40) % 2))
+    row = [1.0] * 6
+    row[0] = _ShrinkingWhenFreed(row)
+    with pytest.raises(ValueError, match="row has 0 features, but the model expects 6"):
+        model.score_one(row)
+
+
 def test_kernels_raise_the_same_errors_for_misuse(both_backends):
     """The kernel entry points themselves are guarded identically on both backends."""
     from fastscore import _backend
