@@ -184,19 +184,36 @@ int fs_select_isa(const char *name)
     return 1;
 }
 
+/* The most threads any call uses: more cannot speed up a pass bound by
+ * memory, and GNU OpenMP ends the whole process when it cannot create a
+ * thread (a container's pids limit, an address-space limit). */
+static int thread_cap(void)
+{
+#ifdef _OPENMP
+    int procs = omp_get_num_procs();
+
+    return procs < 1 ? 4 : procs > FS_MAX_THREADS / 4 ? FS_MAX_THREADS : 4 * procs;
+#else
+    return 1;
+#endif
+}
+
 int fs_max_threads(void)
 {
 #ifdef _OPENMP
     const char *env = getenv("FASTSCORE_NUM_THREADS");
     char *end;
-    long n;
+    long n = 0;
+    int cap = thread_cap();
 
     if (env != NULL) {
         n = strtol(env, &end, 10);
-        if (end != env && *end == '\0' && n > 0)
-            return n > 1024 ? 1024 : (int)n;
+        if (end == env || *end != '\0')
+            n = 0;
     }
-    return omp_get_max_threads();
+    if (n <= 0)
+        n = omp_get_max_threads();
+    return n > cap ? cap : n < 1 ? 1 : (int)n;
 #else
     return 1;
 #endif
@@ -239,8 +256,11 @@ static int threads_for(const fs_model *m, size_t n_rows, int n_threads)
     if (pool_lost)
         return 1;
 #endif
-    if (n_threads > 0)
-        return (size_t)n_threads < n_rows ? n_threads : (int)n_rows;
+    if (n_threads > 0) {
+        t = thread_cap();
+        t = n_threads < t ? n_threads : t;
+        return (size_t)t < n_rows ? t : (int)n_rows;
+    }
     if (values < FS_PARALLEL_MIN)
         return 1;
     /* Each thread gets at least FS_PARALLEL_MIN / 2 values of work. */

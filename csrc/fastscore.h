@@ -101,15 +101,18 @@ int fs_select_isa(const char *name);
 int fs_isa_available(const char *name);
 
 /*
- * Threads.  n_threads > 0 asks for that many (never more than n_rows; 1 is
- * the calling thread only); 0 picks: 1 for small inputs (n_rows x
- * (n_features + n_outputs) under FS_PARALLEL_MIN), otherwise
- * FASTSCORE_NUM_THREADS if set to a positive integer, else OpenMP's default.
+ * Threads.  n_threads > 0 asks for that many (1 is the calling thread only),
+ * but never more than n_rows, nor than 4 per processor, nor FS_MAX_THREADS:
+ * GNU OpenMP ends the process when it cannot create a thread.  0 (or less)
+ * picks: 1 for small inputs (n_rows x (n_features + n_outputs) under
+ * FS_PARALLEL_MIN), otherwise FASTSCORE_NUM_THREADS if set to a positive
+ * integer, else OpenMP's default, within the same caps.
  * fs_max_threads() is what 0 would use on a large input; it is 1 when the
  * kernel was built without OpenMP.  A process forked after the kernel
  * started its threads scores on one thread (GNU OpenMP cannot run there).
  */
 #define FS_PARALLEL_MIN 131072
+#define FS_MAX_THREADS 1024
 int fs_max_threads(void);
 
 /* When every output of a row is 0, OVR and MODIFIED_HUBER fall back to the

@@ -215,3 +215,23 @@ def test_a_forked_child_still_scores(kernel_module):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                             cwd=tempfile.gettempdir())
     assert result.stdout.split() == ["0"], result.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS and /proc are Linux's")
+def test_absurd_thread_counts_are_capped_not_fatal(kernel_module):
+    """GNU OpenMP exits the process when it cannot create a thread: a huge n_threads must not get that far.
+
+    Under an address-space limit that 1024 threads of 1 MiB stacks fit in but
+    100,000 do not, n_threads=100_000 (and FASTSCORE_NUM_THREADS=100000 with
+    n_threads=0) score as one thread does.
+    """
+    code = ("import resource, numpy as np\nfrom fastscore import _kernel as k\n"
+            "vm = int(open('/proc/self/status').read().split('VmSize:')[1].split()[0]) * 1024\n"
+            "resource.setrlimit(resource.RLIMIT_AS, (vm + (1536 << 20), resource.RLIM_INFINITY))\n"
+            "kern = k.Kernel(np.ones((1, 2)), [0.5]); X = np.linspace(-5, 5, 200_000).reshape(-1, 2)\n"
+            "outs = [kern.score(X, 1, np.empty((100_000, 1)), t) for t in (1, 100_000, 0)]\n"
+            "print(k.max_threads() <= 1024, all(o.tobytes() == outs[0].tobytes() for o in outs))\n")
+    environ = dict(os.environ, OMP_STACKSIZE="1M", FASTSCORE_NUM_THREADS="100000")
+    result = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True, text=True,
+                            timeout=120, cwd=tempfile.gettempdir())
+    assert result.stdout.split() == ["True", "True"], result.stderr
