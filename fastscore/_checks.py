@@ -145,6 +145,22 @@ def check_out(out, shape):
         raise ValueError("out is read-only")
 
 
+def thread_count(n_threads):
+    """n_threads as the kernels take it: 0 for None (their default), a C int, the same errors on both backends.
+
+    A count beyond what a C int holds asks for no cap, as any count above the
+    kernel's own cap does.
+    """
+    if n_threads is None:
+        return 0
+    if isinstance(n_threads, (bool, float)) or not hasattr(n_threads, "__index__"):
+        raise TypeError(f"n_threads must be an integer or None, got {n_threads!r}")
+    n_threads = n_threads.__index__()
+    if n_threads < 0:
+        raise ValueError(f"n_threads must be at least 0 (0 or None: the kernel's default), got {n_threads}")
+    return min(n_threads, 2**31 - 1)
+
+
 def check_link(link):
     """Raise unless link is one of the kernel's link codes."""
     if link not in _LINK_CODES:

@@ -179,6 +179,23 @@ def test_model_score_passes_n_threads(backend):
     assert_close(outs[0], est.predict_proba(X)[:, 1], dot_bound(X, est.coef_, est.intercept_)[:, 0])
 
 
+def test_model_score_checks_n_threads_alike(backend):
+    import fastscore
+
+    rng = np.random.default_rng(4)
+    model = fastscore.from_sklearn(LogisticRegression().fit(rng.standard_normal((50, 3)), np.arange(50) % 2))
+    X = rng.standard_normal((20, 3))
+    want = model.score(X).tobytes()
+    for t in (0, np.int64(3), 2**40):  # beyond a C int: no cap, as any count above the kernel's own
+        assert model.score(X, n_threads=t).tobytes() == want
+        assert model.score(X, out=np.empty(20), n_threads=t).tobytes() == want
+    with pytest.raises(ValueError, match="n_threads must be at least 0"):
+        model.score(X, n_threads=-1)
+    for bad in (1.5, "2", True):
+        with pytest.raises(TypeError, match="n_threads must be an integer or None"):
+            model.score(X, n_threads=bad)
+
+
 def test_instruction_set_api(kernel_module):
     available = kernel_module.available_isas()
     assert available[-1] == "baseline" and kernel_module.isa() in available
