@@ -106,16 +106,22 @@ cdef enum:
 FLAT, MATRIX, BINARY_PROBA = SHAPE_FLAT, SHAPE_MATRIX, SHAPE_BINARY_PROBA
 
 
+# The shapes that the kernel relies on are checked once more here, on the
+# buffers themselves: a subclass's shape or flags attributes may lie.
 cdef fs_status _score_f64(const fs_model *m, const double[:, ::1] X, fs_link link,
-                          double *out, size_t *bad, int n_threads) noexcept:
+                          double *out, size_t out_size, size_t *bad, int n_threads) noexcept:
     cdef size_t n = X.shape[0]
+    if <size_t>X.shape[1] != m.n_features or n * m.n_outputs != out_size:
+        return FS_BAD_ARGUMENT
     with nogil:
         return fs_score_f64(m, &X[0, 0], n, link, out, bad, n_threads)
 
 
 cdef fs_status _score_f32(const fs_model *m, const float[:, ::1] X, fs_link link,
-                          double *out, size_t *bad, int n_threads) noexcept:
+                          double *out, size_t out_size, size_t *bad, int n_threads) noexcept:
     cdef size_t n = X.shape[0]
+    if <size_t>X.shape[1] != m.n_features or n * m.n_outputs != out_size:
+        return FS_BAD_ARGUMENT
     with nogil:
         return fs_score_f32(m, &X[0, 0], n, link, out, bad, n_threads)
 
@@ -144,9 +150,12 @@ cdef inline double _dot_left_to_right(const fs_model *m, const double *x) noexce
     return s + m.intercept[0]
 
 
-cdef double *_out_ptr(out) except NULL:
-    cdef double[::1] flat = out.reshape(-1)
-    return &flat[0]
+cdef double *_out_ptr(cnp.ndarray out) except NULL:
+    """out's own memory, its layout checked from C (not through a subclass's reshape or flags)."""
+    if (cnp.PyArray_TYPE(out) != cnp.NPY_DOUBLE or not cnp.PyArray_ISNOTSWAPPED(out)
+            or not cnp.PyArray_ISCARRAY(out)):
+        raise ValueError("out must be a C-contiguous, aligned, writeable float64 array")
+    return <double *>cnp.PyArray_DATA(out)
 
 
 cdef class Kernel:
@@ -184,10 +193,11 @@ cdef class Kernel:
         cdef size_t bad = 0
         cdef double *dst = _out_ptr(out)
         cdef fs_status status
+        cdef size_t size = cnp.PyArray_SIZE(<cnp.ndarray>out)
         if X.dtype == np.float64:
-            status = _score_f64(&self.m, X, <fs_link>link, dst, &bad, n_threads)
+            status = _score_f64(&self.m, X, <fs_link>link, dst, size, &bad, n_threads)
         else:
-            status = _score_f32(&self.m, X, <fs_link>link, dst, &bad, n_threads)
+            status = _score_f32(&self.m, X, <fs_link>link, dst, size, &bad, n_threads)
         if status == FS_NONFINITE:
             raise _checks.nonfinite_row(bad)
         if status != FS_OK:

@@ -83,7 +83,7 @@ class Kernel:
         n = X.shape[0]
         if n == 0:
             return out
-        Z = out.reshape(n, self.n_outputs)
+        Z = np.ndarray.reshape(out, (n, self.n_outputs))  # a view: never a subclass's copy
         # Like the C kernel, NaN and infinity are reported as errors below,
         # not as numpy warnings on the way there.
         with np.errstate(over="ignore", invalid="ignore"):

@@ -224,6 +224,44 @@ def test_score_one_row_emptied_by_a_finaliser_is_refused(backend):
         model.score_one(row)
 
 
+class _CopyingReshape(np.ndarray):
+    """An ndarray subclass whose reshape returns a copy, as a subclass may."""
+
+    def reshape(self, *shape, **kwargs):
+        return np.array(self).reshape(*shape, **kwargs)
+
+
+class _LyingFlags(np.ndarray):
+    """An ndarray subclass that claims any layout the checks ask for."""
+
+    class _Flags:
+        c_contiguous = aligned = writeable = True
+
+    flags = _Flags()
+
+
+def test_out_of_a_subclass_is_written_in_place(model):
+    # The result must land in out's own memory, never in a temporary copy.
+    X = np.linspace(-2, 2, 40).reshape(20, 2)
+    want = model.score(X)
+    out = np.zeros(20).view(_CopyingReshape)
+    assert model.score(X, out=out) is out
+    assert np.asarray(out).tobytes() == want.tobytes()
+
+
+def test_a_subclass_claiming_a_contiguous_layout_is_never_written_past(model):
+    X = np.linspace(-2, 2, 4000).reshape(2000, 2)
+    want = model.score(X)
+    base = np.zeros(2000)
+    out = base[::-1].view(_LyingFlags)  # data pointer at the last element: forward writes leave the buffer
+    try:
+        model.score(X, out=out)
+    except ValueError as exc:
+        assert "out" in str(exc)
+    else:
+        assert np.asarray(out).tobytes() == want.tobytes()
+
+
 def test_kernels_raise_the_same_errors_for_misuse(both_backends):
     """The kernel entry points themselves are guarded identically on both backends."""
     from fastscore import _backend
