@@ -232,8 +232,8 @@ cdef class Kernel:
         dims[0] = cnp.PyArray_DIM(A, 0)
         if dims[0] == 0 or cnp.PyArray_DIM(A, 1) != self.n_features:
             return None
-        if shape == SHAPE_BINARY_PROBA and self.n_outputs != 1:
-            return None
+        if shape < SHAPE_FLAT or shape > SHAPE_BINARY_PROBA or (shape != SHAPE_MATRIX and self.n_outputs != 1):
+            return None  # FLAT and BINARY_PROBA hold one output per row: k of them would overrun out
         dims[1] = 2 if shape == SHAPE_BINARY_PROBA else self.n_outputs
         out = cnp.PyArray_EMPTY(1 if shape == SHAPE_FLAT else 2, dims, cnp.NPY_DOUBLE, 0)
         n = dims[0]

@@ -90,6 +90,15 @@ def test_every_link_dtype_thread_count_and_block_boundary(kernel_module, isa, k,
                         assert pairs[:, 0].tobytes() == (1.0 - got[1][:, 0]).tobytes()
 
 
+def test_fast_score_refuses_shapes_that_cannot_hold_the_outputs(kernel_module):
+    """A flat (n,) or (n, 2) result cannot hold k = 3 outputs per row: None (the checked path), never an overrun."""
+    kernel = kernel_module.Kernel(np.ones((3, 2)), np.zeros(3))
+    X = np.ones((5000, 2))
+    for shape in (kernel_module.FLAT, kernel_module.BINARY_PROBA, -1, 3):
+        assert kernel.fast_score(X, _links.IDENTITY, shape) is None
+    assert kernel.fast_score(X, _links.IDENTITY, kernel_module.MATRIX).shape == (5000, 3)
+
+
 def test_float32_is_read_as_float32(kernel_module, isa):
     coef = np.array([[1.0, 1.0]])
     kernel = kernel_module.Kernel(coef, [0.0])
