@@ -367,6 +367,6 @@ fs_status fs_score_binary_f32(const fs_model *m, const float *X, size_t n_rows, 
 
 void fs_apply_link(fs_link link, double *z, size_t k)
 {
-    if (link_is_known(link))
+    if (link_is_known(link) && k > 0)
         current()->link(link, z, 1, k);
 }

@@ -120,7 +120,7 @@ int fs_max_threads(void);
  * leave the row 0, as scikit-learn's OneVsRestClassifier does. */
 
 /* Apply a link in place to one row of k values (exposed for tests and for
- * callers that compute z themselves). */
+ * callers that compute z themselves); unknown links and k = 0 do nothing. */
 void fs_apply_link(fs_link link, double *z, size_t k);
 
 #ifdef __cplusplus

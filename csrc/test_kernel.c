@@ -5,6 +5,7 @@
  */
 #include "fastscore.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,13 +33,13 @@ static void check_every_path(void)
     const fs_model m = {3, 1, coef, intercept, NULL};
     const char *initial = fs_isa();
     size_t i, r, bad, sizes[5];
-    int t, threads[3] = {0, 1, 2};
+    int t, threads[4] = {0, 1, 2, INT_MAX}; /* INT_MAX: capped, as any absurd count */
 
     sizes[0] = 1; sizes[1] = FS_BLOCK_ROWS - 1; sizes[2] = FS_BLOCK_ROWS;
     sizes[3] = FS_BLOCK_ROWS + 1; sizes[4] = n;
     check(fs_isa_available("baseline") && !fs_isa_available("nonsense"), "isa availability");
     check(fs_select_isa("nonsense") == 0 && strcmp(fs_isa(), initial) == 0, "unknown isa refused");
-    check(fs_max_threads() >= 1, "max threads");
+    check(fs_max_threads() >= 1 && fs_max_threads() <= FS_MAX_THREADS, "max threads");
     {
         const double coef2[6] = {1, 2, 3, 4, 5, 6}, b2[2] = {0, 0};
         const fs_model two = {3, 2, coef2, b2, NULL};
@@ -51,7 +52,7 @@ static void check_every_path(void)
         if (!fs_isa_available(names[i]))
             continue;
         check(fs_select_isa(names[i]) == 1 && strcmp(fs_isa(), names[i]) == 0, "select isa");
-        for (t = 0; t < 3; t++) {
+        for (t = 0; t < 4; t++) {
             size_t s;
             for (s = 0; s < 5; s++) {
                 check(fs_score_f64(&m, X, sizes[s], FS_LINK_LOGISTIC, out, &bad, threads[t]) == FS_OK,
@@ -143,6 +144,10 @@ int main(void)
         check(fs_score_binary_f32(&m, Xf, 3, FS_LINK_LOGISTIC, pairs, &bad, 1) == FS_OK &&
               near(pairs[5], 1.0 / (1.0 + exp(2.75))), "binary f32");
     }
+
+    /* A row of no values is left alone (softmax used to read its first value). */
+    fs_apply_link(FS_LINK_SOFTMAX, NULL, 0);
+    fs_apply_link(FS_LINK_OVR, NULL, 0);
 
     check(fs_score_f64(&m, X, 3, (fs_link)42, out, &bad, 1) == FS_BAD_ARGUMENT, "unknown link");
     check(fs_score_f64(NULL, X, 3, FS_LINK_IDENTITY, out, &bad, 1) == FS_BAD_ARGUMENT, "null model");
