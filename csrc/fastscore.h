@@ -43,7 +43,7 @@ typedef enum fs_link {
 typedef enum fs_status {
     FS_OK = 0,
     FS_NONFINITE = 1,    /* a row of X holds NaN or infinity; see bad_row */
-    FS_BAD_ARGUMENT = 2  /* NULL pointer, zero sizes or unknown link */
+    FS_BAD_ARGUMENT = 2  /* NULL pointer, no outputs, unknown link, binary call with k != 1 */
 } fs_status;
 
 typedef struct fs_model {
