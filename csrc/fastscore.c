@@ -10,6 +10,14 @@
  */
 #include "fastscore.h"
 
+/* The kernel needs IEEE arithmetic: NaN and infinity in X are found through
+ * isfinite(), and exp's limits through overflow and underflow.  Under
+ * -ffast-math (say in CFLAGS) both silently vanish, so refuse to build:
+ * setup.py then installs the pure backend instead. */
+#if defined(__FAST_MATH__) || (defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__)
+#error "fastscore.c must not be compiled with -ffast-math or -ffinite-math-only"
+#endif
+
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>

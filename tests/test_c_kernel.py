@@ -30,3 +30,14 @@ def test_c_program_uses_the_kernel_alone(tmp_path, flags):
 def test_header_has_no_python():
     text = open(os.path.join(CSRC, "fastscore.h")).read()
     assert "Python.h" not in text and "#include <stddef.h>" in text
+
+
+def test_fast_math_builds_are_refused(tmp_path):
+    """-ffast-math (say in CFLAGS) drops the NaN checks and exp's limits: the build must fail, never score wrong.
+
+    setup.py then installs the pure backend with its one warning line.
+    """
+    cmd = [_compiler(), "-ffast-math", "-I", CSRC, "-c", os.path.join(CSRC, "fastscore.c"),
+           "-o", str(tmp_path / "fastscore.o")]
+    build = subprocess.run(cmd, capture_output=True, text=True)
+    assert build.returncode != 0 and "fast-math" in build.stderr, build.stderr[-2000:]
