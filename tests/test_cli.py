@@ -266,6 +266,17 @@ def test_convert_errors(tmp_path):
                    tmp_path, "out.json")
     assert_refused(run("convert", "missing.pkl", "-o", "out.json", cwd=tmp_path), "missing.pkl: no such file",
                    tmp_path, "out.json")
+    (tmp_path / "dir.pkl").mkdir()
+    assert_refused(run("convert", "dir.pkl", "-o", "out.json", cwd=tmp_path), "dir.pkl: not a file",
+                   tmp_path, "out.json")
+    joblib.dump(fastscore_ready(), tmp_path / "ok.joblib")
+    assert_refused(run("convert", "ok.joblib", "-o", "no-dir/out.json", cwd=tmp_path),
+                   "no-dir/out.json: cannot write: No such file or directory", tmp_path, "no-dir/out.json")
+
+
+def fastscore_ready():
+    """A small fitted estimator that converts."""
+    return LogisticRegression().fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])
 
 
 def _without(package, tmp_path):
@@ -351,6 +362,15 @@ def test_bad_inputs_are_refused_in_one_line(named, tmp_path, monkeypatch, capsys
             write(tmp_path / name)
         r = _cli(tmp_path, monkeypatch, capsys, "score", "named.json", name, "-o", "out.csv")
         assert_refused(r, words, tmp_path)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="needs Linux's /proc/self/mem")
+def test_a_file_that_fails_to_read_is_refused_in_one_line(named, tmp_path, monkeypatch, capsys):
+    # /proc/self/mem is a regular file whose first page cannot be read (EIO): a real read error.
+    for name in ("mem.csv", "mem.parquet", "mem.npy"):
+        os.symlink("/proc/self/mem", tmp_path / name)
+        assert_refused(_cli(tmp_path, monkeypatch, capsys, "score", "named.json", name, "-o", "out.csv"),
+                       f"{name}: ", tmp_path)
 
 
 def test_bad_options_and_outputs(named, tmp_path, monkeypatch, capsys):
