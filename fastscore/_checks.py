@@ -7,6 +7,8 @@ Two levels:
 * ``kernel_args`` / ``kernel_params`` guard the kernel entry points themselves:
   the compiled wrapper and the pure mirror call them before touching memory.
 """
+import operator
+
 import numpy as np
 
 from fastscore import _links
@@ -143,6 +145,26 @@ def check_out(out, shape):
         raise ValueError("out must be C-contiguous and aligned")
     if not out.flags.writeable:
         raise ValueError("out is read-only")
+
+
+_MAX_THREADS = 2**31 - 1  # the kernels' C int
+
+
+def thread_count(n_threads):
+    """n_threads as the kernels take it: None becomes 0 (the kernel picks).
+
+    Anything else must be an integer from 0 to 2**31 - 1 (TypeError, ValueError),
+    so that both backends refuse the same values.
+    """
+    if n_threads is None:
+        return 0
+    try:
+        n = operator.index(n_threads)
+    except TypeError:
+        raise TypeError(f"n_threads must be None or an integer, got {type(n_threads).__name__}") from None
+    if not 0 <= n <= _MAX_THREADS:
+        raise ValueError(f"n_threads must be from 0 (the kernel picks) to {_MAX_THREADS}, got {n}")
+    return n
 
 
 def check_link(link):

@@ -50,11 +50,11 @@ class LinearModel:
     def _flat(self):
         raise NotImplementedError
 
-    def _run(self, X, link_code, out, flat, n_threads=None):
+    def _run(self, X, link_code, out, flat, n_threads=0):
         if out is None:
             # The latency path: arrays already in the kernel's layout skip
             # everything below (None means "not such an array").
-            fast = self._kernel.fast_score(X, link_code, _FLAT if flat else _MATRIX, n_threads or 0)
+            fast = self._kernel.fast_score(X, link_code, _FLAT if flat else _MATRIX, n_threads)
             if fast is not None:
                 return fast
         X = self._matrix(X)
@@ -63,7 +63,7 @@ class LinearModel:
             out = np.empty(shape)
         else:
             _checks.check_out(out, shape)
-        return self._kernel.score(X, link_code, out, n_threads or 0)
+        return self._kernel.score(X, link_code, out, n_threads)
 
     def _matrix(self, X):
         columns = getattr(X, "columns", None)
@@ -79,9 +79,9 @@ class LinearModel:
         otherwise; regressors give their predictions. Nothing is allocated
         but the result, and nothing at all when `out` (float64, C-contiguous,
         the result's shape) is given. n_threads caps the kernel's threads
-        (None: its default); results do not depend on it.
+        (None or 0: its default); results do not depend on it.
         """
-        return self._run(X, self._link_code, out, self._flat(), n_threads)
+        return self._run(X, self._link_code, out, self._flat(), _checks.thread_count(n_threads))
 
     def score_one(self, row):
         """score() for a single row given as a list, a tuple or a 1-D array.

@@ -133,6 +133,19 @@ def test_bad_out_is_refused(model, out, error, words):
     assert words in str(info.value)
 
 
+@pytest.mark.parametrize("n_threads, error, words", [
+    (-1, ValueError, "n_threads must be from 0 (the kernel picks) to 2147483647, got -1"),
+    (2**31, ValueError, "got 2147483648"),
+    (2.5, TypeError, "n_threads must be None or an integer, got float"),
+    ("2", TypeError, "got str"),
+])
+def test_bad_n_threads_is_refused(model, n_threads, error, words):
+    for out in (None, np.empty(3)):
+        with pytest.raises(error) as info:
+            model.score(np.zeros((3, 2)), out=out, n_threads=n_threads)
+        assert words in str(info.value)
+
+
 def test_out_must_be_writeable_and_not_overlap_X(model):
     out = np.empty(3)
     out.flags.writeable = False
