@@ -26,7 +26,21 @@ def classifier_parts(est, link):
 
 
 def _logistic_regression(est):
-    return classifier_parts(est, "logistic" if len(est.classes_) == 2 else "softmax")
+    if len(est.classes_) == 2:
+        return classifier_parts(est, "logistic")
+    return classifier_parts(est, "ovr" if _fitted_one_vs_rest(est) else "softmax")
+
+
+def _fitted_one_vs_rest(est):
+    """Whether a multiclass LogisticRegression(CV) predicts one-vs-rest probabilities.
+
+    scikit-learn before 1.8 did so for multi_class="ovr", and for "auto" with the
+    liblinear solver (its predict_proba's own rule); 1.8 removed multi_class and
+    is always softmax.
+    """
+    multi_class = getattr(est, "multi_class", "deprecated")
+    return multi_class in ("ovr", "warn") or (multi_class in ("auto", "deprecated")
+                                              and getattr(est, "solver", None) == "liblinear")
 
 
 def _sgd(est):

@@ -118,6 +118,25 @@ def test_tweedie_links_follow_sklearn(backend, power, link):
     compare(model, est, X)
 
 
+@pytest.mark.parametrize("multi_class, solver, ovr", [("ovr", "lbfgs", True), ("auto", "liblinear", True),
+                                                     ("deprecated", "liblinear", True), ("auto", "lbfgs", False),
+                                                     ("multinomial", "saga", False), (None, "lbfgs", False)])
+def test_one_vs_rest_logistic_regression_of_older_scikit_learn(backend, multi_class, solver, ovr):
+    # scikit-learn 1.2 to 1.7 (which pyproject allows) fit multiclass LogisticRegression
+    # one-vs-rest for these settings, and its predict_proba was then _predict_proba_lr's
+    # normalised expit, not softmax. 1.9 has no multi_class: the attribute is set by hand.
+    X, y = dataset("iris")
+    for est in (fit_quietly(lm.LogisticRegression(max_iter=1000), X, y),
+                fit_quietly(lm.LogisticRegressionCV(Cs=2, cv=3, max_iter=1000), X, y)):
+        if multi_class is not None:
+            est.multi_class = multi_class
+        est.solver = solver
+        model = fastscore.from_sklearn(est)
+        assert model.link == ("ovr" if ovr else "softmax")
+        want = est._predict_proba_lr(X) if ovr else est.predict_proba(X)
+        assert_close(model.predict_proba(X), want)
+
+
 class MyLogisticRegression(lm.LogisticRegression):
     """A subclass may predict differently: refused."""
 
