@@ -44,7 +44,7 @@ def _fitted_one_vs_rest(est):
 
 
 def _sgd(est):
-    if est.loss == "log_loss":
+    if est.loss in ("log_loss", "log"):  # "log": its name before scikit-learn 1.3
         link = "logistic" if len(est.classes_) == 2 else "ovr"
     else:
         link = "modified_huber" if est.loss == "modified_huber" else "identity"

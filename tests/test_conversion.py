@@ -16,7 +16,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 import fastscore
 from estimator_cases import compare, dataset, fit_quietly
-from helpers import assert_close, pipeline_bound
+from helpers import assert_close, dot_bound, pipeline_bound
 
 SCALERS = [lambda: StandardScaler(), lambda: StandardScaler(with_mean=False), lambda: StandardScaler(with_std=False),
            lambda: MinMaxScaler(), lambda: MinMaxScaler((-2, 5)), lambda: MaxAbsScaler(), lambda: RobustScaler(),
@@ -135,6 +135,15 @@ def test_one_vs_rest_logistic_regression_of_older_scikit_learn(backend, multi_cl
         assert model.link == ("ovr" if ovr else "softmax")
         want = est._predict_proba_lr(X) if ovr else est.predict_proba(X)
         assert_close(model.predict_proba(X), want)
+
+
+def test_sgd_log_loss_by_its_name_before_scikit_learn_1_3(backend):
+    X, y = dataset("iris")
+    est = fit_quietly(lm.SGDClassifier(loss="log_loss", random_state=0), X, y)
+    est.loss = "log"  # how scikit-learn 1.2 (which pyproject allows) may record it
+    model = fastscore.from_sklearn(est)
+    assert model.link == "ovr"
+    assert_close(model.predict_proba(X), est._predict_proba_lr(X), 2 * dot_bound(X, est.coef_, est.intercept_))
 
 
 class MyLogisticRegression(lm.LogisticRegression):
