@@ -8,6 +8,7 @@ classifiers without predict_proba get the identity (decision_function only).
 import numpy as np
 
 from fastscore.convert import ConversionError, convert_parts, linear_parts
+from fastscore.model import class_rows
 
 LM = "sklearn.linear_model"
 
@@ -18,7 +19,7 @@ def classifier_parts(est, link):
     parts = linear_parts(est, "classifier", link, classes)
     if parts.coef.ndim == 1:  # a binary RidgeClassifier's coef_ is 1-D; its scores are flat all the same
         parts = parts._replace(coef=parts.coef[None], intercept=parts.intercept.reshape(1))
-    rows = 1 if len(classes) == 2 else len(classes)
+    rows = class_rows(len(classes))
     if parts.coef.ndim != 2 or parts.coef.shape[0] != rows or len(classes) < 2:
         raise ConversionError(f"{parts.name} has coef_ of shape {parts.coef.shape} for "
                               f"{len(classes)} classes; fastscore converts single-label classifiers")

@@ -11,6 +11,16 @@ from fastscore import _backend, _checks, _links
 # Kernel.fast_score's result shapes: (n,), (n, k), and binary (n, 2) = (1 - p, p).
 _FLAT, _MATRIX, _BINARY_PROBA = 0, 1, 2
 
+#: the links each kind of model may have (names of fastscore._links.CODES)
+LINKS = {"classifier": ("logistic", "softmax", "ovr", "modified_huber", "onevsrest",
+                        "onevsrest_modified_huber", "identity"),
+         "regressor": ("identity", "exp")}
+
+
+def class_rows(n_classes):
+    """Rows of coefficients a classifier of n_classes has: one for two classes, else one per class."""
+    return 1 if n_classes == 2 else n_classes
+
 
 class LinearModel:
     """Common base of Classifier and Regressor: the parameters, the kernel and score()."""
@@ -18,6 +28,9 @@ class LinearModel:
     def __init__(self, *, estimator, link, coef, intercept, n_features, classes=None,
                  feature_names=None, center=None, sklearn_version=None):
         self.estimator = str(estimator)
+        kind = "classifier" if isinstance(self, Classifier) else "regressor"
+        if link not in LINKS[kind]:
+            raise ValueError(f"a {kind} has no link {link!r}: it has one of {', '.join(LINKS[kind])}")
         self.link = link
         self._link_code = _links.CODES[link]
         self.coef_ = _frozen(np.array(coef, dtype=np.float64))
@@ -29,8 +42,14 @@ class LinearModel:
         coef2d = self.coef_.reshape(-1, self.n_features_in_)
         self._kernel = _backend.impl.Kernel(coef2d, self.intercept_.reshape(-1), self.center)
         self._n_outputs = coef2d.shape[0]
+        if (classes is None) != (kind == "regressor"):
+            raise ValueError("a classifier needs classes and a regressor has none")
         if classes is not None:
             self.classes_ = _frozen(np.array(classes))
+            if self.classes_.ndim != 1 or len(self.classes_) < 2 or \
+                    self._n_outputs != class_rows(len(self.classes_)):
+                raise ValueError(f"coef has {self._n_outputs} row(s) for classes of shape {self.classes_.shape}: "
+                                 "a classifier has at least 2 classes, and one row for 2 classes, else one per class")
         # The latency path skips one Python frame: the instance attribute is the
         # kernel's own method, bound to this model's link.
         self._score_one = self._kernel.score_one
