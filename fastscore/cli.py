@@ -340,7 +340,13 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # now, so that a reader gone early (`fastscore info m.json | head -1`) is caught here
+        return code
+    except BrokenPipeError:
+        # Nobody reads what is left: nothing to report, and Python's own flush at exit must not retry.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (UsageError, ModelFormatError, tabular.InputError) as exc:
         print(f"fastscore: error: {_one_line(exc)}", file=sys.stderr)
     except KeyboardInterrupt:

@@ -238,6 +238,18 @@ def test_progress_bar_only_on_a_terminal_and_not_with_quiet(named, tmp_path):
         assert (b"rows" in shown) == expect_bar, shown
 
 
+def test_a_reader_that_goes_away_is_no_traceback(named, tmp_path):
+    # `fastscore info model.json | head -1`: stdout's reader has gone before the output is written.
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        r = subprocess.run([sys.executable, "-m", "fastscore", "info", "named.json"], stdout=write,
+                           stderr=subprocess.PIPE, text=True, cwd=tmp_path, timeout=120)
+    finally:
+        os.close(write)
+    assert r.stderr == "" and r.returncode == 1
+
+
 def test_convert_help_warns_about_trust():
     text = " ".join(cli.CONVERT_HELP.split())
     assert "Only convert files you trust: unpickling a file runs whatever code" in text
