@@ -206,6 +206,12 @@ def test_the_console_script_entry_point_is_python_m(named, tmp_path):
     pyproject = os.path.join(root, "pyproject.toml")
     if os.path.exists(pyproject):
         assert 'fastscore = "fastscore.cli:main"' in open(pyproject).read()
+    # Installed (as .ci/run does), the console script itself sits beside this Python.
+    script = os.path.join(os.path.dirname(sys.executable), "fastscore")
+    if os.path.exists(script):
+        r = subprocess.run([script, "info", "named.json"], capture_output=True, text=True, cwd=tmp_path,
+                           timeout=120)
+        assert r.returncode == 0 and r.stdout == by_module.stdout
 
 
 def test_bench(named, tmp_path):
