@@ -22,6 +22,19 @@ def class_rows(n_classes):
     return 1 if n_classes == 2 else n_classes
 
 
+# A binary classifier's one column of z has no normalisation to do; several columns need one.
+_BINARY_ONLY, _MULTI_ONLY = ("logistic",), ("softmax", "ovr", "onevsrest", "onevsrest_modified_huber")
+
+
+def classifier_link_problem(link, n_rows):
+    """Why a classifier with n_rows rows of coef cannot have this link, or None if it can."""
+    if n_rows == 1 and link in _MULTI_ONLY:
+        return f"link {link!r} normalises several classes, but a binary classifier has one row of coef"
+    if n_rows > 1 and link in _BINARY_ONLY:
+        return f"link {link!r} is for binary classifiers, but coef has {n_rows} rows"
+    return None
+
+
 class LinearModel:
     """Common base of Classifier and Regressor: the parameters, the kernel and score()."""
 
@@ -50,6 +63,9 @@ class LinearModel:
                     self._n_outputs != class_rows(len(self.classes_)):
                 raise ValueError(f"coef has {self._n_outputs} row(s) for classes of shape {self.classes_.shape}: "
                                  "a classifier has at least 2 classes, and one row for 2 classes, else one per class")
+            problem = classifier_link_problem(link, self._n_outputs)
+            if problem:
+                raise ValueError(problem)
         # The latency path skips one Python frame: the instance attribute is the
         # kernel's own method, bound to this model's link.
         self._score_one = self._kernel.score_one

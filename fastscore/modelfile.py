@@ -11,7 +11,7 @@ import os
 import numpy as np
 
 from fastscore._files import atomic_path
-from fastscore.model import LINKS, class_rows
+from fastscore.model import LINKS, class_rows, classifier_link_problem
 
 FORMAT = "fastscore-linear-model"
 VERSION = 1
@@ -147,6 +147,9 @@ def from_dict(d):
             raise ModelFormatError("field 'classes' is only allowed for classifiers")
     else:
         classes = _classes(d, n_outputs, coef.ndim)
+        problem = classifier_link_problem(link, n_outputs)
+        if problem:
+            raise ModelFormatError(f"field 'link': {problem}")
     if coef.ndim == 1:
         if isinstance(d["intercept"], list):
             raise ModelFormatError("field 'intercept' must be one number, as 'coef' is a single "

@@ -117,6 +117,10 @@ def test_save_is_atomic(fitted, tmp_path):
     (fastscore.Classifier, dict(classes=["a"]), "at least 2 classes"),
     (fastscore.Classifier, dict(), "a classifier needs classes"),
     (fastscore.Regressor, dict(classes=[0, 1]), "a regressor has none"),
+    (fastscore.Classifier, dict(link="softmax", classes=[0, 1]), "link 'softmax' normalises several classes"),
+    (fastscore.Classifier, dict(link="ovr", classes=[0, 1]), "link 'ovr' normalises several classes"),
+    (fastscore.Classifier, dict(coef=[[1.0, 2.0]] * 3, intercept=[0.0] * 3, classes=[0, 1, 2]),
+     "link 'logistic' is for binary classifiers, but coef has 3 rows"),
 ])
 def test_models_that_a_file_could_not_hold_are_refused(backend, cls, fields, words):
     # The constructors are public: a model whose classes do not match its coefficients
@@ -126,3 +130,15 @@ def test_models_that_a_file_could_not_hold_are_refused(backend, cls, fields, wor
     with pytest.raises(ValueError) as info:
         cls(**fields)
     assert words in str(info.value)
+
+
+def test_a_file_whose_link_does_not_fit_its_classes_is_refused(tmp_path):
+    # A binary file claiming softmax would give P(class 1) = 1 for every row.
+    from fastscore import modelfile
+
+    d = modelfile.to_dict(fastscore.Classifier(estimator="test", link="logistic", coef=[[1.0, 2.0]],
+                                               intercept=[0.0], n_features=2, classes=[0, 1]))
+    d["link"] = "softmax"
+    d["checksum"] = modelfile._checksum(d)
+    with pytest.raises(fastscore.ModelFormatError, match="field 'link': link 'softmax' normalises several classes"):
+        modelfile.from_dict(d)
