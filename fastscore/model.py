@@ -111,9 +111,11 @@ class LinearModel:
 
         Classifiers with probabilities give the positive-class probability,
         shape (n,), when binary and the class probabilities, shape (n, k),
-        otherwise; regressors give their predictions. Nothing is allocated
-        but the result, and nothing at all when `out` (float64, C-contiguous,
-        the result's shape) is given. n_threads caps the kernel's threads
+        otherwise; regressors give their predictions. The compiled backend
+        allocates nothing but the result, and nothing at all when `out`
+        (float64, C-contiguous, the result's shape) is given; the pure mirror's
+        numpy makes temporaries of X's size for float32 input and centred
+        models, and of the result's for multiclass links. n_threads caps the kernel's threads
         (None or 0: its default); results do not depend on it.
         """
         return self._run(X, self._link_code, out, self._flat(), _checks.thread_count(n_threads))

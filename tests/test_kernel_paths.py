@@ -215,3 +215,31 @@ def test_a_forked_child_still_scores(kernel_module):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                             cwd=tempfile.gettempdir())
     assert result.stdout.split() == ["0"], result.stderr
+
+
+@pytest.mark.parametrize("link, k, centered", [("logistic", 1, False), ("softmax", 3, False), ("identity", 2, True)])
+def test_score_allocates_only_its_output(kernel_module, link, k, centered):
+    """model.score on the compiled backend: its output plus at most 64 KiB, and next to nothing with out=."""
+    import tracemalloc
+
+    from fastscore import Classifier, Regressor
+
+    rng = np.random.default_rng(k)
+    common = dict(estimator="test", link=link, coef=rng.standard_normal((k, 10)), intercept=rng.standard_normal(k),
+                  n_features=10, center=rng.standard_normal(10) if centered else None)
+    model = Regressor(**common) if link == "identity" else Classifier(classes=list(range(max(k, 2))), **common)
+    assert model.backend == "compiled"
+    X = rng.standard_normal((100_000, 10))
+    for data in (X, X.astype(np.float32)):
+        out = model.score(data)  # warm: first calls may cache what later ones reuse
+        tracemalloc.start()
+        try:
+            result = model.score(data)
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.reset_peak()
+            model.score(data, out=out)
+            _, peak_with_out = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert peak - result.nbytes <= 64 * 1024, (peak, result.nbytes)
+        assert peak_with_out - result.nbytes <= 4 * 1024, peak_with_out  # result is still alive
