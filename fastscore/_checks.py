@@ -76,15 +76,22 @@ def _numeric_dtype(X, what):
     raise TypeError(f"{what} has non-numeric dtype {X.dtype}")
 
 
+_EXPECTED = {"X": "a 2-D array or a list of lists of numbers",
+             "row": "a list, a tuple or a 1-D array of numbers"}
+
+
 def _asarray(X, what):
     if isinstance(X, np.ndarray):
         return X
     if hasattr(X, "tocsr") and hasattr(X, "toarray"):
         raise TypeError(f"{what} is a sparse matrix; fastscore scores dense arrays (use {what}.toarray())")
     try:
-        return np.asarray(X)
+        A = np.asarray(X)
     except ValueError as exc:  # ragged nested lists
         raise ValueError(f"{what} is not a rectangular array: {exc}") from None
+    if A.ndim == 0 and A.dtype.kind == "O":  # None, a dict, a generator...: not an array at all
+        raise TypeError(f"{what} must be {_EXPECTED[what]}, got {type(X).__name__}")
+    return A
 
 
 def as_matrix(X, n_features):
@@ -112,7 +119,7 @@ def as_matrix(X, n_features):
 def as_row(row, n_features):
     """Return one row as a C-contiguous float64 array of shape (n_features,)."""
     if isinstance(row, (str, bytes)):
-        raise TypeError(f"row must be a list, a tuple or a 1-D array of numbers, got {type(row).__name__}")
+        raise TypeError(f"row must be {_EXPECTED['row']}, got {type(row).__name__}")
     row = _asarray(row, "row")
     _numeric_dtype(row, "row")
     if row.ndim != 1:

@@ -74,6 +74,8 @@ def test_inputs_are_not_modified_or_copied_needlessly(fitted, model):
     ([["1.0", "2.0"]], TypeError, "holds strings"),
     (np.array([["a", "b"]]), TypeError, "holds strings"),
     ([[1.0, None]], TypeError, "X[0, 1] is not a number: None"),
+    (None, TypeError, "X must be a 2-D array or a list of lists of numbers, got NoneType"),
+    ({"a": [1.0], "b": [2.0]}, TypeError, "X must be a 2-D array or a list of lists of numbers, got dict"),
     (np.array([[1 + 2j, 0]]), TypeError, "complex"),
     (np.array([["2020-01-01", "2020-01-02"]], dtype="datetime64[D]"), TypeError, "non-numeric dtype"),
 ])
@@ -186,6 +188,9 @@ def test_score_one_accepts_lists_tuples_and_arrays(fitted, model):
     ((np.inf, 0.0), ValueError, "NaN or infinity at feature 0"),
     (np.array([0.0, -np.inf]), ValueError, "NaN or infinity at feature 1"),
     ("ab", TypeError, "row must be a list, a tuple or a 1-D array of numbers, got str"),
+    (None, TypeError, "row must be a list, a tuple or a 1-D array of numbers, got NoneType"),
+    ({0: 1.0, 1: 2.0}, TypeError, "row must be a list, a tuple or a 1-D array of numbers, got dict"),
+    ((x for x in (1.0, 2.0)), TypeError, "row must be a list, a tuple or a 1-D array of numbers, got generator"),
 ])
 def test_score_one_bad_rows(model, row, error, words):
     with pytest.raises(error) as info:
