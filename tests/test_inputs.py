@@ -58,10 +58,21 @@ def test_integer_and_bool_arrays(fitted, model):
 
 
 def test_inputs_are_not_modified_or_copied_needlessly(fitted, model):
+    from fastscore import _checks
+
     X = np.ascontiguousarray(fitted[0][:10])
     before = X.copy()
     model.predict_proba(X)
     assert np.array_equal(X, before)
+    readonly = X.copy()
+    readonly.flags.writeable = False
+    for data in (X, X.astype(np.float32), readonly, X[2:5]):  # already in a kernel's layout: used as is
+        converted = _checks.as_matrix(data, 2)
+        assert converted is data or (np.shares_memory(converted, data) and converted.dtype == data.dtype)
+    for data in (np.asfortranarray(X), X.astype(">f8"), X[::2], X.astype(np.int64)):  # these need a copy
+        converted = _checks.as_matrix(data, 2)
+        assert converted.flags.c_contiguous and converted.dtype == np.float64
+        assert not np.shares_memory(converted, data) and np.array_equal(converted, data.astype(np.float64))
 
 
 @pytest.mark.parametrize("bad, error, words", [
