@@ -7,6 +7,8 @@ Two levels:
 * ``kernel_args`` / ``kernel_params`` guard the kernel entry points themselves:
   the compiled wrapper and the pure mirror call them before touching memory.
 """
+import operator
+
 import numpy as np
 
 from fastscore import _links
@@ -74,15 +76,22 @@ def _numeric_dtype(X, what):
     raise TypeError(f"{what} has non-numeric dtype {X.dtype}")
 
 
+_EXPECTED = {"X": "a 2-D array or a list of lists of numbers",
+             "row": "a list, a tuple or a 1-D array of numbers"}
+
+
 def _asarray(X, what):
     if isinstance(X, np.ndarray):
         return X
     if hasattr(X, "tocsr") and hasattr(X, "toarray"):
         raise TypeError(f"{what} is a sparse matrix; fastscore scores dense arrays (use {what}.toarray())")
     try:
-        return np.asarray(X)
+        A = np.asarray(X)
     except ValueError as exc:  # ragged nested lists
         raise ValueError(f"{what} is not a rectangular array: {exc}") from None
+    if A.ndim == 0 and A.dtype.kind == "O":  # None, a dict, a generator...: not an array at all
+        raise TypeError(f"{what} must be {_EXPECTED[what]}, got {type(X).__name__}")
+    return A
 
 
 def as_matrix(X, n_features):
@@ -110,7 +119,7 @@ def as_matrix(X, n_features):
 def as_row(row, n_features):
     """Return one row as a C-contiguous float64 array of shape (n_features,)."""
     if isinstance(row, (str, bytes)):
-        raise TypeError(f"row must be a list, a tuple or a 1-D array of numbers, got {type(row).__name__}")
+        raise TypeError(f"row must be {_EXPECTED['row']}, got {type(row).__name__}")
     row = _asarray(row, "row")
     _numeric_dtype(row, "row")
     if row.ndim != 1:
@@ -145,20 +154,24 @@ def check_out(out, shape):
         raise ValueError("out is read-only")
 
 
-def thread_count(n_threads):
-    """n_threads as the kernels take it: 0 for None (their default), a C int, the same errors on both backends.
+_MAX_THREADS = 2**31 - 1  # the kernels' C int
 
-    A count beyond what a C int holds asks for no cap, as any count above the
-    kernel's own cap does.
+
+def thread_count(n_threads):
+    """n_threads as the kernels take it: None becomes 0 (the kernel picks).
+
+    Anything else must be an integer from 0 to 2**31 - 1 (TypeError, ValueError),
+    so that both backends refuse the same values.
     """
     if n_threads is None:
         return 0
-    if isinstance(n_threads, (bool, float)) or not hasattr(n_threads, "__index__"):
-        raise TypeError(f"n_threads must be an integer or None, got {n_threads!r}")
-    n_threads = n_threads.__index__()
-    if n_threads < 0:
-        raise ValueError(f"n_threads must be at least 0 (0 or None: the kernel's default), got {n_threads}")
-    return min(n_threads, 2**31 - 1)
+    try:
+        n = operator.index(n_threads)
+    except TypeError:
+        raise TypeError(f"n_threads must be None or an integer, got {type(n_threads).__name__}") from None
+    if not 0 <= n <= _MAX_THREADS:
+        raise ValueError(f"n_threads must be from 0 (the kernel picks) to {_MAX_THREADS}, got {n}")
+    return n
 
 
 def check_link(link):

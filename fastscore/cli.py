@@ -53,7 +53,7 @@ def _convert(args):
     from fastscore.convert import load_trusted_estimator
 
     if not os.path.isfile(args.model):
-        raise UsageError(f"{args.model}: no such file")
+        raise UsageError(f"{args.model}: " + ("not a file" if os.path.exists(args.model) else "no such file"))
     try:
         estimator = load_trusted_estimator(args.model)  # trusted input only: see CONVERT_HELP
     except Exception as exc:  # unpickling can fail in any way a pickle chooses
@@ -62,7 +62,10 @@ def _convert(args):
         model = fastscore.from_sklearn(estimator)
     except fastscore.ConversionError as exc:
         raise UsageError(f"{args.model}: {_one_line(exc)}") from None
-    model.save(args.output)
+    try:
+        model.save(args.output)
+    except OSError as exc:
+        raise UsageError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
     if not args.quiet:
         print(f"wrote {args.output}: {model.estimator}, {model.n_features_in_} features, "
               f"link {model.link} ({os.path.getsize(args.output)} bytes)")
@@ -337,7 +340,13 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # now, so that a reader gone early (`fastscore info m.json | head -1`) is caught here
+        return code
+    except BrokenPipeError:
+        # Nobody reads what is left: nothing to report, and Python's own flush at exit must not retry.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (UsageError, ModelFormatError, tabular.InputError) as exc:
         print(f"fastscore: error: {_one_line(exc)}", file=sys.stderr)
     except KeyboardInterrupt:

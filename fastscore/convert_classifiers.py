@@ -8,6 +8,7 @@ classifiers without predict_proba get the identity (decision_function only).
 import numpy as np
 
 from fastscore.convert import ConversionError, convert_parts, linear_parts
+from fastscore.model import class_rows
 
 LM = "sklearn.linear_model"
 
@@ -18,7 +19,7 @@ def classifier_parts(est, link):
     parts = linear_parts(est, "classifier", link, classes)
     if parts.coef.ndim == 1:  # a binary RidgeClassifier's coef_ is 1-D; its scores are flat all the same
         parts = parts._replace(coef=parts.coef[None], intercept=parts.intercept.reshape(1))
-    rows = 1 if len(classes) == 2 else len(classes)
+    rows = class_rows(len(classes))
     if parts.coef.ndim != 2 or parts.coef.shape[0] != rows or len(classes) < 2:
         raise ConversionError(f"{parts.name} has coef_ of shape {parts.coef.shape} for "
                               f"{len(classes)} classes; fastscore converts single-label classifiers")
@@ -26,11 +27,25 @@ def classifier_parts(est, link):
 
 
 def _logistic_regression(est):
-    return classifier_parts(est, "logistic" if len(est.classes_) == 2 else "softmax")
+    if len(est.classes_) == 2:
+        return classifier_parts(est, "logistic")
+    return classifier_parts(est, "ovr" if _fitted_one_vs_rest(est) else "softmax")
+
+
+def _fitted_one_vs_rest(est):
+    """Whether a multiclass LogisticRegression(CV) predicts one-vs-rest probabilities.
+
+    scikit-learn before 1.8 did so for multi_class="ovr", and for "auto" with the
+    liblinear solver (its predict_proba's own rule); 1.8 removed multi_class and
+    is always softmax.
+    """
+    multi_class = getattr(est, "multi_class", "deprecated")
+    return multi_class in ("ovr", "warn") or (multi_class in ("auto", "deprecated")
+                                              and getattr(est, "solver", None) == "liblinear")
 
 
 def _sgd(est):
-    if est.loss == "log_loss":
+    if est.loss in ("log_loss", "log"):  # "log": its name before scikit-learn 1.3
         link = "logistic" if len(est.classes_) == 2 else "ovr"
     else:
         link = "modified_huber" if est.loss == "modified_huber" else "identity"

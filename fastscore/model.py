@@ -11,6 +11,29 @@ from fastscore import _backend, _checks, _links
 # Kernel.fast_score's result shapes: (n,), (n, k), and binary (n, 2) = (1 - p, p).
 _FLAT, _MATRIX, _BINARY_PROBA = 0, 1, 2
 
+#: the links each kind of model may have (names of fastscore._links.CODES)
+LINKS = {"classifier": ("logistic", "softmax", "ovr", "modified_huber", "onevsrest",
+                        "onevsrest_modified_huber", "identity"),
+         "regressor": ("identity", "exp")}
+
+
+def class_rows(n_classes):
+    """Rows of coefficients a classifier of n_classes has: one for two classes, else one per class."""
+    return 1 if n_classes == 2 else n_classes
+
+
+# A binary classifier's one column of z has no normalisation to do; several columns need one.
+_BINARY_ONLY, _MULTI_ONLY = ("logistic",), ("softmax", "ovr", "onevsrest", "onevsrest_modified_huber")
+
+
+def classifier_link_problem(link, n_rows):
+    """Why a classifier with n_rows rows of coef cannot have this link, or None if it can."""
+    if n_rows == 1 and link in _MULTI_ONLY:
+        return f"link {link!r} normalises several classes, but a binary classifier has one row of coef"
+    if n_rows > 1 and link in _BINARY_ONLY:
+        return f"link {link!r} is for binary classifiers, but coef has {n_rows} rows"
+    return None
+
 
 class LinearModel:
     """Common base of Classifier and Regressor: the parameters, the kernel and score()."""
@@ -18,6 +41,9 @@ class LinearModel:
     def __init__(self, *, estimator, link, coef, intercept, n_features, classes=None,
                  feature_names=None, center=None, sklearn_version=None):
         self.estimator = str(estimator)
+        kind = "classifier" if isinstance(self, Classifier) else "regressor"
+        if link not in LINKS[kind]:
+            raise ValueError(f"a {kind} has no link {link!r}: it has one of {', '.join(LINKS[kind])}")
         self.link = link
         self._link_code = _links.CODES[link]
         self.coef_ = _frozen(np.array(coef, dtype=np.float64))
@@ -29,8 +55,17 @@ class LinearModel:
         coef2d = self.coef_.reshape(-1, self.n_features_in_)
         self._kernel = _backend.impl.Kernel(coef2d, self.intercept_.reshape(-1), self.center)
         self._n_outputs = coef2d.shape[0]
+        if (classes is None) != (kind == "regressor"):
+            raise ValueError("a classifier needs classes and a regressor has none")
         if classes is not None:
             self.classes_ = _frozen(np.array(classes))
+            if self.classes_.ndim != 1 or len(self.classes_) < 2 or \
+                    self._n_outputs != class_rows(len(self.classes_)):
+                raise ValueError(f"coef has {self._n_outputs} row(s) for classes of shape {self.classes_.shape}: "
+                                 "a classifier has at least 2 classes, and one row for 2 classes, else one per class")
+            problem = classifier_link_problem(link, self._n_outputs)
+            if problem:
+                raise ValueError(problem)
         # The latency path skips one Python frame: the instance attribute is the
         # kernel's own method, bound to this model's link.
         self._score_one = self._kernel.score_one
@@ -50,8 +85,7 @@ class LinearModel:
     def _flat(self):
         raise NotImplementedError
 
-    def _run(self, X, link_code, out, flat, n_threads=None):
-        n_threads = 0 if n_threads is None else _checks.thread_count(n_threads)
+    def _run(self, X, link_code, out, flat, n_threads=0):
         if out is None:
             # The latency path: arrays already in the kernel's layout skip
             # everything below (None means "not such an array").
@@ -77,12 +111,14 @@ class LinearModel:
 
         Classifiers with probabilities give the positive-class probability,
         shape (n,), when binary and the class probabilities, shape (n, k),
-        otherwise; regressors give their predictions. Nothing is allocated
-        but the result, and nothing at all when `out` (float64, C-contiguous,
-        the result's shape) is given. n_threads caps the kernel's threads
+        otherwise; regressors give their predictions. The compiled backend
+        allocates nothing but the result, and nothing at all when `out`
+        (float64, C-contiguous, the result's shape) is given; the pure mirror's
+        numpy makes temporaries of X's size for float32 input and centred
+        models, and of the result's for multiclass links. n_threads caps the kernel's threads
         (None or 0: its default); results do not depend on it.
         """
-        return self._run(X, self._link_code, out, self._flat(), n_threads)
+        return self._run(X, self._link_code, out, self._flat(), _checks.thread_count(n_threads))
 
     def score_one(self, row):
         """score() for a single row given as a list, a tuple or a 1-D array.

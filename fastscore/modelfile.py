@@ -11,6 +11,7 @@ import os
 import numpy as np
 
 from fastscore._files import atomic_path
+from fastscore.model import LINKS, class_rows, classifier_link_problem
 
 FORMAT = "fastscore-linear-model"
 VERSION = 1
@@ -24,9 +25,6 @@ MAX_FILE_BYTES = 2**31
 REQUIRED = ("format", "format_version", "kind", "estimator", "link", "n_features", "coef",
             "intercept", "checksum")
 OPTIONAL = ("classes", "feature_names", "center", "sklearn_version", "fastscore_version")
-LINKS = {"classifier": ("logistic", "softmax", "ovr", "modified_huber", "onevsrest",
-                        "onevsrest_modified_huber", "identity"),
-         "regressor": ("identity", "exp")}
 
 
 class ModelFormatError(ValueError):
@@ -149,6 +147,9 @@ def from_dict(d):
             raise ModelFormatError("field 'classes' is only allowed for classifiers")
     else:
         classes = _classes(d, n_outputs, coef.ndim)
+        problem = classifier_link_problem(link, n_outputs)
+        if problem:
+            raise ModelFormatError(f"field 'link': {problem}")
     if coef.ndim == 1:
         if isinstance(d["intercept"], list):
             raise ModelFormatError("field 'intercept' must be one number, as 'coef' is a single "
@@ -372,7 +373,7 @@ def _classes(d, n_outputs, coef_ndim):
             _text(c, f"classes[{i}]")
     if len(set(classes)) != len(classes):
         raise ModelFormatError("field 'classes' has duplicates")
-    expected = 1 if len(classes) == 2 else len(classes)
+    expected = class_rows(len(classes))
     if coef_ndim != 2 or n_outputs != expected:
         raise ModelFormatError(f"field 'coef' must have {expected} row(s) for {len(classes)} "
                                f"classes, got {n_outputs if coef_ndim == 2 else 'a flat list'}")

@@ -141,13 +141,16 @@ class _CSVReader(_ArrowReader):
     def __init__(self, path, chunk_size):
         self._pa = pa = pyarrow_for(path)
         self.path, self.chunk_size, self.n_rows = path, chunk_size, None
-        with open(path, "rb") as f:  # a block must hold whole rows: size it for wide files
-            self._block = max(CSV_BLOCK_BYTES, 16 * len(f.readline(1 << 28)))
+        try:
+            with open(path, "rb") as f:  # a block must hold whole rows: size it for wide files
+                self._block = max(CSV_BLOCK_BYTES, 16 * len(f.readline(1 << 28)))
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
         try:  # for the header: pyarrow reads (and infers types for) the first block only
             reader = pa.csv.open_csv(path, read_options=pa.csv.ReadOptions(block_size=self._block))
             self.columns = list(reader.schema.names)
             reader.close()
-        except pa.ArrowException as exc:
+        except (pa.ArrowException, OSError) as exc:
             raise InputError(f"{path}: not a readable CSV file: {_first_line(exc)}") from None
 
     def _open(self, names, column_type):
@@ -169,7 +172,7 @@ class _CSVReader(_ArrowReader):
                 start += batch.num_rows
         except pa.ArrowInvalid as exc:
             self._locate(names, exc)
-        except pa.ArrowException as exc:
+        except (pa.ArrowException, OSError) as exc:  # not OUTPUT's problem: name INPUT
             raise InputError(f"{self.path}: cannot read: {_first_line(exc)}") from None
 
     def _locate(self, names, exc):

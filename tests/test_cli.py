@@ -206,6 +206,12 @@ def test_the_console_script_entry_point_is_python_m(named, tmp_path):
     pyproject = os.path.join(root, "pyproject.toml")
     if os.path.exists(pyproject):
         assert 'fastscore = "fastscore.cli:main"' in open(pyproject).read()
+    # Installed (as .ci/run does), the console script itself sits beside this Python.
+    script = os.path.join(os.path.dirname(sys.executable), "fastscore")
+    if os.path.exists(script):
+        r = subprocess.run([script, "info", "named.json"], capture_output=True, text=True, cwd=tmp_path,
+                           timeout=120)
+        assert r.returncode == 0 and r.stdout == by_module.stdout
 
 
 def test_bench(named, tmp_path):
@@ -238,6 +244,18 @@ def test_progress_bar_only_on_a_terminal_and_not_with_quiet(named, tmp_path):
         assert (b"rows" in shown) == expect_bar, shown
 
 
+def test_a_reader_that_goes_away_is_no_traceback(named, tmp_path):
+    # `fastscore info model.json | head -1`: stdout's reader has gone before the output is written.
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        r = subprocess.run([sys.executable, "-m", "fastscore", "info", "named.json"], stdout=write,
+                           stderr=subprocess.PIPE, text=True, cwd=tmp_path, timeout=120)
+    finally:
+        os.close(write)
+    assert r.stderr == "" and r.returncode == 1
+
+
 def test_convert_help_warns_about_trust():
     text = " ".join(cli.CONVERT_HELP.split())
     assert "Only convert files you trust: unpickling a file runs whatever code" in text
@@ -266,6 +284,17 @@ def test_convert_errors(tmp_path):
                    tmp_path, "out.json")
     assert_refused(run("convert", "missing.pkl", "-o", "out.json", cwd=tmp_path), "missing.pkl: no such file",
                    tmp_path, "out.json")
+    (tmp_path / "dir.pkl").mkdir()
+    assert_refused(run("convert", "dir.pkl", "-o", "out.json", cwd=tmp_path), "dir.pkl: not a file",
+                   tmp_path, "out.json")
+    joblib.dump(fastscore_ready(), tmp_path / "ok.joblib")
+    assert_refused(run("convert", "ok.joblib", "-o", "no-dir/out.json", cwd=tmp_path),
+                   "no-dir/out.json: cannot write: No such file or directory", tmp_path, "no-dir/out.json")
+
+
+def fastscore_ready():
+    """A small fitted estimator that converts."""
+    return LogisticRegression().fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])
 
 
 def _without(package, tmp_path):
@@ -351,6 +380,15 @@ def test_bad_inputs_are_refused_in_one_line(named, tmp_path, monkeypatch, capsys
             write(tmp_path / name)
         r = _cli(tmp_path, monkeypatch, capsys, "score", "named.json", name, "-o", "out.csv")
         assert_refused(r, words, tmp_path)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="needs Linux's /proc/self/mem")
+def test_a_file_that_fails_to_read_is_refused_in_one_line(named, tmp_path, monkeypatch, capsys):
+    # /proc/self/mem is a regular file whose first page cannot be read (EIO): a real read error.
+    for name in ("mem.csv", "mem.parquet", "mem.npy"):
+        os.symlink("/proc/self/mem", tmp_path / name)
+        assert_refused(_cli(tmp_path, monkeypatch, capsys, "score", "named.json", name, "-o", "out.csv"),
+                       f"{name}: ", tmp_path)
 
 
 def test_bad_options_and_outputs(named, tmp_path, monkeypatch, capsys):

@@ -16,7 +16,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 import fastscore
 from estimator_cases import compare, dataset, fit_quietly
-from helpers import assert_close, pipeline_bound
+from helpers import assert_close, dot_bound, pipeline_bound
 
 SCALERS = [lambda: StandardScaler(), lambda: StandardScaler(with_mean=False), lambda: StandardScaler(with_std=False),
            lambda: MinMaxScaler(), lambda: MinMaxScaler((-2, 5)), lambda: MaxAbsScaler(), lambda: RobustScaler(),
@@ -116,6 +116,34 @@ def test_tweedie_links_follow_sklearn(backend, power, link):
     logs = link == "log" or (link == "auto" and power > 0)
     assert model.link == ("exp" if logs else "identity")
     compare(model, est, X)
+
+
+@pytest.mark.parametrize("multi_class, solver, ovr", [("ovr", "lbfgs", True), ("auto", "liblinear", True),
+                                                     ("deprecated", "liblinear", True), ("auto", "lbfgs", False),
+                                                     ("multinomial", "saga", False), (None, "lbfgs", False)])
+def test_one_vs_rest_logistic_regression_of_older_scikit_learn(backend, multi_class, solver, ovr):
+    # scikit-learn 1.2 to 1.7 (which pyproject allows) fit multiclass LogisticRegression
+    # one-vs-rest for these settings, and its predict_proba was then _predict_proba_lr's
+    # normalised expit, not softmax. 1.9 has no multi_class: the attribute is set by hand.
+    X, y = dataset("iris")
+    for est in (fit_quietly(lm.LogisticRegression(max_iter=1000), X, y),
+                fit_quietly(lm.LogisticRegressionCV(Cs=2, cv=3, max_iter=1000), X, y)):
+        if multi_class is not None:
+            est.multi_class = multi_class
+        est.solver = solver
+        model = fastscore.from_sklearn(est)
+        assert model.link == ("ovr" if ovr else "softmax")
+        want = est._predict_proba_lr(X) if ovr else est.predict_proba(X)
+        assert_close(model.predict_proba(X), want)
+
+
+def test_sgd_log_loss_by_its_name_before_scikit_learn_1_3(backend):
+    X, y = dataset("iris")
+    est = fit_quietly(lm.SGDClassifier(loss="log_loss", random_state=0), X, y)
+    est.loss = "log"  # how scikit-learn 1.2 (which pyproject allows) may record it
+    model = fastscore.from_sklearn(est)
+    assert model.link == "ovr"
+    assert_close(model.predict_proba(X), est._predict_proba_lr(X), 2 * dot_bound(X, est.coef_, est.intercept_))
 
 
 class MyLogisticRegression(lm.LogisticRegression):

@@ -58,10 +58,21 @@ def test_integer_and_bool_arrays(fitted, model):
 
 
 def test_inputs_are_not_modified_or_copied_needlessly(fitted, model):
+    from fastscore import _checks
+
     X = np.ascontiguousarray(fitted[0][:10])
     before = X.copy()
     model.predict_proba(X)
     assert np.array_equal(X, before)
+    readonly = X.copy()
+    readonly.flags.writeable = False
+    for data in (X, X.astype(np.float32), readonly, X[2:5]):  # already in a kernel's layout: used as is
+        converted = _checks.as_matrix(data, 2)
+        assert converted is data or (np.shares_memory(converted, data) and converted.dtype == data.dtype)
+    for data in (np.asfortranarray(X), X.astype(">f8"), X[::2], X.astype(np.int64)):  # these need a copy
+        converted = _checks.as_matrix(data, 2)
+        assert converted.flags.c_contiguous and converted.dtype == np.float64
+        assert not np.shares_memory(converted, data) and np.array_equal(converted, data.astype(np.float64))
 
 
 @pytest.mark.parametrize("bad, error, words", [
@@ -74,6 +85,8 @@ def test_inputs_are_not_modified_or_copied_needlessly(fitted, model):
     ([["1.0", "2.0"]], TypeError, "holds strings"),
     (np.array([["a", "b"]]), TypeError, "holds strings"),
     ([[1.0, None]], TypeError, "X[0, 1] is not a number: None"),
+    (None, TypeError, "X must be a 2-D array or a list of lists of numbers, got NoneType"),
+    ({"a": [1.0], "b": [2.0]}, TypeError, "X must be a 2-D array or a list of lists of numbers, got dict"),
     (np.array([[1 + 2j, 0]]), TypeError, "complex"),
     (np.array([["2020-01-01", "2020-01-02"]], dtype="datetime64[D]"), TypeError, "non-numeric dtype"),
 ])
@@ -133,6 +146,19 @@ def test_bad_out_is_refused(model, out, error, words):
     assert words in str(info.value)
 
 
+@pytest.mark.parametrize("n_threads, error, words", [
+    (-1, ValueError, "n_threads must be from 0 (the kernel picks) to 2147483647, got -1"),
+    (2**31, ValueError, "got 2147483648"),
+    (2.5, TypeError, "n_threads must be None or an integer, got float"),
+    ("2", TypeError, "got str"),
+])
+def test_bad_n_threads_is_refused(model, n_threads, error, words):
+    for out in (None, np.empty(3)):
+        with pytest.raises(error) as info:
+            model.score(np.zeros((3, 2)), out=out, n_threads=n_threads)
+        assert words in str(info.value)
+
+
 def test_out_must_be_writeable_and_not_overlap_X(model):
     out = np.empty(3)
     out.flags.writeable = False
@@ -173,6 +199,9 @@ def test_score_one_accepts_lists_tuples_and_arrays(fitted, model):
     ((np.inf, 0.0), ValueError, "NaN or infinity at feature 0"),
     (np.array([0.0, -np.inf]), ValueError, "NaN or infinity at feature 1"),
     ("ab", TypeError, "row must be a list, a tuple or a 1-D array of numbers, got str"),
+    (None, TypeError, "row must be a list, a tuple or a 1-D array of numbers, got NoneType"),
+    ({0: 1.0, 1: 2.0}, TypeError, "row must be a list, a tuple or a 1-D array of numbers, got dict"),
+    ((x for x in (1.0, 2.0)), TypeError, "row must be a list, a tuple or a 1-D array of numbers, got generator"),
 ])
 def test_score_one_bad_rows(model, row, error, words):
     with pytest.raises(error) as info:

@@ -105,3 +105,40 @@ def test_save_is_atomic(fitted, tmp_path):
     with pytest.raises(FileNotFoundError):
         fastscore.from_sklearn(fitted[1]).save(tmp_path / "missing-dir" / "m.json")
     assert path.read_text() == text
+
+
+@pytest.mark.parametrize("cls, fields, words", [
+    (fastscore.Regressor, dict(link="softmax"), "a regressor has no link 'softmax'"),
+    (fastscore.Regressor, dict(link="foo"), "a regressor has no link 'foo'"),
+    (fastscore.Classifier, dict(link="exp", classes=[0, 1]), "a classifier has no link 'exp'"),
+    (fastscore.Classifier, dict(classes=["a", "b", "c"]), "coef has 1 row(s) for classes of shape (3,)"),
+    (fastscore.Classifier, dict(coef=[[1.0, 2.0]] * 3, intercept=[0.0] * 3, classes=["a", "b"]),
+     "coef has 3 row(s) for classes of shape (2,)"),
+    (fastscore.Classifier, dict(classes=["a"]), "at least 2 classes"),
+    (fastscore.Classifier, dict(), "a classifier needs classes"),
+    (fastscore.Regressor, dict(classes=[0, 1]), "a regressor has none"),
+    (fastscore.Classifier, dict(link="softmax", classes=[0, 1]), "link 'softmax' normalises several classes"),
+    (fastscore.Classifier, dict(link="ovr", classes=[0, 1]), "link 'ovr' normalises several classes"),
+    (fastscore.Classifier, dict(coef=[[1.0, 2.0]] * 3, intercept=[0.0] * 3, classes=[0, 1, 2]),
+     "link 'logistic' is for binary classifiers, but coef has 3 rows"),
+])
+def test_models_that_a_file_could_not_hold_are_refused(backend, cls, fields, words):
+    # The constructors are public: a model whose classes do not match its coefficients
+    # would predict labels and probabilities for the wrong classes, silently.
+    fields = dict(dict(estimator="test", link="logistic" if cls is fastscore.Classifier else "identity",
+                       coef=[[1.0, 2.0]], intercept=[0.0], n_features=2), **fields)
+    with pytest.raises(ValueError) as info:
+        cls(**fields)
+    assert words in str(info.value)
+
+
+def test_a_file_whose_link_does_not_fit_its_classes_is_refused(tmp_path):
+    # A binary file claiming softmax would give P(class 1) = 1 for every row.
+    from fastscore import modelfile
+
+    d = modelfile.to_dict(fastscore.Classifier(estimator="test", link="logistic", coef=[[1.0, 2.0]],
+                                               intercept=[0.0], n_features=2, classes=[0, 1]))
+    d["link"] = "softmax"
+    d["checksum"] = modelfile._checksum(d)
+    with pytest.raises(fastscore.ModelFormatError, match="field 'link': link 'softmax' normalises several classes"):
+        modelfile.from_dict(d)
