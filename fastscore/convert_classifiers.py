@@ -28,6 +28,13 @@ def classifier_parts(est, link):
 
 def _logistic_regression(est):
     if len(est.classes_) == 2:
+        if getattr(est, "multi_class", None) == "multinomial":
+            # Before 1.8 scikit-learn's predict_proba was then softmax([-z, z]) =
+            # expit(2 z), while decision_function stays z: no link of ours is both.
+            raise ConversionError(f"{type(est).__name__} was fitted on two classes with "
+                                  "multi_class='multinomial', whose predict_proba (softmax of "
+                                  "[-z, z]) fastscore does not reproduce; refit with "
+                                  "multi_class='auto' to convert it")
         return classifier_parts(est, "logistic")
     return classifier_parts(est, "ovr" if _fitted_one_vs_rest(est) else "softmax")
 

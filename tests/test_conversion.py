@@ -137,6 +137,15 @@ def test_one_vs_rest_logistic_regression_of_older_scikit_learn(backend, multi_cl
         assert_close(model.predict_proba(X), want)
 
 
+def test_binary_multinomial_logistic_regression_of_older_scikit_learn_is_refused():
+    # scikit-learn 1.2 to 1.7 gave it predict_proba = softmax([-z, z]); 1.9 has no multi_class.
+    X, y = dataset("breast_cancer")
+    est = fit_quietly(lm.LogisticRegression(max_iter=5000), X, y)
+    est.multi_class = "multinomial"
+    with pytest.raises(fastscore.ConversionError, match="two classes with multi_class='multinomial'"):
+        fastscore.from_sklearn(est)
+
+
 def test_sgd_log_loss_by_its_name_before_scikit_learn_1_3(backend):
     X, y = dataset("iris")
     est = fit_quietly(lm.SGDClassifier(loss="log_loss", random_state=0), X, y)
