@@ -67,23 +67,27 @@ def check_fitted(est):
                               "before converting it") from None
 
 
-@functools.lru_cache(maxsize=1)
-def _registry():
-    """{estimator class: converter(est) -> Parts}, built from the modules' tables.
+def resolve(table):
+    """{class: value} from a table keyed by (module, class name).
 
-    Each table names classes as (module, class name) so that a class a
+    Tables name classes rather than import them so that a class a
     scikit-learn version lacks (PassiveAggressive* go in 1.10) is skipped.
     """
+    resolved = {}
+    for (module, name), value in table.items():
+        cls = getattr(importlib.import_module(module), name, None)
+        if cls is not None:
+            resolved[cls] = value
+    return resolved
+
+
+@functools.lru_cache(maxsize=1)
+def _registry():
+    """{estimator class: converter(est) -> Parts}, built from the modules' tables."""
     from fastscore import convert_classifiers, convert_pipelines, convert_regressors
 
-    registry = {}
-    for table in (convert_classifiers.CONVERTERS, convert_regressors.CONVERTERS,
-                  convert_pipelines.CONVERTERS):
-        for (module, name), converter in table.items():
-            cls = getattr(importlib.import_module(module), name, None)
-            if cls is not None:
-                registry[cls] = converter
-    return registry
+    return {**resolve(convert_classifiers.CONVERTERS), **resolve(convert_regressors.CONVERTERS),
+            **resolve(convert_pipelines.CONVERTERS)}
 
 
 def supported():

@@ -11,11 +11,9 @@ of 1), losing the digits that scikit-learn keeps. Later shifts act on values
 that scikit-learn has already rounded at their own magnitude, so folding
 them adds no error of a larger order than scikit-learn's own.
 """
-import importlib
-
 import numpy as np
 
-from fastscore.convert import ConversionError, check_fitted, convert_parts
+from fastscore.convert import ConversionError, check_fitted, convert_parts, resolve
 
 PRE = "sklearn.preprocessing"
 SUB_DIV, MUL_ADD = "sub_div", "mul_add"
@@ -78,7 +76,7 @@ def _floats(a):
 
 
 def _pipeline(pipe):
-    scalers = {getattr(importlib.import_module(m), n): r for (m, n), r in SCALERS.items()}
+    scalers = resolve(SCALERS)
     steps = _steps(pipe)
     if not steps or type(steps[-1]) in scalers:
         raise ConversionError("Pipeline does not end in a model: fastscore converts a Pipeline of "
