@@ -106,26 +106,6 @@ cdef enum:
 FLAT, MATRIX, BINARY_PROBA = SHAPE_FLAT, SHAPE_MATRIX, SHAPE_BINARY_PROBA
 
 
-# The shapes that the kernel relies on are checked once more here, on the
-# buffers themselves: a subclass's shape or flags attributes may lie.
-cdef fs_status _score_f64(const fs_model *m, const double[:, ::1] X, fs_link link,
-                          double *out, size_t out_size, size_t *bad, int n_threads) noexcept:
-    cdef size_t n = X.shape[0]
-    if <size_t>X.shape[1] != m.n_features or n * m.n_outputs != out_size:
-        return FS_BAD_ARGUMENT
-    with nogil:
-        return fs_score_f64(m, &X[0, 0], n, link, out, bad, n_threads)
-
-
-cdef fs_status _score_f32(const fs_model *m, const float[:, ::1] X, fs_link link,
-                          double *out, size_t out_size, size_t *bad, int n_threads) noexcept:
-    cdef size_t n = X.shape[0]
-    if <size_t>X.shape[1] != m.n_features or n * m.n_outputs != out_size:
-        return FS_BAD_ARGUMENT
-    with nogil:
-        return fs_score_f32(m, &X[0, 0], n, link, out, bad, n_threads)
-
-
 cdef inline fs_status _call(const fs_model *m, const void *X, bint f64, bint pairs, size_t n, fs_link link,
                             double *out, size_t *bad, int n_threads) noexcept nogil:
     if pairs:
@@ -135,6 +115,24 @@ cdef inline fs_status _call(const fs_model *m, const void *X, bint f64, bint pai
     if f64:
         return fs_score_f64(m, <const double *>X, n, link, out, bad, n_threads)
     return fs_score_f32(m, <const float *>X, n, link, out, bad, n_threads)
+
+
+ctypedef fused floating:
+    float
+    double
+
+
+# The shapes that the kernel relies on are checked once more here, on the
+# buffers themselves: a subclass's shape or flags attributes may lie.
+cdef fs_status _score(const fs_model *m, const floating[:, ::1] X, fs_link link,
+                      double *out, size_t out_size, size_t *bad, int n_threads) noexcept:
+    cdef size_t n = X.shape[0]
+    if <size_t>X.shape[1] != m.n_features or n * m.n_outputs != out_size:
+        return FS_BAD_ARGUMENT
+    if n == 0:
+        return FS_OK
+    with nogil:
+        return _call(m, &X[0, 0], floating is double, False, n, link, out, bad, n_threads)
 
 
 cdef inline double _dot_left_to_right(const fs_model *m, const double *x) noexcept nogil:
@@ -195,9 +193,9 @@ cdef class Kernel:
         cdef fs_status status
         cdef size_t size = cnp.PyArray_SIZE(<cnp.ndarray>out)
         if X.dtype == np.float64:
-            status = _score_f64(&self.m, X, <fs_link>link, dst, size, &bad, n_threads)
+            status = _score[double](&self.m, X, <fs_link>link, dst, size, &bad, n_threads)
         else:
-            status = _score_f32(&self.m, X, <fs_link>link, dst, size, &bad, n_threads)
+            status = _score[float](&self.m, X, <fs_link>link, dst, size, &bad, n_threads)
         if status == FS_NONFINITE:
             raise _checks.nonfinite_row(bad)
         if status != FS_OK:
