@@ -6,7 +6,7 @@ fastscore.convert, reading and writing files in fastscore.modelfile.
 """
 import numpy as np
 
-from fastscore import _backend, _checks, _links
+from fastscore import _backend, _checks, _links, _pure
 
 # Kernel.fast_score's result shapes: (n,), (n, k), and binary (n, 2) = (1 - p, p).
 _FLAT, _MATRIX, _BINARY_PROBA = 0, 1, 2
@@ -186,7 +186,8 @@ class Classifier(LinearModel):
             if z.ndim == 1:
                 return _LOG_BINARY[self.link](np.stack([-z, z], axis=1))
             if self.link.endswith("modified_huber"):  # (clip(z) + 1) / 2 is exact: log the probabilities
-                return np.log(self.predict_proba(X))
+                _pure.apply_link(self._link_code, z)  # from z in hand, not a second pass over X
+                return np.log(z)
             return _LOG_MULTI[self.link](z)
 
     def predict(self, X):
