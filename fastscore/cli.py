@@ -41,6 +41,13 @@ class UsageError(Exception):
     """An error the user can fix: printed as one line, exit code 2."""
 
 
+def _at_least_one(option, value):
+    """value, unless it is below 1 (a UsageError naming the option)."""
+    if value < 1:
+        raise UsageError(f"{option} must be at least 1, got {value}")
+    return value
+
+
 # ---- convert ----------------------------------------------------------------------------------
 
 def _convert(args):
@@ -74,26 +81,24 @@ def _convert(args):
 
 # ---- info -------------------------------------------------------------------------------------
 
-def _load(path):
-    import fastscore
+def _load_with_fields(path):
+    """The model in a file and its fields; an unreadable file is a UsageError."""
+    from fastscore import modelfile
 
     try:
-        return fastscore.load(path)
+        return modelfile.load_with_fields(path)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
-def _info(args):
-    import json
+def _load(path):
+    return _load_with_fields(path)[0]
 
+
+def _info(args):
     from fastscore import modelfile
 
-    model = _load(args.model)
-    try:  # already validated: now for the fields a model does not keep
-        with open(args.model, "rb") as f:
-            fields = json.loads(f.read())
-    except (OSError, ValueError):
-        raise UsageError(f"{args.model}: the file changed while it was read") from None
+    model, fields = _load_with_fields(args.model)
     names = fields.get("feature_names")
     rows = [
         ("file", f"{args.model} ({os.path.getsize(args.model)} bytes)"),
@@ -176,10 +181,9 @@ def _progress(total, quiet):
 def _score(args):
     from fastscore import _files, tabular
 
-    if args.chunk_size < 1:
-        raise UsageError(f"--chunk-size must be at least 1, got {args.chunk_size}")
-    if args.threads is not None and args.threads < 1:
-        raise UsageError(f"--threads must be at least 1, got {args.threads}")
+    _at_least_one("--chunk-size", args.chunk_size)
+    if args.threads is not None:
+        _at_least_one("--threads", args.threads)
     out_format = tabular.file_format(args.output)
     if out_format != "npy":
         tabular.pyarrow_for(args.output)  # before the temporary file, so the message names OUTPUT
@@ -227,14 +231,13 @@ def _bench(args):
 
     model = _load(args.model)
     d = model.n_features_in_
-    rows = args.rows if args.rows is not None else max(1, min(100_000, MAX_BENCH_VALUES // 8 // d))
-    if rows < 1:
-        raise UsageError(f"--rows must be at least 1, got {rows}")
+    rows = _at_least_one("--rows", args.rows if args.rows is not None
+                         else max(1, min(100_000, MAX_BENCH_VALUES // 8 // d)))
     if rows * d > MAX_BENCH_VALUES:
         raise UsageError(f"--rows {rows} x {d} features is more than {MAX_BENCH_VALUES} values "
                          "of synthetic data; use fewer rows")
-    if args.threads is not None and args.threads < 1:
-        raise UsageError(f"--threads must be at least 1, got {args.threads}")
+    if args.threads is not None:
+        _at_least_one("--threads", args.threads)
     rng = np.random.default_rng(0)
     X = rng.standard_normal((rows, d))
     row = X[0].tolist()

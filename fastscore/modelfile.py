@@ -79,9 +79,13 @@ def load(path):
     Raises ModelFormatError for anything that is not a valid model file, and
     OSError when the file cannot be read at all.
     """
+    return load_with_fields(path)[0]
+
+
+def load_with_fields(path):
+    """load(path), and the file's validated fields (for what a model does not keep: versions, checksum)."""
     try:
-        data = _read(path)
-        return loads(data)
+        return _validated(_read(path))
     except ModelFormatError as exc:
         raise ModelFormatError(f"{os.fspath(path)}: {exc}") from None
 
@@ -107,8 +111,14 @@ def _read(path):
 
 def loads(data):
     """Parse and validate a model file's contents (bytes or str) into a model."""
+    return _validated(data)[0]
+
+
+def _validated(data):
+    """(model, fields) from a model file's contents."""
     try:
-        return from_dict(_parse(data))
+        fields = _parse(data)
+        return from_dict(fields), fields
     except RecursionError:  # only a hostile file nests deep enough to get here
         raise ModelFormatError("the file is nested too deeply to be a model file") from None
 
