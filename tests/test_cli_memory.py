@@ -31,6 +31,18 @@ def peak_rss(*args, cwd):
     return int(code), int(peak)
 
 
+def rss_beyond_small(small, big, out, cwd):
+    """The peak RSS of scoring `big` beyond that of scoring `small` in bytes, and both peaks in MB.
+
+    `small` is 1,000 rows of the same columns: the difference is what the file's size costs.
+    """
+    code, baseline = peak_rss("score", "model.json", small, "-o", "small-" + out, cwd=cwd)
+    assert code == 0
+    code, peak = peak_rss("score", "model.json", big, "-o", out, cwd=cwd)
+    assert code == 0
+    return peak - baseline, (peak / MB, baseline / MB)
+
+
 @pytest.fixture(scope="module")
 def big(tmp_path_factory):
     """A 4,000,000 x 8 float64 .npy file (256 MB), its model, and a small file of the same shape."""
@@ -51,12 +63,9 @@ def big(tmp_path_factory):
 def test_a_4_million_row_npy_is_scored_in_bounded_memory(big):
     d, model = big
     size = os.path.getsize(d / "big.npy")
-    code, baseline = peak_rss("score", "model.json", "small.npy", "-o", "small-out.npy", cwd=d)
-    assert code == 0
-    code, peak = peak_rss("score", "model.json", "big.npy", "-o", "out.npy", cwd=d)
-    assert code == 0
+    extra, mbs = rss_beyond_small("small.npy", "big.npy", "out.npy", cwd=d)
     # Chunks of 65536 rows are 4 MB in and 1.5 MB out; the input file is 256 MB, the output 96 MB.
-    assert peak - baseline < 48 * MB, (peak / MB, baseline / MB, size / MB)
+    assert extra < 48 * MB, (mbs, size / MB)
     out = np.load(d / "out.npy", mmap_mode="r")
     assert out.shape == (ROWS, 3)
     X = np.load(d / "big.npy", mmap_mode="r")
@@ -74,13 +83,10 @@ def test_a_4_million_row_parquet_is_scored_in_bounded_memory(big):
             writer.write_table(pa.table([X[start:start + step, j] for j in range(FEATURES)], schema=schema))
     pq.write_table(pa.table([X[:1000, j] for j in range(FEATURES)], schema=schema), d / "small.parquet")
     size = os.path.getsize(d / "big.parquet")
-    code, baseline = peak_rss("score", "model.json", "small.parquet", "-o", "small-out.csv", cwd=d)
-    assert code == 0
-    code, peak = peak_rss("score", "model.json", "big.parquet", "-o", "out.csv", cwd=d)
-    assert code == 0
+    extra, mbs = rss_beyond_small("small.parquet", "big.parquet", "out.csv", cwd=d)
     # pyarrow streams pages, but keeps buffers and an allocator cache of its own: about 80 MB
     # measured, the same for 4 or 12 million rows. Never the file (270 MB).
-    assert peak - baseline < size / 2, (peak / MB, baseline / MB, size / MB)
+    assert extra < size / 2, (mbs, size / MB)
     with open(d / "out.csv") as f:
         assert sum(1 for _ in f) == ROWS + 1
 
@@ -98,13 +104,10 @@ def test_a_4_million_row_csv_is_scored_in_bounded_memory(tmp_path):
             writer.write_table(pa.table({n: rng.standard_normal(500_000) for n in names}))
     (tmp_path / "small.csv").write_text("a,b,c,d\n" + "0.5,-0.25,1,2\n" * 1000)
     size = os.path.getsize(tmp_path / "big.csv")
-    code, baseline = peak_rss("score", "model.json", "small.csv", "-o", "small-out.npy", cwd=tmp_path)
-    assert code == 0
-    code, peak = peak_rss("score", "model.json", "big.csv", "-o", "out.npy", cwd=tmp_path)
-    assert code == 0
+    extra, mbs = rss_beyond_small("small.csv", "big.csv", "out.npy", cwd=tmp_path)
     # pyarrow parses 1 MiB blocks on its own threads, a few ahead: 50 to 80 MB measured whatever
     # the file's size (here 300 MB), as for Parquet. Never the file.
-    assert peak - baseline < size / 2, (peak / MB, baseline / MB, size / MB)
+    assert extra < size / 2, (mbs, size / MB)
     out = np.load(tmp_path / "out.npy", mmap_mode="r")
     assert out.shape == (ROWS, 3)
     first = next(iter(pacsv.open_csv(tmp_path / "big.csv")))  # a first block of some thousand rows
