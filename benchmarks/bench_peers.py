@@ -32,9 +32,9 @@ import numpy as np
 
 import fastscore
 from bench_worked_example import models_by_backend  # this directory: run as a script
-from fastscore.timing import best_time
+from fastscore.timing import PAUSE_BETWEEN_CONTENDERS, best_time
 
-PAUSE = 0.3  # seconds between contenders: spinning pool threads go idle
+PAUSE = PAUSE_BETWEEN_CONTENDERS
 
 FLOOR_C = r"""
 #include <stddef.h>

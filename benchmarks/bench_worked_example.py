@@ -15,9 +15,9 @@ from sklearn.linear_model import LogisticRegression
 import fastscore
 from fastscore import _backend
 from fastscore.demo import worked_example_data
-from fastscore.timing import best_time
+from fastscore.timing import PAUSE_BETWEEN_CONTENDERS, best_time
 
-PAUSE = 0.3  # seconds before each contender, so that the last one's thread pool has gone idle
+PAUSE = PAUSE_BETWEEN_CONTENDERS
 
 
 def timed(fn, rounds):

@@ -1,6 +1,11 @@
 """Timing for the demo, `fastscore bench` and benchmarks/: best of several rounds."""
 import time
 
+#: Seconds to wait before timing the next contender in a side-by-side run, so that
+#: the last one's thread pool (OpenBLAS's, OpenMP's) has stopped spinning and
+#: does not steal the next one's cores.
+PAUSE_BETWEEN_CONTENDERS = 0.3
+
 
 def best_time(fn, rounds=5, min_round_seconds=0.005):
     """Seconds per call of fn(), the best of `rounds` rounds.
