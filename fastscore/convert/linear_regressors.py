@@ -1,20 +1,22 @@
-"""Converters for scikit-learn's linear regressors and GLMs (see fastscore.convert for the registry).
+"""The linear regressors: converters for scikit-learn's linear regressors, GLMs and RANSACRegressor.
 
 Every one predicts X @ coef_.T + intercept_ (flat when coef_ is 1-D, one
 column per target otherwise); GLMs then apply their inverse link, which
 fastscore reads from the fitted loss rather than re-deriving it from
 TweedieRegressor's power and link parameters.
 """
-from fastscore.convert import ConversionError, convert_parts, linear_parts
+from typing import Any
+
+from fastscore.convert.parts import ConversionError, Converter, Parts, Registry, Table, linear_parts
 
 LM = "sklearn.linear_model"
 
 
-def _linear(est):
+def _linear(est: Any, registry: Registry) -> Parts:
     return linear_parts(est, "regressor", "identity")
 
 
-def _glm(est):
+def _glm(est: Any, registry: Registry) -> Parts:
     from sklearn._loss.link import IdentityLink, LogLink
 
     inverse = {IdentityLink: "identity", LogLink: "exp"}.get(type(est._base_loss.link))
@@ -24,9 +26,9 @@ def _glm(est):
     return linear_parts(est, "regressor", inverse)
 
 
-def _ransac(est):
+def _ransac(est: Any, registry: Registry) -> Parts:
     """RANSAC predicts with its final estimator, refitted on the inliers."""
-    parts = convert_parts(est.estimator_)
+    parts = registry.convert(est.estimator_)
     if parts.kind != "regressor":
         raise ConversionError(f"RANSACRegressor over {parts.name}: fastscore converts it over regressors")
     return parts._replace(name=f"RANSACRegressor({parts.name})")
@@ -39,7 +41,7 @@ _LINEAR = ["LinearRegression", "Ridge", "RidgeCV", "Lasso", "LassoCV", "ElasticN
            "MultiTaskLasso", "MultiTaskLassoCV", "MultiTaskElasticNet", "MultiTaskElasticNetCV"]
 
 #: (module, class name) -> converter
-CONVERTERS = {
+CONVERTERS: Table[Converter] = {
     **{(LM, name): _linear for name in _LINEAR},
     ("sklearn.svm", "LinearSVR"): _linear,
     (LM, "PoissonRegressor"): _glm,

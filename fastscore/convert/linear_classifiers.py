@@ -1,19 +1,21 @@
-"""Converters for scikit-learn's linear classifiers (see fastscore.convert for the registry).
+"""The linear classifiers: converters for scikit-learn's linear classifiers and OneVsRestClassifier.
 
 The link reproduces each estimator's predict_proba: LogisticRegression uses
 the logistic for two classes and softmax beyond; SGDClassifier(log_loss)
 the normalised one-vs-rest logistic; modified_huber its clipped line;
 classifiers without predict_proba get the identity (decision_function only).
 """
+from typing import Any
+
 import numpy as np
 
-from fastscore.convert import ConversionError, convert_parts, linear_parts
+from fastscore.convert.parts import ConversionError, Converter, Parts, Registry, Table, linear_parts
 from fastscore.model import class_rows
 
 LM = "sklearn.linear_model"
 
 
-def classifier_parts(est, link):
+def classifier_parts(est: Any, link: str) -> Parts:
     """linear_parts for a classifier, checked: one row of coef_ for two classes, else one per class."""
     classes = np.asarray(est.classes_)
     parts = linear_parts(est, "classifier", link, classes)
@@ -26,7 +28,7 @@ def classifier_parts(est, link):
     return parts
 
 
-def _logistic_regression(est):
+def _logistic_regression(est: Any, registry: Registry) -> Parts:
     if len(est.classes_) == 2:
         if getattr(est, "multi_class", None) == "multinomial":
             # Before 1.8 scikit-learn's predict_proba was then softmax([-z, z]) =
@@ -39,7 +41,7 @@ def _logistic_regression(est):
     return classifier_parts(est, "ovr" if _fitted_one_vs_rest(est) else "softmax")
 
 
-def _fitted_one_vs_rest(est):
+def _fitted_one_vs_rest(est: Any) -> bool:
     """Whether a multiclass LogisticRegression(CV) predicts one-vs-rest probabilities.
 
     scikit-learn before 1.8 did so for multi_class="ovr", and for "auto" with the
@@ -51,7 +53,7 @@ def _fitted_one_vs_rest(est):
                                               and getattr(est, "solver", None) == "liblinear")
 
 
-def _sgd(est):
+def _sgd(est: Any, registry: Registry) -> Parts:
     if est.loss in ("log_loss", "log"):  # "log": its name before scikit-learn 1.3
         link = "logistic" if len(est.classes_) == 2 else "ovr"
     else:
@@ -59,7 +61,7 @@ def _sgd(est):
     return classifier_parts(est, link)
 
 
-def _decision_only(est):
+def _decision_only(est: Any, registry: Registry) -> Parts:
     binarizer = getattr(est, "_label_binarizer", None)  # RidgeClassifier keeps y's type here
     if binarizer is not None and binarizer.y_type_.startswith("multilabel"):
         raise ConversionError(f"{type(est).__name__} was fitted on multilabel targets; fastscore "
@@ -67,12 +69,12 @@ def _decision_only(est):
     return classifier_parts(est, "identity")
 
 
-def _one_vs_rest(ovr):
+def _one_vs_rest(ovr: Any, registry: Registry) -> Parts:
     """Stack the binary estimators' rows; their link becomes the normalised one over all classes."""
     if ovr.label_binarizer_.y_type_ not in ("binary", "multiclass"):
         raise ConversionError(f"OneVsRestClassifier was fitted on {ovr.label_binarizer_.y_type_} "
                               "targets; fastscore converts single-label classifiers")
-    inner = [convert_parts(e) for e in ovr.estimators_]
+    inner = [registry.convert(e) for e in ovr.estimators_]
     first = inner[0]
     for p in inner:
         if p.kind != "classifier" or p.coef.shape[0] != 1 or p.center is not None:
@@ -92,7 +94,7 @@ def _one_vs_rest(ovr):
 
 
 #: (module, class name) -> converter
-CONVERTERS = {
+CONVERTERS: Table[Converter] = {
     (LM, "LogisticRegression"): _logistic_regression,
     (LM, "LogisticRegressionCV"): _logistic_regression,
     (LM, "SGDClassifier"): _sgd,

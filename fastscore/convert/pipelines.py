@@ -1,0 +1,78 @@
+"""The pipelines: fold a Pipeline's scalers into the model that ends it.
+
+Every step the registry folds (fastscore.convert.scalers) maps each feature
+affinely, x' = (x - m) / s or x' = x * s + q, so z = w . x' + b is again
+linear in x. Going backwards from the model, each step's divisor or factor
+goes into the coefficients and its shift into the intercept. One shift is
+kept apart: the first step's centre, which the kernel subtracts from the raw
+x before multiplying, exactly as scikit-learn does. Folding it into the
+intercept would instead add and then cancel terms of the size of x itself
+(think of x near 1e6 with a spread of 1), losing the digits that
+scikit-learn keeps. Later shifts act on values that scikit-learn has
+already rounded at their own magnitude, so folding them adds no error of a
+larger order than scikit-learn's own.
+"""
+from typing import Any, List
+
+from fastscore.convert.parts import (MUL_ADD, SUB_DIV, Affine, ConversionError, Converter, Parts, Registry,
+                                     Table, check_fitted)
+
+
+def _steps(pipe: Any) -> List[Any]:
+    """The pipeline's estimators in order, nested pipelines expanded, passthrough steps dropped."""
+    from sklearn.pipeline import Pipeline
+
+    out = []
+    for _, step in pipe.steps:
+        if type(step) is Pipeline:
+            out.extend(_steps(step))
+        elif step is not None and not (isinstance(step, str) and step == "passthrough"):
+            out.append(step)
+    return out
+
+
+def _step(est: Any, registry: Registry) -> Affine:
+    reader = registry.steps.get(type(est))
+    if reader is None:
+        raise ConversionError(
+            f"fastscore cannot fold {type(est).__name__} into a Pipeline: the steps before the model "
+            f"must be scalers ({', '.join(registry.step_names())})")
+    if getattr(est, "clip", False):
+        raise ConversionError(f"{type(est).__name__}(clip=True) is not linear; fastscore folds scalers "
+                              "with clip=False only")
+    check_fitted(est)
+    return reader(est, registry)
+
+
+def _pipeline(pipe: Any, registry: Registry) -> Parts:
+    steps = _steps(pipe)
+    if not steps or type(steps[-1]) in registry.steps:
+        raise ConversionError("Pipeline does not end in a model: fastscore converts a Pipeline of "
+                              "scalers followed by a supported estimator")
+    affine = [_step(s, registry) for s in steps[:-1]]
+    parts = registry.convert(steps[-1])
+    if parts.center is not None:  # a model that centres (a wrapped pipeline) is one more step
+        affine.append(Affine(SUB_DIV, parts.center, None))
+    coef = parts.coef.reshape(-1, parts.coef.shape[-1])
+    intercept = parts.intercept.reshape(-1)
+    center = None
+    for i, (op, shift, scale) in reversed(list(enumerate(affine))):
+        if op == MUL_ADD:  # w . (x s + q) = (w s) . x + w . q
+            intercept = intercept + coef @ shift
+            coef = coef * scale
+            continue
+        if scale is not None:  # w . (x - m) / s = (w / s) . (x - m)
+            coef = coef / scale
+        if shift is not None:
+            if i == 0:
+                center = shift
+            else:
+                intercept = intercept - coef @ shift
+    names = [type(s).__name__ for s in steps[:-1]] + [parts.name]
+    return parts._replace(name=f"Pipeline({', '.join(names)})",
+                          coef=coef.reshape(parts.coef.shape),
+                          intercept=intercept.reshape(parts.intercept.shape), center=center)
+
+
+#: (module, class name) -> converter
+CONVERTERS: Table[Converter] = {("sklearn.pipeline", "Pipeline"): _pipeline}

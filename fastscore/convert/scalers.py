@@ -1,0 +1,45 @@
+"""The scalers: the steps a Pipeline folds in front of its model, each read as an Affine map.
+
+fastscore.convert.pipelines does the folding; this table says how each
+scaler maps a feature, read from its fitted attributes.
+"""
+from typing import Any, Optional
+
+import numpy as np
+
+from fastscore.convert.parts import MUL_ADD, SUB_DIV, Affine, Registry, StepReader, Table
+
+PRE = "sklearn.preprocessing"
+
+
+def _affine(op: str, shift: Any, scale: Any) -> Affine:
+    return Affine(op, _floats(shift), _floats(scale))
+
+
+def _floats(a: Any) -> Optional[np.ndarray]:
+    return None if a is None else np.asarray(a, dtype=np.float64)
+
+
+def _standard(sc: Any, registry: Registry) -> Affine:
+    return _affine(SUB_DIV, sc.mean_ if sc.with_mean else None, sc.scale_ if sc.with_std else None)
+
+
+def _robust(sc: Any, registry: Registry) -> Affine:
+    return _affine(SUB_DIV, sc.center_ if sc.with_centering else None, sc.scale_ if sc.with_scaling else None)
+
+
+def _max_abs(sc: Any, registry: Registry) -> Affine:
+    return _affine(SUB_DIV, None, sc.scale_)
+
+
+def _min_max(sc: Any, registry: Registry) -> Affine:
+    return _affine(MUL_ADD, sc.min_, sc.scale_)
+
+
+#: (module, class name) -> reader of the fitted scaler's Affine map
+STEPS: Table[StepReader] = {
+    (PRE, "StandardScaler"): _standard,
+    (PRE, "MinMaxScaler"): _min_max,
+    (PRE, "MaxAbsScaler"): _max_abs,
+    (PRE, "RobustScaler"): _robust,
+}
