@@ -1,19 +1,50 @@
-"""Build fastscore's optional C extension; fall back to pure Python if it cannot be built.
+"""Build fastscore: its optional C extension, and the kernel's C sources inside the package.
 
 As MarkupSafe and simplejson do: a failed compile (no compiler, broken
 toolchain, CC=false) leaves a working install that scores with the numpy
 mirror, and prints one warning line saying so.
+
+csrc/ is the one home of the kernel's C sources; the build copies them into
+the package's include/ folder, which fastscore.get_include() returns.
 """
+import glob
 import os
+import shutil
 import sys
 import tempfile
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.build_py import build_py
 from setuptools.errors import CCompilerError, ExecError, PlatformError
 
 WARNING = ("WARNING: fastscore: the C extension could not be built ({}); "
            "installed the pure-Python backend instead (slower, same results).")
+
+KERNEL_SOURCE = os.path.join("csrc", "fastscore.c")
+# Every header, by pattern: fastscore.c includes its own (kernel templates) besides fastscore.h.
+KERNEL_HEADERS = sorted(glob.glob(os.path.join("csrc", "*.h")))
+
+
+class BuildPyWithKernel(build_py):
+    """build_py that also puts csrc's kernel (fastscore.c and its headers) in fastscore/include/."""
+
+    def run(self):
+        super().run()
+        if self.editable_mode:  # get_include() then finds csrc/ beside the package
+            return
+        target = self._include_dir()
+        shutil.rmtree(target, ignore_errors=True)  # no header left over from an earlier build
+        self.mkpath(target)
+        for source in [KERNEL_SOURCE, *KERNEL_HEADERS]:
+            self.copy_file(source, target)
+
+    def get_outputs(self, include_bytecode=True):
+        return super().get_outputs(include_bytecode) + [
+            os.path.join(self._include_dir(), os.path.basename(f)) for f in [KERNEL_SOURCE, *KERNEL_HEADERS]]
+
+    def _include_dir(self):
+        return os.path.join(self.build_lib, "fastscore", "include")
 
 
 class OptionalBuildExt(build_ext):
@@ -97,9 +128,9 @@ def extensions():
     libraries = [] if sys.platform == "win32" else ["m"]
     ext = Extension(
         "fastscore._kernel",
-        sources=["fastscore/_kernel.pyx", "csrc/fastscore.c"],
+        sources=["fastscore/_kernel.pyx", KERNEL_SOURCE],
         include_dirs=["csrc", numpy.get_include()],
-        depends=["csrc/fastscore.h", "csrc/kernel_body.h"],
+        depends=KERNEL_HEADERS,
         libraries=libraries,
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         # Portable baseline only: wider SIMD is reached by run-time dispatch,
@@ -109,4 +140,4 @@ def extensions():
     return cythonize([ext], compiler_directives={"language_level": "3"}, quiet=True)
 
 
-setup(ext_modules=extensions(), cmdclass={"build_ext": OptionalBuildExt})
+setup(ext_modules=extensions(), cmdclass={"build_ext": OptionalBuildExt, "build_py": BuildPyWithKernel})
