@@ -61,6 +61,12 @@ class OptionalBuildExt(build_ext):
             if _compiles_with_openmp(self.compiler):
                 ext.extra_compile_args.append("-fopenmp")
                 ext.extra_link_args.append("-fopenmp")
+            if self.compiler.compiler_type == "unix" and not self.debug:
+                # Python's own flags carry -g, and debug info would be most of the
+                # module's size; build_ext --debug keeps it for whoever needs it.
+                ext.extra_compile_args.append("-g0")
+                if sys.platform.startswith("linux"):
+                    ext.extra_link_args.append("-s")
             super().build_extension(ext)
         except (CCompilerError, ExecError, PlatformError, OSError, ValueError) as exc:
             # An earlier successful build may have left the module in build/;
