@@ -2,7 +2,8 @@
 
 As MarkupSafe and simplejson do: a failed compile (no compiler, broken
 toolchain, CC=false) leaves a working install that scores with the numpy
-mirror, and prints one warning line saying so.
+mirror, and prints one warning line saying so. FASTSCORE_REQUIRE_EXTENSION=1
+makes that failure an error instead, for whoever builds wheels.
 
 csrc/ is the one home of the kernel's C sources; the build copies them into
 the package's include/ folder, which fastscore.get_include() returns.
@@ -20,10 +21,19 @@ from setuptools.errors import CCompilerError, ExecError, PlatformError
 
 WARNING = ("WARNING: fastscore: the C extension could not be built ({}); "
            "installed the pure-Python backend instead (slower, same results).")
+REQUIRED = os.environ.get("FASTSCORE_REQUIRE_EXTENSION", "") not in ("", "0")
+ERROR = "error: fastscore: the C extension could not be built ({}), and FASTSCORE_REQUIRE_EXTENSION=1 requires it."
 
 KERNEL_SOURCE = os.path.join("csrc", "fastscore.c")
 # Every header, by pattern: fastscore.c includes its own (kernel templates) besides fastscore.h.
 KERNEL_HEADERS = sorted(glob.glob(os.path.join("csrc", "*.h")))
+
+
+def _give_up(reason):
+    """One warning line and the pure backend; or, when the extension is required, an error."""
+    if REQUIRED:
+        raise SystemExit(ERROR.format(reason))
+    print(WARNING.format(reason), file=sys.stderr)
 
 
 class BuildPyWithKernel(build_py):
@@ -48,13 +58,13 @@ class BuildPyWithKernel(build_py):
 
 
 class OptionalBuildExt(build_ext):
-    """build_ext that turns any compiler failure into one warning line."""
+    """build_ext that turns any compiler failure into one warning line (or, if required, an error)."""
 
     def run(self):
         try:
             super().run()
         except PlatformError as exc:
-            self._warn(exc)
+            _give_up(_reason(exc))
 
     def build_extension(self, ext):
         try:
@@ -74,12 +84,12 @@ class OptionalBuildExt(build_ext):
             stale = self.get_ext_fullpath(ext.name)
             if os.path.exists(stale):
                 os.remove(stale)
-            self._warn(exc)
+            _give_up(_reason(exc))
 
-    @staticmethod
-    def _warn(exc):
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        print(WARNING.format(reason), file=sys.stderr)
+
+def _reason(exc):
+    """The last line of a compiler error: the one that names the problem."""
+    return str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
 
 
 OPENMP_PROBE = """
@@ -129,7 +139,7 @@ def extensions():
         import numpy
         from Cython.Build import cythonize
     except ImportError as exc:
-        print(WARNING.format(f"{exc.name} is not installed"), file=sys.stderr)
+        _give_up(f"{exc.name} is not installed")
         return []
     libraries = [] if sys.platform == "win32" else ["m"]
     ext = Extension(
