@@ -1,4 +1,4 @@
-"""What the installed package offers its users: the kernel's C sources for a C program, its licence.
+"""What the installed package offers a C or typed-Python user: the kernel's C sources, py.typed, its licence.
 
 Run from CI's installed (non-editable) venv, these check the installed copy;
 from an editable install, the source checkout's csrc/.
@@ -66,6 +66,10 @@ def test_c_program_builds_against_get_include(tmp_path):
     run = subprocess.run([str(exe)], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "all checks passed" in run.stdout
+
+
+def test_package_is_marked_typed():
+    assert os.path.isfile(os.path.join(PACKAGE, "py.typed"))
 
 
 def test_distribution_carries_the_bsd_licence():
