@@ -22,7 +22,8 @@ from setuptools.errors import CCompilerError, ExecError, PlatformError
 WARNING = ("WARNING: fastscore: the C extension could not be built ({}); "
            "installed the pure-Python backend instead (slower, same results).")
 REQUIRED = os.environ.get("FASTSCORE_REQUIRE_EXTENSION", "") not in ("", "0")
-ERROR = "error: fastscore: the C extension could not be built ({}), and FASTSCORE_REQUIRE_EXTENSION=1 requires it."
+ERROR = ("error: fastscore: the C extension could not be built ({}), "
+         "and FASTSCORE_REQUIRE_EXTENSION=1 requires it.")
 
 KERNEL_SOURCE = os.path.join("csrc", "fastscore.c")
 # Every header, by pattern: fastscore.c includes its own (kernel templates) besides fastscore.h.
