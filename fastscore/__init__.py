@@ -14,6 +14,7 @@ then score anywhere, with numpy alone::
 pure-numpy mirror ("pure") is in use; FASTSCORE_PURE=1 forces the mirror.
 """
 from fastscore._backend import name as backend
+from fastscore._include import get_include
 from fastscore.convert import ConversionError, from_sklearn
 from fastscore.model import Classifier, LinearModel, Regressor
 from fastscore.modelfile import ModelFormatError, load
@@ -21,4 +22,4 @@ from fastscore.modelfile import ModelFormatError, load
 __version__ = "0.1.0"
 
 __all__ = ["backend", "from_sklearn", "load", "LinearModel", "Classifier", "Regressor",
-           "ConversionError", "ModelFormatError", "__version__"]
+           "ConversionError", "ModelFormatError", "get_include", "__version__"]

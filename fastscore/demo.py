@@ -10,7 +10,7 @@ from fastscore.timing import best_time
 TRUE_INTERCEPT, TRUE_COEF = 0.75, (1.5, -0.5)
 
 
-def worked_example_data(seed=66, n=1000):
+def worked_example_data(seed: int = 66, n: int = 1000) -> tuple[np.ndarray, np.ndarray]:
     """The worked example's data: p = 1/(1+exp(-(0.75 + 1.5 x1 - 0.5 x2))), y ~ binomial(1, p)."""
     np.random.seed(seed)
     x1 = np.random.uniform(-2, 2, n)
@@ -20,11 +20,11 @@ def worked_example_data(seed=66, n=1000):
     return np.column_stack([x1, x2]), y
 
 
-def _us(seconds):
+def _us(seconds: float) -> str:
     return f"{seconds * 1e6:9.3f} us"
 
 
-def main(rows=8):
+def main(rows: int = 8) -> float:
     """Run the demo and print the comparison; returns the max |difference| in probabilities."""
     from sklearn.linear_model import LogisticRegression
 

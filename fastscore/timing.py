@@ -1,5 +1,6 @@
 """Timing for the demo, `fastscore bench` and benchmarks/: best of several rounds."""
 import time
+from collections.abc import Callable
 
 #: Seconds to wait before timing the next contender in a side-by-side run, so that
 #: the last one's thread pool (OpenBLAS's, OpenMP's) has stopped spinning and
@@ -7,7 +8,7 @@ import time
 PAUSE_BETWEEN_CONTENDERS = 0.3
 
 
-def best_time(fn, rounds=5, min_round_seconds=0.005):
+def best_time(fn: Callable[[], object], rounds: int = 5, min_round_seconds: float = 0.005) -> float:
     """Seconds per call of fn(), the best of `rounds` rounds.
 
     Each round repeats fn() enough times to last min_round_seconds, so that
