@@ -192,16 +192,15 @@ def _score(args):
     model = _load(args.model)
     reader = tabular.open_input(args.input, args.chunk_size)
     columns = None if args.columns is None else [c.strip() for c in args.columns.split(",")]
-    selected = tabular.select_columns(
+    selected, used = tabular.select_columns(
         reader.columns, model.n_features_in_, getattr(model, "feature_names_in_", None), columns,
         reader.named, args.input)
-    used = [reader.columns[i] for i in selected]
     out_columns, as_index = _output_columns(model, out_format)
     bar = _progress(reader.n_rows, args.quiet)
     try:
         with _files.atomic_path(args.output, _files.default_mode()) as tmp, \
                 tabular.open_output(tmp, out_format, out_columns) as writer:
-            for start, X in reader.chunks(selected):
+            for start, X in reader.chunks(selected, used):
                 try:
                     outputs = _outputs(model, X, args.threads, as_index)
                 except ValueError:  # NaN or infinity: name the cell, not just the chunk's row

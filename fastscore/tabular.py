@@ -11,6 +11,7 @@ counted) and its column.
 """
 import mmap
 import os
+import re
 import struct
 
 import numpy as np
@@ -51,16 +52,119 @@ def _first_line(exc):
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+# ---- the CSV header ----------------------------------------------------------------------------
+
+# pyarrow's default CSV dialect (pyarrow.csv.ParseOptions()), which _csv_header follows:
+# fields are separated by commas; a field that starts with a double quote runs to the next
+# lone double quote ("" inside it is one quote) and goes on unquoted after it; elsewhere a
+# quote is an ordinary character; rows end at \n, \r\n or \r; empty lines are skipped; a
+# UTF-8 byte order mark opens the file.
+_QUOTED = rb'"([^"]*(?:""[^"]*)*)"([^,\r\n]*)'
+_CSV_FIELD = re.compile(_QUOTED + rb'|((?!")[^,\r\n]*)')
+_CSV_EMPTY_LINES = re.compile(rb"[\r\n]*")
+_CSV_ROW_END = re.compile(rb"[\r\n]")
+_BOM = b"\xef\xbb\xbf"
+
+
+def _csv_header(f, path):
+    """A CSV file's header row (a _CSVHeader), read from f as far as the row goes and no further."""
+    size = CSV_BLOCK_BYTES
+    while True:
+        f.seek(0)
+        head = f.read(size)
+        parsed = _parse_header(head, at_end=len(head) < size)
+        if parsed is not None:
+            break
+        size *= 2
+    if isinstance(parsed, str):
+        raise InputError(f"{path}: not a readable CSV file: {parsed}")
+    fields, end = parsed
+    if fields is None:
+        raise InputError(f"{path}: not a readable CSV file: it is empty (a CSV file needs a header row)")
+    try:
+        return _CSVHeader(fields, end)
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a readable CSV file: its header row is not UTF-8 text") from None
+
+
+def _parse_header(head, at_end):
+    """The first row in head and its end offset, None if head ends before the row does, or
+    what is wrong with it (a str).
+
+    The row is its fields (a list of bytes), or, when it holds no quote (the common case),
+    the row itself (bytes): splitting is left to the caller, who may not need every field.
+    """
+    pos = _CSV_EMPTY_LINES.match(head, len(_BOM) if head.startswith(_BOM) else 0).end()
+    if pos == len(head):
+        return None if not at_end else (None, pos)
+    row_end = _CSV_ROW_END.search(head, pos)
+    stop = row_end.start() if row_end else len(head)
+    if head.find(b'"', pos, stop) < 0:
+        fields = head[pos:stop]
+        pos = stop
+    else:
+        fields = []
+        while True:
+            m = _CSV_FIELD.match(head, pos)
+            if m is None:  # a quote that is not closed in head
+                return "a quote in its header row is never closed" if at_end else None
+            quoted, after, plain = m.groups()
+            fields.append(plain if quoted is None else quoted.replace(b'""', b'"') + after)
+            pos = m.end()
+            if head[pos:pos + 1] != b",":
+                break
+            pos += 1
+    if pos == len(head) and not at_end:
+        return None
+    if head[pos:pos + 1] == b"\r":
+        if pos + 1 == len(head) and not at_end:
+            return None  # \r\n may be cut in two
+        pos += 2 if head[pos + 1:pos + 2] == b"\n" else 1
+    elif head[pos:pos + 1] == b"\n":
+        pos += 1
+    return fields, pos
+
+
+class _CSVHeader:
+    """A header row's names, iterated one at a time: a header of a million columns is then
+    a few megabytes of text, not a million Python strings. .end is where the data rows start."""
+
+    def __init__(self, fields, end):
+        self.end = end
+        if isinstance(fields, bytes):
+            self._text, self._names = fields.decode("utf-8"), None
+            self.n = self._text.count(",") + 1
+        else:
+            self._text, self._names = None, [f.decode("utf-8") for f in fields]
+            self.n = len(self._names)
+
+    def __len__(self):
+        return self.n
+
+    def __iter__(self):
+        if self._names is not None:
+            yield from self._names
+            return
+        text, start = self._text, 0
+        while True:
+            stop = text.find(",", start)
+            if stop < 0:
+                yield text[start:]
+                return
+            yield text[start:stop]
+            start = stop + 1
+
+
 # ---- choosing the input columns ---------------------------------------------------------------
 
 def select_columns(available, n_features, feature_names=None, columns=None, named=True, path=""):
-    """Indices of the input columns to score, in the model's feature order.
+    """(indices, names) of the input columns to score, in the model's feature order.
 
-    `available` are the input's column names (a .npy file's are "0", "1", ...;
-    named=False says they are positions, not names). --columns (`columns`)
-    picks columns explicitly, in feature order; otherwise the model's feature
-    names pick them by name (extra columns ignored); otherwise they are taken
-    by position and their number must match.
+    `available` yields the input's column names, once (a .npy file's are "0", "1",
+    ...; named=False says they are positions, not names): only the names asked for
+    are kept, however wide the input. --columns (`columns`) picks columns explicitly,
+    in feature order; otherwise the model's feature names pick them by name (extra
+    columns ignored); otherwise they are taken by position and their number must match.
     """
     if columns is not None:
         if len(columns) != n_features:
@@ -70,18 +174,24 @@ def select_columns(available, n_features, feature_names=None, columns=None, name
     elif feature_names is not None and named:
         wanted = [str(n) for n in feature_names]
     else:
-        if len(available) != n_features:
+        wanted = None
+    want = set(wanted or ())
+    index, duplicated, first, count = {}, set(), [], 0
+    for name in available:
+        if count < n_features:
+            first.append(name)
+        if name in want:
+            if name in index:
+                duplicated.add(name)
+            index.setdefault(name, count)
+        count += 1
+    if wanted is None:
+        if count != n_features:
             why = ("the model has no feature names, so columns are matched by position"
                    if feature_names is None else "a .npy file's columns are matched by position")
-            raise InputError(f"{path}: has {len(available)} column(s), but the model expects "
+            raise InputError(f"{path}: has {count} column(s), but the model expects "
                              f"{n_features} ({why}; --columns picks them)")
-        return list(range(n_features))
-    index = {}
-    duplicated = set()
-    for i, name in enumerate(available):
-        if name in index:
-            duplicated.add(name)
-        index.setdefault(name, i)
+        return list(range(n_features)), first
     missing = [c for c in wanted if c not in index]
     if missing:
         shown = ", ".join(map(repr, missing[:10])) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
@@ -90,13 +200,14 @@ def select_columns(available, n_features, feature_names=None, columns=None, name
     ambiguous = [c for c in wanted if c in duplicated]
     if ambiguous:
         raise InputError(f"{path}: column(s) {', '.join(map(repr, ambiguous))} appear more than once")
-    return [index[c] for c in wanted]
+    return [index[c] for c in wanted], wanted
 
 
 # ---- readers -----------------------------------------------------------------------------------
 
 def open_input(path, chunk_size):
-    """A reader for path: .columns (names), .named, .n_rows (None if unknown) and .chunks(selected)."""
+    """A reader for path: .columns (its column names, to iterate once), .named, .n_rows (None
+    if unknown) and .chunks(selected, names)."""
     fmt = file_format(path)
     if not os.path.isfile(path):
         raise InputError(f"{path}: no such file" if not os.path.exists(path) else f"{path}: not a file")
@@ -121,11 +232,12 @@ class _ArrowReader:
 
     named = True
 
-    def _matrix(self, batch, names, start):
+    def _matrix(self, batch, keys, names, start):
+        """The batch's columns `keys` as a float64 array; an empty cell is an error naming names[j]."""
         pa = self._pa
-        X = np.empty((batch.num_rows, len(names)))
-        for j, name in enumerate(names):
-            col = batch.column(name)
+        X = np.empty((batch.num_rows, len(keys)))
+        for j, (key, name) in enumerate(zip(keys, names)):
+            col = batch.column(key)
             if col.null_count:
                 i = int(np.argmax(pa.compute.is_null(col).to_numpy(zero_copy_only=False)))
                 raise _cell_error(self.path, start + i + 1, name, "empty cell")
@@ -138,50 +250,69 @@ class _ArrowReader:
 
 
 class _CSVReader(_ArrowReader):
+    """A CSV file whose header fastscore parses itself; pyarrow reads the scored columns only.
+
+    pyarrow, reading a header, makes a converter for every column (about 8 KB each, so a
+    100,000-column header cost 900 MB); told the column names instead, it converts only
+    the columns it is asked for.
+    """
+
     def __init__(self, path, chunk_size):
-        self._pa = pa = pyarrow_for(path)
+        self._pa = pyarrow_for(path)
         self.path, self.chunk_size, self.n_rows = path, chunk_size, None
         try:
-            with open(path, "rb") as f:  # a block must hold whole rows: size it for wide files
-                self._block = max(CSV_BLOCK_BYTES, 16 * len(f.readline(1 << 28)))
+            with open(path, "rb") as f:
+                self.columns = _csv_header(f, path)
+                self._size = os.fstat(f.fileno()).st_size
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        try:  # for the header: pyarrow reads (and infers types for) the first block only
-            reader = pa.csv.open_csv(path, read_options=pa.csv.ReadOptions(block_size=self._block))
-            self.columns = list(reader.schema.names)
-            reader.close()
-        except (pa.ArrowException, OSError) as exc:
-            raise InputError(f"{path}: not a readable CSV file: {_first_line(exc)}") from None
+        # A block must hold whole rows: rows of a wide file are about as long as its header.
+        self._block = max(CSV_BLOCK_BYTES, 2 * self.columns.end)
 
-    def _open(self, names, column_type):
-        pa = self._pa
-        convert = pa.csv.ConvertOptions(include_columns=names, null_values=[""],
-                                        column_types={n: column_type for n in names})
-        return pa.csv.open_csv(self.path, read_options=pa.csv.ReadOptions(block_size=self._block),
-                               convert_options=convert)
+    def _open(self, selected, column_type):
+        """A pyarrow streaming reader of the data rows, with the columns in `selected` only.
 
-    def chunks(self, selected):
-        """Yield (first row index, float64 array of shape (m, len(selected)))."""
+        Columns are named by position ("0", "1", ...) for pyarrow, so that duplicate or
+        odd header names never matter; every other column gets the name "", which pyarrow
+        neither converts nor minds repeating.
+        """
         pa = self._pa
-        names = [self.columns[i] for i in selected]
+        keys = {i: str(i) for i in selected}
+        names = [""] * self.columns.n
+        for i, key in keys.items():
+            names[i] = key
+        source = pa.OSFile(self.path)
+        source.seek(self.columns.end)
+        convert = pa.csv.ConvertOptions(include_columns=list(keys.values()), null_values=[""],
+                                        column_types={key: column_type for key in keys.values()})
+        return pa.csv.open_csv(source, convert_options=convert, read_options=pa.csv.ReadOptions(
+            block_size=self._block, column_names=names))
+
+    def chunks(self, selected, names):
+        """Yield (first row index, float64 array of shape (m, len(selected))); names are the
+        selected columns' names, for messages."""
+        pa = self._pa
+        if self.columns.end >= self._size:  # a header and nothing else (pyarrow: "Empty CSV file")
+            return
+        keys = [str(i) for i in selected]
         start = 0
         try:
-            reader = self._open(names, pa.float64())
+            reader = self._open(selected, pa.float64())
             for batch in reader:
-                yield from self._split(self._matrix(batch, names, start), start)
+                yield from self._split(self._matrix(batch, keys, names, start), start)
                 start += batch.num_rows
         except pa.ArrowInvalid as exc:
-            self._locate(names, exc)
+            self._locate(selected, names, exc)
         except (pa.ArrowException, OSError) as exc:  # not OUTPUT's problem: name INPUT
             raise InputError(f"{self.path}: cannot read: {_first_line(exc)}") from None
 
-    def _locate(self, names, exc):
+    def _locate(self, selected, names, exc):
         """Raise InputError for the first cell that is not a number, or for exc itself."""
         pa = self._pa
         start = 0
         try:
-            for batch in self._open(names, pa.string()):
-                bad = [self._first_bad(batch.column(name)) + (name,) for name in names]
+            for batch in self._open(selected, pa.string()):
+                bad = [self._first_bad(batch.column(str(i))) + (name,) for i, name in zip(selected, names)]
                 bad = min((b for b in bad if b[0] is not None), default=None)
                 if bad is not None:
                     i, value, name = bad
@@ -221,10 +352,9 @@ class _ParquetReader(_ArrowReader):
         self.n_rows = self._file.metadata.num_rows
         self.columns = list(self._file.schema_arrow.names)
 
-    def chunks(self, selected):
+    def chunks(self, selected, names):
         """Yield (first row index, float64 array of shape (m, len(selected)))."""
         pa = self._pa
-        names = [self.columns[i] for i in selected]
         for name in names:
             t = self._file.schema_arrow.field(name).type
             if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t)
@@ -233,7 +363,7 @@ class _ParquetReader(_ArrowReader):
         start = 0
         try:
             for batch in self._file.iter_batches(batch_size=self.chunk_size, columns=names):
-                yield start, self._matrix(batch, names, start)
+                yield start, self._matrix(batch, names, names, start)
                 start += batch.num_rows
         except (pa.ArrowException, OSError) as exc:
             raise InputError(f"{self.path}: cannot read: {_first_line(exc)}") from None
@@ -259,9 +389,13 @@ class _NpyReader:
         self.order = "F" if header.flags.f_contiguous and not header.flags.c_contiguous else "C"
         del header
         self.n_rows = self.shape[0]
-        self.columns = [str(i) for i in range(self.shape[1])]
 
-    def chunks(self, selected):
+    @property
+    def columns(self):
+        """The columns' names: their positions, "0", "1", ..."""
+        return map(str, range(self.shape[1]))
+
+    def chunks(self, selected, names):
         """Yield (first row index, array of shape (m, len(selected))) straight from the map."""
         if self.n_rows == 0 or self.shape[1] == 0:
             return

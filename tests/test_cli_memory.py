@@ -113,3 +113,23 @@ def test_a_4_million_row_csv_is_scored_in_bounded_memory(tmp_path):
     first = next(iter(pacsv.open_csv(tmp_path / "big.csv")))  # a first block of some thousand rows
     X = np.column_stack([first.column(n).to_numpy() for n in names])
     assert len(X) >= 1000 and out[:len(X), 2].tobytes() == model.score(X).tobytes()
+
+
+def test_a_wide_csv_costs_the_columns_scored_not_the_header(tmp_path):
+    # 100,000 columns in a 1.3 MB file, of which the model scores two: pyarrow, reading the
+    # header itself, made a converter for every column (900 MB). Now the header is parsed
+    # by fastscore and pyarrow converts the two columns scored.
+    model = Classifier(estimator="LogisticRegression", link="logistic", n_features=2, coef=[[1.0, -1.0]],
+                       intercept=[0.1], classes=[0, 1], feature_names=["c99998", "c7"])
+    model.save(tmp_path / "model.json")
+    n = 100_000
+    rows = np.arange(3 * n, dtype=float).reshape(3, n) % 97
+    with open(tmp_path / "wide.csv", "w") as f:
+        f.write(",".join(f"c{i}" for i in range(n)) + "\n")
+        for row in rows:
+            f.write(",".join(f"{v:g}" for v in row) + "\n")
+    (tmp_path / "small.csv").write_text("c7,c99998\n1,2\n")
+    extra, mbs = rss_beyond_small("small.csv", "wide.csv", "out.npy", cwd=tmp_path)
+    assert extra < 64 * MB, mbs
+    out = np.load(tmp_path / "out.npy")
+    assert out[:, 2].tobytes() == model.score(rows[:, [99998, 7]]).tobytes()
