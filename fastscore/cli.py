@@ -41,6 +41,18 @@ class UsageError(Exception):
     """An error the user can fix: printed as one line, exit code 2."""
 
 
+def _refuse_overwriting(output, **inputs):
+    """A UsageError if OUTPUT is one of the inputs: by name, through a symbolic link (to it or
+    to a directory on its path) or as a hard link. The files are compared, not their paths."""
+    for name, path in inputs.items():
+        try:
+            same = os.path.samefile(output, path)
+        except OSError:  # either does not exist (yet): they cannot be one file
+            same = False
+        if same:
+            raise UsageError(f"OUTPUT must not be {name}: {output} is {path}")
+
+
 def _at_least_one(option, value):
     """value, unless it is below 1 (a UsageError naming the option)."""
     if value < 1:
@@ -61,6 +73,7 @@ def _convert(args):
 
     if not os.path.isfile(args.model):
         raise UsageError(f"{args.model}: " + ("not a file" if os.path.exists(args.model) else "no such file"))
+    _refuse_overwriting(args.output, MODEL=args.model)
     try:
         estimator = load_trusted_estimator(args.model)  # trusted input only: see CONVERT_HELP
     except Exception as exc:  # unpickling can fail in any way a pickle chooses
@@ -187,8 +200,7 @@ def _score(args):
     out_format = tabular.file_format(args.output)
     if out_format != "npy":
         tabular.pyarrow_for(args.output)  # before the temporary file, so the message names OUTPUT
-    if os.path.abspath(args.output) == os.path.abspath(args.input):
-        raise UsageError("OUTPUT must not be INPUT")
+    _refuse_overwriting(args.output, INPUT=args.input, MODEL=args.model)
     model = _load(args.model)
     reader = tabular.open_input(args.input, args.chunk_size)
     columns = None if args.columns is None else [c.strip() for c in args.columns.split(",")]

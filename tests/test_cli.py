@@ -439,3 +439,29 @@ def test_npy_scoring_info_and_bench_import_numpy_only(named, tmp_path):
             " file=sys.stderr)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert r.returncode == 0 and r.stderr.strip() == "[]", r.stderr
+
+
+def test_output_is_never_an_input_under_another_name(named, tmp_path):
+    # The same file through a symlinked directory, a symlink, a hard link or "./": refused,
+    # and the input is left as it was.
+    (tmp_path / "real").mkdir()
+    os.symlink("real", tmp_path / "link")
+    np.save(tmp_path / "real" / "in.npy", named[1])
+    os.link(tmp_path / "real" / "in.npy", tmp_path / "hard.npy")
+    os.symlink("real/in.npy", tmp_path / "sym.npy")
+    before = (tmp_path / "real" / "in.npy").read_bytes()
+    for output in ("link/in.npy", "hard.npy", "sym.npy", "./real/in.npy", "real/../real/in.npy"):
+        r = run("score", "named.json", "real/in.npy", "-o", output, cwd=tmp_path)
+        assert r.returncode == 2 and r.stderr == f"fastscore: error: OUTPUT must not be INPUT: {output} is real/in.npy\n"
+        assert (tmp_path / "real" / "in.npy").read_bytes() == before
+    # The model file is an input too, for score and for convert.
+    (tmp_path / "model.npy").write_bytes((tmp_path / "named.json").read_bytes())
+    r = run("score", "model.npy", "real/in.npy", "-o", "model.npy", cwd=tmp_path)
+    assert r.returncode == 2 and "OUTPUT must not be MODEL: model.npy is model.npy" in r.stderr
+    joblib.dump(fastscore_ready(), tmp_path / "est.joblib")
+    os.symlink("est.joblib", tmp_path / "est.json")
+    pickled = (tmp_path / "est.joblib").read_bytes()
+    r = run("convert", "est.joblib", "-o", "est.json", cwd=tmp_path)
+    assert r.returncode == 2 and "OUTPUT must not be MODEL: est.json is est.joblib" in r.stderr
+    assert (tmp_path / "est.joblib").read_bytes() == pickled
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".fastscore-")]
