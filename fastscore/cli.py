@@ -5,8 +5,11 @@ package) is one line on stderr, `fastscore: error: ...`, and exit code 2.
 docs/CLI.md describes the commands.
 """
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 
 import numpy as np
 
@@ -39,6 +42,43 @@ INPUT is. OUTPUT appears only when everything succeeded."""
 
 class UsageError(Exception):
     """An error the user can fix: printed as one line, exit code 2."""
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised where the program is, so that what it was writing is
+    cleaned up on the way out as for Ctrl-C (a BaseException, as KeyboardInterrupt is)."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+# What `timeout`, Kubernetes and Slurm send (SIGTERM) and what a closed terminal sends (SIGHUP).
+TERMINATING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def _terminate(signum, frame):
+    for other in TERMINATING:  # a second signal must not interrupt the clean-up of the first
+        signal.signal(other, signal.SIG_IGN)
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def _terminating_signals_raise():
+    """While the body runs, SIGTERM and SIGHUP raise Terminated (unless they are ignored, as
+    under nohup: then they stay ignored)."""
+    if threading.current_thread() is not threading.main_thread():  # only it may set handlers
+        yield
+        return
+    previous = {}
+    for signum in TERMINATING:
+        if signal.getsignal(signum) is signal.SIG_DFL:
+            previous[signum] = signal.signal(signum, _terminate)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _refuse_overwriting(output, **inputs):
@@ -354,8 +394,9 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        code = args.run(args)
-        sys.stdout.flush()  # now, so that a reader gone early (`fastscore info m.json | head -1`) is caught here
+        with _terminating_signals_raise():
+            code = args.run(args)
+            sys.stdout.flush()  # now, so that a reader gone early (`fastscore info m.json | head -1`) is caught here
         return code
     except BrokenPipeError:
         # Nobody reads what is left: nothing to report, and Python's own flush at exit must not retry.
@@ -365,7 +406,11 @@ def main(argv=None):
         print(f"fastscore: error: {_one_line(exc)}", file=sys.stderr)
     except KeyboardInterrupt:
         print("fastscore: interrupted", file=sys.stderr)
-        return 130
+        return 128 + signal.SIGINT
+    except Terminated as exc:
+        with contextlib.suppress(OSError):  # after SIGHUP, the terminal may be gone
+            print(f"fastscore: stopped by {signal.Signals(exc.signum).name}", file=sys.stderr)
+        return 128 + exc.signum
     return EXIT_ERROR
 
 

@@ -1,15 +1,15 @@
 """Tabular files for `fastscore score`: CSV, Parquet and .npy, read and written in chunks.
 
-The format is chosen by the file's extension. Readers yield float64 chunks of
-at most chunk_size rows and never hold more than one chunk (and one pyarrow
-block) in memory; writers append chunk by chunk. pyarrow is imported only for
+The format is chosen by the file's extension. Readers yield numeric chunks of
+at most chunk_size rows, read only the columns scored (CSV and Parquet) and
+never hold more than one chunk (and one pyarrow block) in memory; writers
+append chunk by chunk. pyarrow is imported only for
 CSV and Parquet files, so .npy to .npy needs numpy alone.
 
 Every problem a user can cause raises InputError, whose message is one line
 naming the file and, for a bad cell, its row (counted from 1, the header not
 counted) and its column.
 """
-import mmap
 import os
 import re
 import struct
@@ -370,25 +370,44 @@ class _ParquetReader(_ArrowReader):
 
 
 class _NpyReader:
-    """A .npy file through a read-only memory map; pages already scored are released."""
+    """A .npy file, read chunk by chunk with ordinary reads.
+
+    Not through a memory map: a mapped file that shrinks while it is read (another
+    process truncating it) kills the reader with SIGBUS, with no message and no
+    clean-up. A read that comes up short is an InputError instead.
+    """
 
     named = False
+    VERSIONS = ((1, 0), (2, 0), (3, 0))  # 3.0 differs from 2.0 in UTF-8 field names only
 
     def __init__(self, path, chunk_size):
         self.path, self.chunk_size = path, chunk_size
+        fmt = np.lib.format
         try:
-            header = np.load(path, mmap_mode="r")  # parses and checks the header only
+            with open(path, "rb") as f:
+                version = fmt.read_magic(f)
+                if version not in self.VERSIONS:
+                    raise ValueError(f"format version {version[0]}.{version[1]} is not one numpy writes")
+                read_header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+                shape, fortran, dtype = read_header(f)
+                self.offset = f.tell()
+                size = os.fstat(f.fileno()).st_size
         except Exception as exc:  # numpy raises ValueError, OSError, EOFError... for bad files
             raise InputError(f"{path}: not a readable .npy file: {_first_line(exc)}") from None
-        if header.ndim != 2:
-            raise InputError(f"{path}: holds a {header.ndim}-D array of shape {header.shape}; "
+        if dtype.hasobject:
+            raise InputError(f"{path}: not a readable .npy file: it holds Python objects ({dtype}), "
+                             "which would need unpickling")
+        if len(shape) != 2:
+            raise InputError(f"{path}: holds a {len(shape)}-D array of shape {shape}; "
                              "fastscore scores a 2-D array (rows, features)")
-        if header.dtype.kind not in "fiub":
-            raise InputError(f"{path}: holds dtype {header.dtype}; fastscore scores numbers")
-        self.shape, self.dtype, self.offset = header.shape, header.dtype, header.offset
-        self.order = "F" if header.flags.f_contiguous and not header.flags.c_contiguous else "C"
-        del header
-        self.n_rows = self.shape[0]
+        if dtype.kind not in "fiub":
+            raise InputError(f"{path}: holds dtype {dtype}; fastscore scores numbers")
+        self.shape, self.dtype, self.fortran = shape, dtype, fortran
+        self.n_rows = shape[0]
+        need = shape[0] * shape[1] * dtype.itemsize
+        if size - self.offset < need:
+            raise InputError(f"{path}: not a readable .npy file: it is truncated (its header describes "
+                             f"{need} bytes of data, it holds {max(size - self.offset, 0)})")
 
     @property
     def columns(self):
@@ -396,23 +415,41 @@ class _NpyReader:
         return map(str, range(self.shape[1]))
 
     def chunks(self, selected, names):
-        """Yield (first row index, array of shape (m, len(selected))) straight from the map."""
-        if self.n_rows == 0 or self.shape[1] == 0:
+        """Yield (first row index, array of shape (m, len(selected))), in the file's dtype."""
+        n, d = self.shape
+        if n == 0 or d == 0:
             return
-        with open(self.path, "rb") as f:
-            mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        data = np.ndarray(self.shape, self.dtype, buffer=mm, offset=self.offset, order=self.order)
-        whole = selected == list(range(self.shape[1]))
-        release = hasattr(mm, "madvise") and hasattr(mmap, "MADV_DONTNEED")
-        for start in range(0, self.n_rows, self.chunk_size):
-            rows = data[start:start + self.chunk_size]
-            yield start, (rows if whole else rows[:, selected])
-            # Scored rows are not needed again: drop them from this process's
-            # resident set (the OS keeps them cached), so RSS stays about one chunk.
-            if release:
-                mm.madvise(mmap.MADV_DONTNEED)
-        # The map closes when the last array made from it is gone (a caller may
-        # still hold a chunk, e.g. in an error's traceback).
+        item = self.dtype.itemsize
+        whole = selected == list(range(d))
+        with open(self.path, "rb", buffering=0) as f:
+            for start in range(0, n, self.chunk_size):
+                m = min(self.chunk_size, n - start)
+                if self.fortran:  # column after column: read the selected ones only
+                    X = np.empty((len(selected), m), self.dtype)
+                    for j, column in enumerate(selected):
+                        self._read(f, self.offset + (column * n + start) * item, X[j])
+                    yield start, X.T
+                else:
+                    rows = np.empty((m, d), self.dtype)
+                    self._read(f, self.offset + start * d * item, rows)
+                    yield start, (rows if whole else rows[:, selected])
+
+    def _read(self, f, offset, out):
+        """Fill the contiguous array out with the file's bytes from offset on."""
+        buffer = memoryview(out.reshape(-1).view(np.uint8))
+        f.seek(offset)
+        done = 0
+        while done < len(buffer):
+            try:
+                got = f.readinto(buffer[done:])
+            except OSError as exc:
+                raise InputError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
+            if not got:
+                expected = self.offset + self.shape[0] * self.shape[1] * self.dtype.itemsize
+                raise InputError(f"{self.path}: the file is now shorter than its header says "
+                                 f"({f.seek(0, os.SEEK_END)} bytes, not {expected}): was it "
+                                 "truncated while fastscore read it?")
+            done += got
 
 
 # ---- writers -----------------------------------------------------------------------------------

@@ -465,3 +465,17 @@ def test_output_is_never_an_input_under_another_name(named, tmp_path):
     assert r.returncode == 2 and "OUTPUT must not be MODEL: est.json is est.joblib" in r.stderr
     assert (tmp_path / "est.joblib").read_bytes() == pickled
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".fastscore-")]
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "big-endian", "int8", "bool", "float32"])
+def test_npy_inputs_of_any_layout_and_dtype(named, tmp_path, monkeypatch, capsys, layout):
+    model, _ = named
+    X = np.random.default_rng(9).normal(size=(250, 5)) * 3
+    X = {"C": X, "F": np.asfortranarray(X), "big-endian": X.astype(">f8"), "int8": X.astype(np.int8),
+         "bool": X > 0, "float32": X.astype(np.float32)}[layout]
+    np.save(tmp_path / "in.npy", X)
+    assert np.load(tmp_path / "in.npy").flags.f_contiguous == (layout == "F")
+    r = _cli(tmp_path, monkeypatch, capsys, "score", "named.json", "in.npy", "-o", "out.npy",
+             "--columns", "4,0,2", "--chunk-size", 64)
+    assert r.returncode == 0, r.stderr
+    assert np.load(tmp_path / "out.npy")[:, 2].tobytes() == model.score(X[:, [4, 0, 2]]).tobytes()
