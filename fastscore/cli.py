@@ -231,10 +231,37 @@ def _progress(total, quiet):
     return tqdm(total=total, unit=" rows", unit_scale=True, file=sys.stderr, leave=False)
 
 
+# A chunk holds at most this many values of input (as read) and output: 8 MiB per float64
+# array, whatever the shape. By rows alone, a 2,000-class model's chunk was 1 GB of output.
+CHUNK_VALUES = 1 << 20
+
+
+def _chunk_rows(requested, values_per_row):
+    """Rows per chunk: --chunk-size if given (refused if one chunk could not fit in this
+    machine's memory), else as many as CHUNK_VALUES values of input and output hold."""
+    if requested is None:
+        return max(1, CHUNK_VALUES // values_per_row)
+    memory = _physical_memory()
+    need = requested * values_per_row * 8
+    if memory is not None and need > memory:
+        raise UsageError(f"--chunk-size {requested}: a chunk of {values_per_row} values a row would need "
+                         f"{need / 2**30:.3g} GiB, more than this machine's {memory / 2**30:.3g} GiB of memory")
+    return requested
+
+
+def _physical_memory():
+    """This machine's memory in bytes, or None where the system does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
 def _score(args):
     from fastscore import _files, tabular
 
-    _at_least_one("--chunk-size", args.chunk_size)
+    if args.chunk_size is not None:
+        _at_least_one("--chunk-size", args.chunk_size)
     if args.threads is not None:
         _at_least_one("--threads", args.threads)
     out_format = tabular.file_format(args.output)
@@ -242,17 +269,18 @@ def _score(args):
         tabular.pyarrow_for(args.output)  # before the temporary file, so the message names OUTPUT
     _refuse_overwriting(args.output, INPUT=args.input, MODEL=args.model)
     model = _load(args.model)
-    reader = tabular.open_input(args.input, args.chunk_size)
+    reader = tabular.open_input(args.input)
     columns = None if args.columns is None else [c.strip() for c in args.columns.split(",")]
     selected, used = tabular.select_columns(
         reader.columns, model.n_features_in_, getattr(model, "feature_names_in_", None), columns,
         reader.named, args.input)
     out_columns, as_index = _output_columns(model, out_format)
+    rows = _chunk_rows(args.chunk_size, reader.values_per_row(selected) + len(out_columns))
     bar = _progress(reader.n_rows, args.quiet)
     try:
         with _files.atomic_path(args.output, _files.default_mode()) as tmp, \
                 tabular.open_output(tmp, out_format, out_columns) as writer:
-            for start, X in reader.chunks(selected, used):
+            for start, X in reader.chunks(selected, used, rows):
                 try:
                     outputs = _outputs(model, X, args.threads, as_index)
                 except ValueError:  # NaN or infinity: name the cell, not just the chunk's row
@@ -265,6 +293,8 @@ def _score(args):
                     bar.update(len(X))
     except OSError as exc:
         raise UsageError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
+    except MemoryError:
+        raise UsageError(f"out of memory scoring chunks of {rows} rows: use a smaller --chunk-size") from None
     finally:
         if bar is not None:
             bar.close()
@@ -357,8 +387,9 @@ def build_parser():
     p.add_argument("--columns", metavar="A,B,...",
                    help="comma-separated input columns to use, in the model's feature order "
                    "(names for CSV and Parquet, 0-based positions for .npy)")
-    p.add_argument("--chunk-size", type=int, default=65536, metavar="ROWS",
-                   help="rows read and scored at a time (default 65536); bounds memory")
+    p.add_argument("--chunk-size", type=int, default=None, metavar="ROWS",
+                   help="rows read and scored at a time (default: as many as hold 2**20 values "
+                   "of input and output, 8 MiB as float64); bounds memory")
     p.add_argument("--threads", type=int, default=None, metavar="T",
                    help="threads for the scoring kernel (default: its own choice)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

@@ -1,7 +1,7 @@
 """Tabular files for `fastscore score`: CSV, Parquet and .npy, read and written in chunks.
 
 The format is chosen by the file's extension. Readers yield numeric chunks of
-at most chunk_size rows, read only the columns scored (CSV and Parquet) and
+at most `rows` rows, read only the columns scored (CSV and Parquet) and
 never hold more than one chunk (and one pyarrow block) in memory; writers
 append chunk by chunk. pyarrow is imported only for
 CSV and Parquet files, so .npy to .npy needs numpy alone.
@@ -205,13 +205,13 @@ def select_columns(available, n_features, feature_names=None, columns=None, name
 
 # ---- readers -----------------------------------------------------------------------------------
 
-def open_input(path, chunk_size):
+def open_input(path):
     """A reader for path: .columns (its column names, to iterate once), .named, .n_rows (None
-    if unknown) and .chunks(selected, names)."""
+    if unknown), .values_per_row(selected) and .chunks(selected, names, rows)."""
     fmt = file_format(path)
     if not os.path.isfile(path):
         raise InputError(f"{path}: no such file" if not os.path.exists(path) else f"{path}: not a file")
-    return {"csv": _CSVReader, "parquet": _ParquetReader, "npy": _NpyReader}[fmt](path, chunk_size)
+    return {"csv": _CSVReader, "parquet": _ParquetReader, "npy": _NpyReader}[fmt](path)
 
 
 def _cell_error(path, row, column, problem):
@@ -244,9 +244,13 @@ class _ArrowReader:
             X[:, j] = col.to_numpy(zero_copy_only=False)
         return X
 
-    def _split(self, X, start):
-        for i in range(0, len(X), self.chunk_size):
-            yield start + i, X[i:i + self.chunk_size]
+    def values_per_row(self, selected):
+        """How many values a chunk holds per row: the selected columns only."""
+        return len(selected)
+
+    def _split(self, X, start, rows):
+        for i in range(0, len(X), rows):
+            yield start + i, X[i:i + rows]
 
 
 class _CSVReader(_ArrowReader):
@@ -257,9 +261,9 @@ class _CSVReader(_ArrowReader):
     the columns it is asked for.
     """
 
-    def __init__(self, path, chunk_size):
+    def __init__(self, path):
         self._pa = pyarrow_for(path)
-        self.path, self.chunk_size, self.n_rows = path, chunk_size, None
+        self.path, self.n_rows = path, None
         try:
             with open(path, "rb") as f:
                 self.columns = _csv_header(f, path)
@@ -288,9 +292,9 @@ class _CSVReader(_ArrowReader):
         return pa.csv.open_csv(source, convert_options=convert, read_options=pa.csv.ReadOptions(
             block_size=self._block, column_names=names))
 
-    def chunks(self, selected, names):
-        """Yield (first row index, float64 array of shape (m, len(selected))); names are the
-        selected columns' names, for messages."""
+    def chunks(self, selected, names, rows):
+        """Yield (first row index, float64 array of shape (m <= rows, len(selected))); names are
+        the selected columns' names, for messages."""
         pa = self._pa
         if self.columns.end >= self._size:  # a header and nothing else (pyarrow: "Empty CSV file")
             return
@@ -299,7 +303,7 @@ class _CSVReader(_ArrowReader):
         try:
             reader = self._open(selected, pa.float64())
             for batch in reader:
-                yield from self._split(self._matrix(batch, keys, names, start), start)
+                yield from self._split(self._matrix(batch, keys, names, start), start, rows)
                 start += batch.num_rows
         except pa.ArrowInvalid as exc:
             self._locate(selected, names, exc)
@@ -340,9 +344,9 @@ class _CSVReader(_ArrowReader):
 
 
 class _ParquetReader(_ArrowReader):
-    def __init__(self, path, chunk_size):
+    def __init__(self, path):
         self._pa = pa = pyarrow_for(path)
-        self.path, self.chunk_size = path, chunk_size
+        self.path = path
         try:
             # Without pre_buffer, pyarrow reads one row group at a time instead of
             # buffering every requested column chunk of the file up front.
@@ -352,8 +356,8 @@ class _ParquetReader(_ArrowReader):
         self.n_rows = self._file.metadata.num_rows
         self.columns = list(self._file.schema_arrow.names)
 
-    def chunks(self, selected, names):
-        """Yield (first row index, float64 array of shape (m, len(selected)))."""
+    def chunks(self, selected, names, rows):
+        """Yield (first row index, float64 array of shape (m <= rows, len(selected)))."""
         pa = self._pa
         for name in names:
             t = self._file.schema_arrow.field(name).type
@@ -362,7 +366,7 @@ class _ParquetReader(_ArrowReader):
                 raise InputError(f"{self.path}: column {name!r} has type {t}; fastscore scores numbers")
         start = 0
         try:
-            for batch in self._file.iter_batches(batch_size=self.chunk_size, columns=names):
+            for batch in self._file.iter_batches(batch_size=rows, columns=names):
                 yield start, self._matrix(batch, names, names, start)
                 start += batch.num_rows
         except (pa.ArrowException, OSError) as exc:
@@ -380,8 +384,8 @@ class _NpyReader:
     named = False
     VERSIONS = ((1, 0), (2, 0), (3, 0))  # 3.0 differs from 2.0 in UTF-8 field names only
 
-    def __init__(self, path, chunk_size):
-        self.path, self.chunk_size = path, chunk_size
+    def __init__(self, path):
+        self.path = path
         fmt = np.lib.format
         try:
             with open(path, "rb") as f:
@@ -414,25 +418,32 @@ class _NpyReader:
         """The columns' names: their positions, "0", "1", ..."""
         return map(str, range(self.shape[1]))
 
-    def chunks(self, selected, names):
-        """Yield (first row index, array of shape (m, len(selected))), in the file's dtype."""
+    def values_per_row(self, selected):
+        """How many values a chunk holds per row: whole rows are read, unless the file is in
+        Fortran order (column after column), and the selected columns are then copied out."""
+        if self.fortran:
+            return len(selected)
+        return self.shape[1] + (0 if selected == list(range(self.shape[1])) else len(selected))
+
+    def chunks(self, selected, names, rows):
+        """Yield (first row index, array of shape (m <= rows, len(selected))), in the file's dtype."""
         n, d = self.shape
         if n == 0 or d == 0:
             return
         item = self.dtype.itemsize
         whole = selected == list(range(d))
         with open(self.path, "rb", buffering=0) as f:
-            for start in range(0, n, self.chunk_size):
-                m = min(self.chunk_size, n - start)
+            for start in range(0, n, rows):
+                m = min(rows, n - start)
                 if self.fortran:  # column after column: read the selected ones only
                     X = np.empty((len(selected), m), self.dtype)
                     for j, column in enumerate(selected):
                         self._read(f, self.offset + (column * n + start) * item, X[j])
                     yield start, X.T
                 else:
-                    rows = np.empty((m, d), self.dtype)
-                    self._read(f, self.offset + start * d * item, rows)
-                    yield start, (rows if whole else rows[:, selected])
+                    block = np.empty((m, d), self.dtype)
+                    self._read(f, self.offset + start * d * item, block)
+                    yield start, (block if whole else block[:, selected])
 
     def _read(self, f, offset, out):
         """Fill the contiguous array out with the file's bytes from offset on."""

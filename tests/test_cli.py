@@ -479,3 +479,17 @@ def test_npy_inputs_of_any_layout_and_dtype(named, tmp_path, monkeypatch, capsys
              "--columns", "4,0,2", "--chunk-size", 64)
     assert r.returncode == 0, r.stderr
     assert np.load(tmp_path / "out.npy")[:, 2].tobytes() == model.score(X[:, [4, 0, 2]]).tobytes()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_chunk_size_beyond_memory_is_refused_in_one_line(named, tmp_path, monkeypatch, capsys, fmt):
+    model, X = named
+    write_table(tmp_path / f"in.{fmt}", {"a": X[:, 0], "b": X[:, 1], "c": X[:, 2]})
+    for size in (10**20, 2**63, 2**40):  # Parquet's batch size overflowed a C int64 at 10**20
+        r = _cli(tmp_path, monkeypatch, capsys, "score", "named.json", f"in.{fmt}", "-o", "out.csv",
+                 "--chunk-size", size)
+        assert_refused(r, f"--chunk-size {size}: a chunk of 6 values a row would need", tmp_path)
+        assert "GiB of memory" in r.stderr
+    r = _cli(tmp_path, monkeypatch, capsys, "score", "named.json", f"in.{fmt}", "-o", "out.csv",
+             "--chunk-size", 10**6)  # more rows than the file has, but a chunk that fits: fine
+    assert r.returncode == 0 and (read_table(tmp_path / "out.csv")["proba_True"] == model.score(X)).all()

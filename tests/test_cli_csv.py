@@ -87,16 +87,16 @@ def test_a_header_is_read_as_far_as_it_goes(tmp_path, monkeypatch):
 def test_bad_headers_are_refused(tmp_path, data, words):
     (tmp_path / "in.csv").write_bytes(data)
     with pytest.raises(tabular.InputError, match=f"in.csv: not a readable CSV file: {words}"):
-        tabular.open_input(str(tmp_path / "in.csv"), 10)
+        tabular.open_input(str(tmp_path / "in.csv"))
 
 
 def test_only_the_scored_columns_are_converted(tmp_path):
     # Columns that are not scored may hold anything, even text: pyarrow never converts them.
     (tmp_path / "in.csv").write_text("a,b,c,d\n1,x,2,\n3,y,4,z\n")
-    reader = tabular.open_input(str(tmp_path / "in.csv"), 10)
+    reader = tabular.open_input(str(tmp_path / "in.csv"))
     selected, names = tabular.select_columns(reader.columns, 2, ["c", "a"], path="in.csv")
     assert (selected, names) == ([2, 0], ["c", "a"])
-    chunks = list(reader.chunks(selected, names))
+    chunks = list(reader.chunks(selected, names, 10))
     assert len(chunks) == 1 and chunks[0][0] == 0
     assert chunks[0][1].tolist() == [[2.0, 1.0], [4.0, 3.0]]
 

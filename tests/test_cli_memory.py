@@ -133,3 +133,25 @@ def test_a_wide_csv_costs_the_columns_scored_not_the_header(tmp_path):
     assert extra < 64 * MB, mbs
     out = np.load(tmp_path / "out.npy")
     assert out[:, 2].tobytes() == model.score(rows[:, [99998, 7]]).tobytes()
+
+
+def test_a_many_class_model_is_scored_in_chunks_of_bounded_size(tmp_path):
+    # 2,000 classes: a chunk of 65,536 rows would be 1 GB of probabilities (a 1.1 MB input
+    # peaked at 3.1 GB). Chunks are sized by values of input and output, not by rows.
+    classes, rows = 2000, 10_000
+    rng = np.random.default_rng(2)
+    model = Classifier(estimator="LogisticRegression", link="softmax", n_features=2,
+                       coef=rng.normal(size=(classes, 2)), intercept=rng.normal(size=classes),
+                       classes=np.arange(classes))
+    model.save(tmp_path / "model.json")
+    X = rng.normal(size=(rows, 2))
+    np.save(tmp_path / "big.npy", X)
+    np.save(tmp_path / "small.npy", X[:10])
+    extra, mbs = rss_beyond_small("small.npy", "big.npy", "out.npy", cwd=tmp_path)
+    # One chunk's probabilities here are 8 MB; the whole output is 160 MB.
+    assert extra < 64 * MB, mbs
+    out = np.load(tmp_path / "out.npy", mmap_mode="r")
+    assert out.shape == (rows, classes + 1)
+    for start in (0, rows // 2, rows - 100):
+        assert out[start:start + 100, 1:].tobytes() == model.predict_proba(X[start:start + 100]).tobytes()
+        assert (out[start:start + 100, 0] == model.predict(X[start:start + 100])).all()
