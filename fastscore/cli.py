@@ -100,6 +100,14 @@ def _at_least_one(option, value):
     return value
 
 
+def _check_threads(value):
+    """Refuse a --threads the kernels would refuse (below 1 here, or beyond a C int)."""
+    from fastscore._checks import _MAX_THREADS
+
+    if value is not None and _at_least_one("--threads", value) > _MAX_THREADS:
+        raise UsageError(f"--threads must be at most {_MAX_THREADS}, got {value}")
+
+
 # ---- convert ----------------------------------------------------------------------------------
 
 def _convert(args):
@@ -262,8 +270,7 @@ def _score(args):
 
     if args.chunk_size is not None:
         _at_least_one("--chunk-size", args.chunk_size)
-    if args.threads is not None:
-        _at_least_one("--threads", args.threads)
+    _check_threads(args.threads)
     out_format = tabular.file_format(args.output)
     if out_format != "npy":
         tabular.pyarrow_for(args.output)  # before the temporary file, so the message names OUTPUT
@@ -317,8 +324,8 @@ def _bench(args):
     if rows * d > MAX_BENCH_VALUES:
         raise UsageError(f"--rows {rows} x {d} features is more than {MAX_BENCH_VALUES} values "
                          "of synthetic data; use fewer rows")
-    if args.threads is not None:
-        _at_least_one("--threads", args.threads)
+    _check_threads(args.threads)
+    _at_least_one("--rounds", args.rounds)
     rng = np.random.default_rng(0)
     X = rng.standard_normal((rows, d))
     row = X[0].tolist()

@@ -21,6 +21,10 @@ FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".npy": "npy"
 # pyarrow reads CSV in blocks of this many bytes and reads a few blocks ahead: its memory
 # use is a small multiple of this (about 65 MB measured at 1 MiB, 230 MB at 4 MiB).
 CSV_BLOCK_BYTES = 1 << 20
+# A block must hold a whole row, so a file with longer rows is read in larger blocks (at
+# about five times a block's size in memory), up to rows of this many bytes; a longer row
+# (or header row) is refused.
+MAX_CSV_ROW_BYTES = 1 << 28
 
 
 class InputError(Exception):
@@ -71,11 +75,14 @@ def _csv_header(f, path):
     size = CSV_BLOCK_BYTES
     while True:
         f.seek(0)
-        head = f.read(size)
-        parsed = _parse_header(head, at_end=len(head) < size)
+        head = f.read(size + 1)  # one more byte than a row may have: a longer row is refused
+        parsed = _parse_header(head, at_end=len(head) <= size)
         if parsed is not None:
             break
-        size *= 2
+        if size >= MAX_CSV_ROW_BYTES:
+            raise InputError(f"{path}: its header row is longer than {MAX_CSV_ROW_BYTES / 2**20:g} MiB, "
+                             "the longest row fastscore reads")
+        size = min(2 * size, MAX_CSV_ROW_BYTES)
     if isinstance(parsed, str):
         raise InputError(f"{path}: not a readable CSV file: {parsed}")
     fields, end = parsed
@@ -92,7 +99,8 @@ def _parse_header(head, at_end):
     what is wrong with it (a str).
 
     The row is its fields (a list of bytes), or, when it holds no quote (the common case),
-    the row itself (bytes): splitting is left to the caller, who may not need every field.
+    the row itself (a memoryview of head): splitting is left to the caller, who may not need
+    every field.
     """
     pos = _CSV_EMPTY_LINES.match(head, len(_BOM) if head.startswith(_BOM) else 0).end()
     if pos == len(head):
@@ -100,7 +108,7 @@ def _parse_header(head, at_end):
     row_end = _CSV_ROW_END.search(head, pos)
     stop = row_end.start() if row_end else len(head)
     if head.find(b'"', pos, stop) < 0:
-        fields = head[pos:stop]
+        fields = memoryview(head)[pos:stop]
         pos = stop
     else:
         fields = []
@@ -131,8 +139,8 @@ class _CSVHeader:
 
     def __init__(self, fields, end):
         self.end = end
-        if isinstance(fields, bytes):
-            self._text, self._names = fields.decode("utf-8"), None
+        if not isinstance(fields, list):
+            self._text, self._names = str(fields, "utf-8"), None
             self.n = self._text.count(",") + 1
         else:
             self._text, self._names = None, [f.decode("utf-8") for f in fields]
@@ -253,6 +261,11 @@ class _ArrowReader:
             yield start + i, X[i:i + rows]
 
 
+def _row_too_long(exc):
+    """Whether pyarrow failed because a row did not fit in a block (a valid file: read it in larger blocks)."""
+    return "straddles two block boundaries" in str(exc)
+
+
 class _CSVReader(_ArrowReader):
     """A CSV file whose header fastscore parses itself; pyarrow reads the scored columns only.
 
@@ -271,7 +284,7 @@ class _CSVReader(_ArrowReader):
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
         # A block must hold whole rows: rows of a wide file are about as long as its header.
-        self._block = max(CSV_BLOCK_BYTES, 2 * self.columns.end)
+        self._block = min(max(CSV_BLOCK_BYTES, self.columns.end), MAX_CSV_ROW_BYTES)
 
     def _open(self, selected, column_type):
         """A pyarrow streaming reader of the data rows, with the columns in `selected` only.
@@ -299,16 +312,27 @@ class _CSVReader(_ArrowReader):
         if self.columns.end >= self._size:  # a header and nothing else (pyarrow: "Empty CSV file")
             return
         keys = [str(i) for i in selected]
-        start = 0
-        try:
-            reader = self._open(selected, pa.float64())
-            for batch in reader:
-                yield from self._split(self._matrix(batch, keys, names, start), start, rows)
-                start += batch.num_rows
-        except pa.ArrowInvalid as exc:
-            self._locate(selected, names, exc)
-        except (pa.ArrowException, OSError) as exc:  # not OUTPUT's problem: name INPUT
-            raise InputError(f"{self.path}: cannot read: {_first_line(exc)}") from None
+        done = 0  # rows yielded: after a retry with larger blocks, they are read again and skipped
+        while True:
+            start = 0
+            try:
+                for batch in self._open(selected, pa.float64()):
+                    skip = min(max(done - start, 0), batch.num_rows)
+                    if skip < batch.num_rows:
+                        X = self._matrix(batch.slice(skip), keys, names, start + skip)
+                        yield from self._split(X, start + skip, rows)
+                    start += batch.num_rows
+                    done = max(done, start)
+                return
+            except pa.ArrowInvalid as exc:
+                if not _row_too_long(exc):
+                    self._locate(selected, names, exc)
+                if self._block >= MAX_CSV_ROW_BYTES:
+                    raise InputError(f"{self.path}: a row after row {done} is longer than "
+                                     f"{MAX_CSV_ROW_BYTES / 2**20:g} MiB, the longest row fastscore reads") from None
+                self._block = min(2 * self._block, MAX_CSV_ROW_BYTES)
+            except (pa.ArrowException, OSError) as exc:  # not OUTPUT's problem: name INPUT
+                raise InputError(f"{self.path}: cannot read: {_first_line(exc)}") from None
 
     def _locate(self, selected, names, exc):
         """Raise InputError for the first cell that is not a number, or for exc itself."""

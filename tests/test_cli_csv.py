@@ -107,3 +107,38 @@ def test_select_columns_takes_names_one_at_a_time():
     assert tabular.select_columns(names, 2, ["c99999", "c3"]) == ([99999, 3], ["c99999", "c3"])
     assert tabular.select_columns(iter(["x", "y"]), 2) == ([0, 1], ["x", "y"])
     assert np.array_equal(tabular.select_columns(map(str, range(5)), 2, columns=["4", "0"], named=False)[0], [4, 0])
+
+
+def test_a_row_longer_than_a_block_is_read(tmp_path):
+    # A valid file: pyarrow, reading 1 MiB blocks, refused a row that straddles two block
+    # boundaries. The reader retries with larger blocks and skips the rows it already gave.
+    long_value = "0" * (3 << 20) + "1.5"
+    rows = [f"{i},{i % 7}" for i in range(30_000)] + [f"2,{long_value}"] + [f"{i},-1" for i in range(30_000)]
+    (tmp_path / "in.csv").write_text("a,b\n" + "\n".join(rows) + "\n")
+    reader = tabular.open_input(str(tmp_path / "in.csv"))
+    chunks = list(reader.chunks([0, 1], ["a", "b"], 5000))
+    X = np.concatenate([X for _, X in chunks])
+    assert len(X) == 60_001 and max(len(c) for _, c in chunks) <= 5000
+    assert [start for start, _ in chunks] == np.cumsum([0] + [len(c) for _, c in chunks[:-1]]).tolist()
+    assert X[30_000].tolist() == [2.0, 1.5] and X[29_999].tolist() == [29_999, 29_999 % 7]
+    assert X[30_001:, 0].tolist() == list(range(30_000)) and (X[30_001:, 1] == -1).all()
+
+
+@pytest.mark.parametrize("header_too, words", [
+    (False, "in.csv: a row after row 2 is longer than 0.0625 MiB, the longest row fastscore reads"),
+    (True, "in.csv: its header row is longer than 0.0625 MiB, the longest row fastscore reads"),
+])
+def test_a_row_longer_than_the_longest_is_refused(tmp_path, monkeypatch, header_too, words):
+    monkeypatch.setattr(tabular, "CSV_BLOCK_BYTES", 1 << 12)
+    monkeypatch.setattr(tabular, "MAX_CSV_ROW_BYTES", 1 << 16)
+    long = "9" * (1 << 17)
+    header = f"a,{long}" if header_too else "a,b"
+    (tmp_path / "in.csv").write_text(f"{header}\n1,2\n3,4\n5,{long}\n")
+    with pytest.raises(tabular.InputError, match=words):
+        reader = tabular.open_input(str(tmp_path / "in.csv"))
+        list(reader.chunks([0, 1], ["a", "b"], 10))
+    # Shorter than the longest: read, in blocks grown from 4 KiB.
+    (tmp_path / "in.csv").write_text("a,b\n1,2\n3,4\n5," + "9" * 50_000 + "\n")
+    reader = tabular.open_input(str(tmp_path / "in.csv"))
+    X = np.concatenate([X for _, X in reader.chunks([0, 1], ["a", "b"], 10)])
+    assert X[:, 0].tolist() == [1, 3, 5] and X[2, 1] == float("9" * 50_000)
