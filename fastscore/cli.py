@@ -135,8 +135,8 @@ def _convert(args):
     except OSError as exc:
         raise UsageError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
     if not args.quiet:
-        print(f"wrote {args.output}: {model.estimator}, {model.n_features_in_} features, "
-              f"link {model.link} ({os.path.getsize(args.output)} bytes)")
+        print(printable(f"wrote {args.output}: {model.estimator}, {model.n_features_in_} features, "
+                        f"link {model.link} ({os.path.getsize(args.output)} bytes)"))
     return 0
 
 
@@ -188,7 +188,7 @@ def _info(args):
                  if fields.get("fastscore_version") else "unknown"))
     rows.append(("checksum", fields["checksum"]))
     for key, value in rows:
-        print(f"{key:14} {value}")
+        print(printable(f"{key:14} {value}"))  # what a file holds is shown, never obeyed
     return 0
 
 
@@ -285,7 +285,7 @@ def _score(args):
     rows = _chunk_rows(args.chunk_size, reader.values_per_row(selected) + len(out_columns))
     bar = _progress(reader.n_rows, args.quiet)
     try:
-        with _files.atomic_path(args.output, _files.default_mode()) as tmp, \
+        with _files.atomic_path(args.output) as tmp, \
                 tabular.open_output(tmp, out_format, out_columns) as writer:
             for start, X in reader.chunks(selected, used, rows):
                 try:
@@ -337,8 +337,8 @@ def _bench(args):
     array_one = best_time(lambda: per_call(one), rounds=args.rounds)
     from fastscore import backend
 
-    print(f"fastscore bench {args.model}: {model.estimator}, {d} features, link {model.link}, "
-          f"backend {backend}, threads {args.threads or 'default'}")
+    print(printable(f"fastscore bench {args.model}: {model.estimator}, {d} features, link {model.link}, "
+                    f"backend {backend}, threads {args.threads or 'default'}"))
     print(f"  score(X, out=...), {rows} rows:  {rows / batch:14,.0f} rows/s  "
           f"({batch / rows * 1e9:10.1f} ns per row, {batch * 1e3:.3f} ms per call)")
     print(f"  score_one(list of {d} floats):  {1 / single:14,.0f} rows/s  "
@@ -420,6 +420,23 @@ def build_parser():
     return parser
 
 
+def printable(text):
+    """text with every character a terminal could act on instead of show written as a
+    Python escape (\\x1b, \\x9b, \\u202e, \\u2028...): the C0 and C1 controls, DEL,
+    format characters such as the bidirectional overrides, line and paragraph separators,
+    and all else str.isprintable() refuses. A model file or an input may hold any of them
+    (JSON strings are any Unicode), and must not clear the screen, set the terminal's
+    title, reorder a line or forge one."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+def _escape(c):
+    code = ord(c)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def _one_line(exc):
     text = " ".join(str(exc).split())
     return text or type(exc).__name__
@@ -441,7 +458,7 @@ def main(argv=None):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except (UsageError, ModelFormatError, tabular.InputError) as exc:
-        print(f"fastscore: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"fastscore: error: {printable(_one_line(exc))}", file=sys.stderr)
     except KeyboardInterrupt:
         print("fastscore: interrupted", file=sys.stderr)
         return 128 + signal.SIGINT
