@@ -365,9 +365,12 @@ def _demo(args):
 
 def build_parser():
     """The argument parser: one sub-command per task."""
+    from fastscore import __version__
+
     parser = argparse.ArgumentParser(
         prog="fastscore",
         description="Convert fitted scikit-learn linear models and score them fast.")
+    parser.add_argument("--version", action="version", version=f"fastscore {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     raw = argparse.RawDescriptionHelpFormatter
 

@@ -493,3 +493,9 @@ def test_a_chunk_size_beyond_memory_is_refused_in_one_line(named, tmp_path, monk
     r = _cli(tmp_path, monkeypatch, capsys, "score", "named.json", f"in.{fmt}", "-o", "out.csv",
              "--chunk-size", 10**6)  # more rows than the file has, but a chunk that fits: fine
     assert r.returncode == 0 and (read_table(tmp_path / "out.csv")["proba_True"] == model.score(X)).all()
+
+
+def test_version():
+    r = subprocess.run([sys.executable, "-m", "fastscore", "--version"], capture_output=True, text=True, timeout=120)
+    assert (r.returncode, r.stdout, r.stderr) == (0, f"fastscore {fastscore.__version__}\n", "")
+    assert re.fullmatch(r"\d+\.\d+\.\d+\S*", fastscore.__version__)
