@@ -1,8 +1,9 @@
 """The `fastscore` command (also `python -m fastscore`): convert, info, score, bench, demo.
 
 Every error a user can cause (a bad file, a bad option, a missing optional
-package) is one line on stderr, `fastscore: error: ...`, and exit code 2.
-docs/CLI.md describes the commands.
+package) is one line on stderr, `fastscore: error: ...`, and exit code 2; a
+signal that stops a command exits with 128 plus its number, after removing
+what it was writing. docs/CLI.md describes the commands.
 """
 import argparse
 import contextlib
@@ -36,8 +37,9 @@ probabilities, `proba_<class>` for each class. A .npy OUTPUT is a float64 array 
 those columns in that order; string class labels are written there as their index in
 the model's classes (see `fastscore info`).
 
-Rows are read, scored and written in chunks, so memory stays bounded however large
-INPUT is. OUTPUT appears only when everything succeeded."""
+Rows are read, scored and written in chunks of bounded size, and only the columns scored
+are read, so memory stays bounded however long or wide INPUT is. OUTPUT appears only when
+everything succeeded; an error, Ctrl-C, SIGTERM or SIGHUP removes what was written."""
 
 
 class UsageError(Exception):
