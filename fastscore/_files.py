@@ -8,10 +8,11 @@ umask, an existing file keeps its own.
 import contextlib
 import os
 import stat
+from typing import Iterator
 
 
 @contextlib.contextmanager
-def atomic_path(path):
+def atomic_path(path: "os.PathLike | str") -> Iterator[str]:
     """Yield a temporary path in path's directory; on success rename it to path.
 
     A new file gets 0666 less the umask, as open() would give it; if path

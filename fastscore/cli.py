@@ -137,7 +137,7 @@ def _convert(args):
     except OSError as exc:
         raise UsageError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
     if not args.quiet:
-        print(printable(f"wrote {args.output}: {model.estimator}, {model.n_features_in_} features, "
+        print(_printable(f"wrote {args.output}: {model.estimator}, {model.n_features_in_} features, "
                         f"link {model.link} ({os.path.getsize(args.output)} bytes)"))
     return 0
 
@@ -190,7 +190,7 @@ def _info(args):
                  if fields.get("fastscore_version") else "unknown"))
     rows.append(("checksum", fields["checksum"]))
     for key, value in rows:
-        print(printable(f"{key:14} {value}"))  # what a file holds is shown, never obeyed
+        print(_printable(f"{key:14} {value}"))  # what a file holds is shown, never obeyed
     return 0
 
 
@@ -339,7 +339,7 @@ def _bench(args):
     array_one = best_time(lambda: per_call(one), rounds=args.rounds)
     from fastscore import backend
 
-    print(printable(f"fastscore bench {args.model}: {model.estimator}, {d} features, link {model.link}, "
+    print(_printable(f"fastscore bench {args.model}: {model.estimator}, {d} features, link {model.link}, "
                     f"backend {backend}, threads {args.threads or 'default'}"))
     print(f"  score(X, out=...), {rows} rows:  {rows / batch:14,.0f} rows/s  "
           f"({batch / rows * 1e9:10.1f} ns per row, {batch * 1e3:.3f} ms per call)")
@@ -425,7 +425,7 @@ def build_parser():
     return parser
 
 
-def printable(text):
+def _printable(text):
     """text with every character a terminal could act on instead of show written as a
     Python escape (\\x1b, \\x9b, \\u202e, \\u2028...): the C0 and C1 controls, DEL,
     format characters such as the bidirectional overrides, line and paragraph separators,
@@ -463,7 +463,7 @@ def main(argv=None):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except (UsageError, ModelFormatError, tabular.InputError) as exc:
-        print(f"fastscore: error: {printable(_one_line(exc))}", file=sys.stderr)
+        print(f"fastscore: error: {_printable(_one_line(exc))}", file=sys.stderr)
     except KeyboardInterrupt:
         print("fastscore: interrupted", file=sys.stderr)
         return 128 + signal.SIGINT

@@ -13,6 +13,7 @@ counted) and its column.
 import os
 import re
 import struct
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -165,7 +166,9 @@ class _CSVHeader:
 
 # ---- choosing the input columns ---------------------------------------------------------------
 
-def select_columns(available, n_features, feature_names=None, columns=None, named=True, path=""):
+def select_columns(available: Iterable[str], n_features: int, feature_names: Optional[Sequence] = None,
+                   columns: Optional[Sequence[str]] = None, named: bool = True,
+                   path: str = "") -> Tuple[List[int], List[str]]:
     """(indices, names) of the input columns to score, in the model's feature order.
 
     `available` yields the input's column names, once (a .npy file's are "0", "1",
@@ -213,7 +216,7 @@ def select_columns(available, n_features, feature_names=None, columns=None, name
 
 # ---- readers -----------------------------------------------------------------------------------
 
-def open_input(path):
+def open_input(path: str):
     """A reader for path: .columns (its column names, to iterate once), .named, .n_rows (None
     if unknown), .values_per_row(selected) and .chunks(selected, names, rows)."""
     fmt = file_format(path)
