@@ -39,7 +39,31 @@ def to_float(value, where):
             return float(value)
         except (TypeError, ValueError, OverflowError):
             pass
-    raise TypeError(f"{where} is not a number: {value!r}")
+    raise TypeError(f"{where} is not a number: {_shown(value)}")
+
+
+def _shown(value):
+    """repr(value) for a message, even where repr itself fails (an int of more than 4,300 digits)."""
+    try:
+        return repr(value)
+    except Exception:
+        if isinstance(value, int):
+            return f"an integer too large for float64 ({value.bit_length()} bits)"
+        return f"a {type(value).__name__} object"
+
+
+def _to_float64(A, what, requirements):
+    """np.require(A, float64), refusing finite longdouble values that float64 cannot hold
+    (they would become infinities, and then be reported as such)."""
+    if A.dtype.kind != "f" or A.dtype.itemsize <= 8:
+        return np.require(A, dtype=np.float64, requirements=requirements)
+    with np.errstate(over="ignore"):
+        B = np.require(A, dtype=np.float64, requirements=requirements)
+    overflowed = np.isinf(B) & np.isfinite(A)
+    if overflowed.any():
+        index = np.unravel_index(int(np.argmax(overflowed)), A.shape)
+        raise ValueError(f"{what}[{', '.join(map(str, index))}] is too large for float64: {A[index]!s}")
+    return B
 
 
 def row_floats(row, n_features):
@@ -113,6 +137,8 @@ def as_matrix(X, n_features):
                 f"of shape {X.shape}{hint}")
     if X.shape[1] != n_features:
         raise ValueError(f"X has {X.shape[1]} features, but the model expects {n_features}")
+    if dtype == np.float64:
+        return _to_float64(X, "X", ("C", "A"))
     return np.require(X, dtype=dtype, requirements=("C", "A"))
 
 
@@ -125,7 +151,7 @@ def as_row(row, n_features):
     if row.ndim != 1:
         raise ValueError(f"row must be 1-D (n_features,), got a {row.ndim}-D array of shape {row.shape}")
     check_row_length(row.shape[0], n_features)
-    return np.require(row, dtype=np.float64, requirements=("C", "A"))
+    return _to_float64(row, "row", ("C", "A"))
 
 
 def check_finite_row(row):

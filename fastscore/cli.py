@@ -1,12 +1,16 @@
 """The `fastscore` command (also `python -m fastscore`): convert, info, score, bench, demo.
 
 Every error a user can cause (a bad file, a bad option, a missing optional
-package) is one line on stderr, `fastscore: error: ...`, and exit code 2.
-docs/CLI.md describes the commands.
+package) is one line on stderr, `fastscore: error: ...`, and exit code 2; a
+signal that stops a command exits with 128 plus its number, after removing
+what it was writing. docs/CLI.md describes the commands.
 """
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 
 import numpy as np
 
@@ -33,12 +37,62 @@ probabilities, `proba_<class>` for each class. A .npy OUTPUT is a float64 array 
 those columns in that order; string class labels are written there as their index in
 the model's classes (see `fastscore info`).
 
-Rows are read, scored and written in chunks, so memory stays bounded however large
-INPUT is. OUTPUT appears only when everything succeeded."""
+Rows are read, scored and written in chunks of bounded size, and only the columns scored
+are read, so memory stays bounded however long or wide INPUT is. OUTPUT appears only when
+everything succeeded; an error, Ctrl-C, SIGTERM or SIGHUP removes what was written."""
 
 
 class UsageError(Exception):
     """An error the user can fix: printed as one line, exit code 2."""
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised where the program is, so that what it was writing is
+    cleaned up on the way out as for Ctrl-C (a BaseException, as KeyboardInterrupt is)."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+# What `timeout`, Kubernetes and Slurm send (SIGTERM) and what a closed terminal sends (SIGHUP).
+TERMINATING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def _terminate(signum, frame):
+    for other in TERMINATING:  # a second signal must not interrupt the clean-up of the first
+        signal.signal(other, signal.SIG_IGN)
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def _terminating_signals_raise():
+    """While the body runs, SIGTERM and SIGHUP raise Terminated (unless they are ignored, as
+    under nohup: then they stay ignored)."""
+    if threading.current_thread() is not threading.main_thread():  # only it may set handlers
+        yield
+        return
+    previous = {}
+    for signum in TERMINATING:
+        if signal.getsignal(signum) is signal.SIG_DFL:
+            previous[signum] = signal.signal(signum, _terminate)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _refuse_overwriting(output, **inputs):
+    """A UsageError if OUTPUT is one of the inputs: by name, through a symbolic link (to it or
+    to a directory on its path) or as a hard link. The files are compared, not their paths."""
+    for name, path in inputs.items():
+        try:
+            same = os.path.samefile(output, path)
+        except OSError:  # either does not exist (yet): they cannot be one file
+            same = False
+        if same:
+            raise UsageError(f"OUTPUT must not be {name}: {output} is {path}")
 
 
 def _at_least_one(option, value):
@@ -46,6 +100,14 @@ def _at_least_one(option, value):
     if value < 1:
         raise UsageError(f"{option} must be at least 1, got {value}")
     return value
+
+
+def _check_threads(value):
+    """Refuse a --threads the kernels would refuse (below 1 here, or beyond a C int)."""
+    from fastscore._checks import _MAX_THREADS
+
+    if value is not None and _at_least_one("--threads", value) > _MAX_THREADS:
+        raise UsageError(f"--threads must be at most {_MAX_THREADS}, got {value}")
 
 
 # ---- convert ----------------------------------------------------------------------------------
@@ -60,6 +122,7 @@ def _convert(args):
 
     if not os.path.isfile(args.model):
         raise UsageError(f"{args.model}: " + ("not a file" if os.path.exists(args.model) else "no such file"))
+    _refuse_overwriting(args.output, MODEL=args.model)
     try:
         # The one place fastscore unpickles: that runs whatever code the file's author chose,
         # hence trusted files only (see CONVERT_HELP). A model file is never read this way.
@@ -75,8 +138,8 @@ def _convert(args):
     except OSError as exc:
         raise UsageError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
     if not args.quiet:
-        print(f"wrote {args.output}: {model.estimator}, {model.n_features_in_} features, "
-              f"link {model.link} ({os.path.getsize(args.output)} bytes)")
+        print(_printable(f"wrote {args.output}: {model.estimator}, {model.n_features_in_} features, "
+                        f"link {model.link} ({os.path.getsize(args.output)} bytes)"))
     return 0
 
 
@@ -128,7 +191,7 @@ def _info(args):
                  if fields.get("fastscore_version") else "unknown"))
     rows.append(("checksum", fields["checksum"]))
     for key, value in rows:
-        print(f"{key:14} {value}")
+        print(_printable(f"{key:14} {value}"))  # what a file holds is shown, never obeyed
     return 0
 
 
@@ -179,30 +242,55 @@ def _progress(total, quiet):
     return tqdm(total=total, unit=" rows", unit_scale=True, file=sys.stderr, leave=False)
 
 
+# A chunk holds at most this many values of input (as read) and output: 8 MiB per float64
+# array, whatever the shape. By rows alone, a 2,000-class model's chunk was 1 GB of output.
+CHUNK_VALUES = 1 << 20
+
+
+def _chunk_rows(requested, values_per_row):
+    """Rows per chunk: --chunk-size if given (refused if one chunk could not fit in this
+    machine's memory), else as many as CHUNK_VALUES values of input and output hold."""
+    if requested is None:
+        return max(1, CHUNK_VALUES // values_per_row)
+    memory = _physical_memory()
+    need = requested * values_per_row * 8
+    if memory is not None and need > memory:
+        raise UsageError(f"--chunk-size {requested}: a chunk of {values_per_row} values a row would need "
+                         f"{need / 2**30:.3g} GiB, more than this machine's {memory / 2**30:.3g} GiB of memory")
+    return requested
+
+
+def _physical_memory():
+    """This machine's memory in bytes, or None where the system does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
 def _score(args):
     from fastscore import _files, tabular
 
-    _at_least_one("--chunk-size", args.chunk_size)
-    if args.threads is not None:
-        _at_least_one("--threads", args.threads)
+    if args.chunk_size is not None:
+        _at_least_one("--chunk-size", args.chunk_size)
+    _check_threads(args.threads)
     out_format = tabular.file_format(args.output)
     if out_format != "npy":
         tabular.pyarrow_for(args.output)  # before the temporary file, so the message names OUTPUT
-    if os.path.abspath(args.output) == os.path.abspath(args.input):
-        raise UsageError("OUTPUT must not be INPUT")
+    _refuse_overwriting(args.output, INPUT=args.input, MODEL=args.model)
     model = _load(args.model)
-    reader = tabular.open_input(args.input, args.chunk_size)
+    reader = tabular.open_input(args.input)
     columns = None if args.columns is None else [c.strip() for c in args.columns.split(",")]
-    selected = tabular.select_columns(
+    selected, used = tabular.select_columns(
         reader.columns, model.n_features_in_, getattr(model, "feature_names_in_", None), columns,
         reader.named, args.input)
-    used = [reader.columns[i] for i in selected]
     out_columns, as_index = _output_columns(model, out_format)
+    rows = _chunk_rows(args.chunk_size, reader.values_per_row(selected) + len(out_columns))
     bar = _progress(reader.n_rows, args.quiet)
     try:
-        with _files.atomic_path(args.output, _files.default_mode()) as tmp, \
+        with _files.atomic_path(args.output) as tmp, \
                 tabular.open_output(tmp, out_format, out_columns) as writer:
-            for start, X in reader.chunks(selected):
+            for start, X in reader.chunks(selected, used, rows):
                 try:
                     outputs = _outputs(model, X, args.threads, as_index)
                 except ValueError:  # NaN or infinity: name the cell, not just the chunk's row
@@ -215,6 +303,8 @@ def _score(args):
                     bar.update(len(X))
     except OSError as exc:
         raise UsageError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
+    except MemoryError:
+        raise UsageError(f"out of memory scoring chunks of {rows} rows: use a smaller --chunk-size") from None
     finally:
         if bar is not None:
             bar.close()
@@ -237,8 +327,8 @@ def _bench(args):
     if rows * d > MAX_BENCH_VALUES:
         raise UsageError(f"--rows {rows} x {d} features is more than {MAX_BENCH_VALUES} values "
                          "of synthetic data; use fewer rows")
-    if args.threads is not None:
-        _at_least_one("--threads", args.threads)
+    _check_threads(args.threads)
+    _at_least_one("--rounds", args.rounds)
     rng = np.random.default_rng(0)
     X = rng.standard_normal((rows, d))
     row = X[0].tolist()
@@ -250,8 +340,8 @@ def _bench(args):
     array_one = best_time(lambda: per_call(one), rounds=args.rounds)
     from fastscore import backend
 
-    print(f"fastscore bench {args.model}: {model.estimator}, {d} features, link {model.link}, "
-          f"backend {backend}, threads {args.threads or 'default'}")
+    print(_printable(f"fastscore bench {args.model}: {model.estimator}, {d} features, link {model.link}, "
+                    f"backend {backend}, threads {args.threads or 'default'}"))
     print(f"  score(X, out=...), {rows} rows:  {rows / batch:14,.0f} rows/s  "
           f"({batch / rows * 1e9:10.1f} ns per row, {batch * 1e3:.3f} ms per call)")
     print(f"  score_one(list of {d} floats):  {1 / single:14,.0f} rows/s  "
@@ -278,9 +368,12 @@ def _demo(args):
 
 def build_parser():
     """The argument parser: one sub-command per task."""
+    from fastscore import __version__
+
     parser = argparse.ArgumentParser(
         prog="fastscore",
         description="Convert fitted scikit-learn linear models and score them fast.")
+    parser.add_argument("--version", action="version", version=f"fastscore {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     raw = argparse.RawDescriptionHelpFormatter
 
@@ -307,8 +400,9 @@ def build_parser():
     p.add_argument("--columns", metavar="A,B,...",
                    help="comma-separated input columns to use, in the model's feature order "
                    "(names for CSV and Parquet, 0-based positions for .npy)")
-    p.add_argument("--chunk-size", type=int, default=65536, metavar="ROWS",
-                   help="rows read and scored at a time (default 65536); bounds memory")
+    p.add_argument("--chunk-size", type=int, default=None, metavar="ROWS",
+                   help="rows read and scored at a time (default: as many as hold 2**20 values "
+                   "of input and output, 8 MiB as float64); bounds memory")
     p.add_argument("--threads", type=int, default=None, metavar="T",
                    help="threads for the scoring kernel (default: its own choice)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -332,6 +426,23 @@ def build_parser():
     return parser
 
 
+def _printable(text):
+    """text with every character a terminal could act on instead of show written as a
+    Python escape (\\x1b, \\x9b, \\u202e, \\u2028...): the C0 and C1 controls, DEL,
+    format characters such as the bidirectional overrides, line and paragraph separators,
+    and all else str.isprintable() refuses. A model file or an input may hold any of them
+    (JSON strings are any Unicode), and must not clear the screen, set the terminal's
+    title, reorder a line or forge one."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+def _escape(c):
+    code = ord(c)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def _one_line(exc):
     text = " ".join(str(exc).split())
     return text or type(exc).__name__
@@ -344,18 +455,23 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        code = args.run(args)
-        sys.stdout.flush()  # now, so that a reader gone early (`fastscore info m.json | head -1`) is caught here
+        with _terminating_signals_raise():
+            code = args.run(args)
+            sys.stdout.flush()  # now, so that a reader gone early (`fastscore info m.json | head -1`) is caught here
         return code
     except BrokenPipeError:
         # Nobody reads what is left: nothing to report, and Python's own flush at exit must not retry.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except (UsageError, ModelFormatError, tabular.InputError) as exc:
-        print(f"fastscore: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"fastscore: error: {_printable(_one_line(exc))}", file=sys.stderr)
     except KeyboardInterrupt:
         print("fastscore: interrupted", file=sys.stderr)
-        return 130
+        return 128 + signal.SIGINT
+    except Terminated as exc:
+        with contextlib.suppress(OSError):  # after SIGHUP, the terminal may be gone
+            print(f"fastscore: stopped by {signal.Signals(exc.signum).name}", file=sys.stderr)
+        return 128 + exc.signum
     return EXIT_ERROR
 
 

@@ -1,17 +1,19 @@
 """Tabular files for `fastscore score`: CSV, Parquet and .npy, read and written in chunks.
 
-The format is chosen by the file's extension. Readers yield float64 chunks of
-at most chunk_size rows and never hold more than one chunk (and one pyarrow
-block) in memory; writers append chunk by chunk. pyarrow is imported only for
+The format is chosen by the file's extension. Readers yield numeric chunks of
+at most `rows` rows, read only the columns scored (CSV and Parquet) and
+never hold more than one chunk (and one pyarrow block) in memory; writers
+append chunk by chunk. pyarrow is imported only for
 CSV and Parquet files, so .npy to .npy needs numpy alone.
 
 Every problem a user can cause raises InputError, whose message is one line
 naming the file and, for a bad cell, its row (counted from 1, the header not
 counted) and its column.
 """
-import mmap
 import os
+import re
 import struct
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -20,6 +22,10 @@ FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".npy": "npy"
 # pyarrow reads CSV in blocks of this many bytes and reads a few blocks ahead: its memory
 # use is a small multiple of this (about 65 MB measured at 1 MiB, 230 MB at 4 MiB).
 CSV_BLOCK_BYTES = 1 << 20
+# A block must hold a whole row, so a file with longer rows is read in larger blocks (at
+# about five times a block's size in memory), up to rows of this many bytes; a longer row
+# (or header row) is refused.
+MAX_CSV_ROW_BYTES = 1 << 28
 
 
 class InputError(Exception):
@@ -51,16 +57,125 @@ def _first_line(exc):
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+# ---- the CSV header ----------------------------------------------------------------------------
+
+# pyarrow's default CSV dialect (pyarrow.csv.ParseOptions()), which _csv_header follows:
+# fields are separated by commas; a field that starts with a double quote runs to the next
+# lone double quote ("" inside it is one quote) and goes on unquoted after it; elsewhere a
+# quote is an ordinary character; rows end at \n, \r\n or \r; empty lines are skipped; a
+# UTF-8 byte order mark opens the file.
+_QUOTED = rb'"([^"]*(?:""[^"]*)*)"([^,\r\n]*)'
+_CSV_FIELD = re.compile(_QUOTED + rb'|((?!")[^,\r\n]*)')
+_CSV_EMPTY_LINES = re.compile(rb"[\r\n]*")
+_CSV_ROW_END = re.compile(rb"[\r\n]")
+_BOM = b"\xef\xbb\xbf"
+
+
+def _csv_header(f, path):
+    """A CSV file's header row (a _CSVHeader), read from f as far as the row goes and no further."""
+    size = CSV_BLOCK_BYTES
+    while True:
+        f.seek(0)
+        head = f.read(size + 1)  # one more byte than a row may have: a longer row is refused
+        parsed = _parse_header(head, at_end=len(head) <= size)
+        if parsed is not None:
+            break
+        if size >= MAX_CSV_ROW_BYTES:
+            raise InputError(f"{path}: its header row is longer than {MAX_CSV_ROW_BYTES / 2**20:g} MiB, "
+                             "the longest row fastscore reads")
+        size = min(2 * size, MAX_CSV_ROW_BYTES)
+    if isinstance(parsed, str):
+        raise InputError(f"{path}: not a readable CSV file: {parsed}")
+    fields, end = parsed
+    if fields is None:
+        raise InputError(f"{path}: not a readable CSV file: it is empty (a CSV file needs a header row)")
+    try:
+        return _CSVHeader(fields, end)
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a readable CSV file: its header row is not UTF-8 text") from None
+
+
+def _parse_header(head, at_end):
+    """The first row in head and its end offset, None if head ends before the row does, or
+    what is wrong with it (a str).
+
+    The row is its fields (a list of bytes), or, when it holds no quote (the common case),
+    the row itself (a memoryview of head): splitting is left to the caller, who may not need
+    every field.
+    """
+    pos = _CSV_EMPTY_LINES.match(head, len(_BOM) if head.startswith(_BOM) else 0).end()
+    if pos == len(head):
+        return None if not at_end else (None, pos)
+    row_end = _CSV_ROW_END.search(head, pos)
+    stop = row_end.start() if row_end else len(head)
+    if head.find(b'"', pos, stop) < 0:
+        fields = memoryview(head)[pos:stop]
+        pos = stop
+    else:
+        fields = []
+        while True:
+            m = _CSV_FIELD.match(head, pos)
+            if m is None:  # a quote that is not closed in head
+                return "a quote in its header row is never closed" if at_end else None
+            quoted, after, plain = m.groups()
+            fields.append(plain if quoted is None else quoted.replace(b'""', b'"') + after)
+            pos = m.end()
+            if head[pos:pos + 1] != b",":
+                break
+            pos += 1
+    if pos == len(head) and not at_end:
+        return None
+    if head[pos:pos + 1] == b"\r":
+        if pos + 1 == len(head) and not at_end:
+            return None  # \r\n may be cut in two
+        pos += 2 if head[pos + 1:pos + 2] == b"\n" else 1
+    elif head[pos:pos + 1] == b"\n":
+        pos += 1
+    return fields, pos
+
+
+class _CSVHeader:
+    """A header row's names, iterated one at a time: a header of a million columns is then
+    a few megabytes of text, not a million Python strings. .end is where the data rows start."""
+
+    def __init__(self, fields, end):
+        self.end = end
+        if not isinstance(fields, list):
+            self._text, self._names = str(fields, "utf-8"), None
+            self.n = self._text.count(",") + 1
+        else:
+            self._text, self._names = None, [f.decode("utf-8") for f in fields]
+            self.n = len(self._names)
+
+    def __len__(self):
+        return self.n
+
+    def __iter__(self):
+        if self._names is not None:
+            yield from self._names
+            return
+        text, start = self._text, 0
+        while True:
+            stop = text.find(",", start)
+            if stop < 0:
+                yield text[start:]
+                return
+            yield text[start:stop]
+            start = stop + 1
+
+
 # ---- choosing the input columns ---------------------------------------------------------------
 
-def select_columns(available, n_features, feature_names=None, columns=None, named=True, path=""):
-    """Indices of the input columns to score, in the model's feature order.
+def select_columns(available: Iterable[str], n_features: int, feature_names: Optional[Sequence] = None,
+                   columns: Optional[Sequence[str]] = None, named: bool = True,
+                   path: str = "") -> Tuple[List[int], List[str]]:
+    """(indices, names) of the input columns to score, in the model's feature order.
 
-    `available` are the input's column names (a .npy file's are "0", "1", ...;
-    named=False says they are positions, not names). --columns (`columns`)
-    picks columns explicitly, in feature order; otherwise the model's feature
-    names pick them by name (extra columns ignored); otherwise they are taken
-    by position and their number must match.
+    `available` yields the input's column names, once (a .npy file's are "0", "1",
+    ...; named=False says they are positions, not names): only the names asked for
+    are kept, however wide the input. --columns (`columns`) picks columns explicitly,
+    in feature order; otherwise the model's feature names pick them by name (extra
+    columns ignored); otherwise they are taken by position and their number must match.
     """
     if columns is not None:
         if len(columns) != n_features:
@@ -70,18 +185,24 @@ def select_columns(available, n_features, feature_names=None, columns=None, name
     elif feature_names is not None and named:
         wanted = [str(n) for n in feature_names]
     else:
-        if len(available) != n_features:
+        wanted = None
+    want = set(wanted or ())
+    index, duplicated, first, count = {}, set(), [], 0
+    for name in available:
+        if count < n_features:
+            first.append(name)
+        if name in want:
+            if name in index:
+                duplicated.add(name)
+            index.setdefault(name, count)
+        count += 1
+    if wanted is None:
+        if count != n_features:
             why = ("the model has no feature names, so columns are matched by position"
                    if feature_names is None else "a .npy file's columns are matched by position")
-            raise InputError(f"{path}: has {len(available)} column(s), but the model expects "
+            raise InputError(f"{path}: has {count} column(s), but the model expects "
                              f"{n_features} ({why}; --columns picks them)")
-        return list(range(n_features))
-    index = {}
-    duplicated = set()
-    for i, name in enumerate(available):
-        if name in index:
-            duplicated.add(name)
-        index.setdefault(name, i)
+        return list(range(n_features)), first
     missing = [c for c in wanted if c not in index]
     if missing:
         shown = ", ".join(map(repr, missing[:10])) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
@@ -90,17 +211,18 @@ def select_columns(available, n_features, feature_names=None, columns=None, name
     ambiguous = [c for c in wanted if c in duplicated]
     if ambiguous:
         raise InputError(f"{path}: column(s) {', '.join(map(repr, ambiguous))} appear more than once")
-    return [index[c] for c in wanted]
+    return [index[c] for c in wanted], wanted
 
 
 # ---- readers -----------------------------------------------------------------------------------
 
-def open_input(path, chunk_size):
-    """A reader for path: .columns (names), .named, .n_rows (None if unknown) and .chunks(selected)."""
+def open_input(path: str):
+    """A reader for path: .columns (its column names, to iterate once), .named, .n_rows (None
+    if unknown), .values_per_row(selected) and .chunks(selected, names, rows)."""
     fmt = file_format(path)
     if not os.path.isfile(path):
         raise InputError(f"{path}: no such file" if not os.path.exists(path) else f"{path}: not a file")
-    return {"csv": _CSVReader, "parquet": _ParquetReader, "npy": _NpyReader}[fmt](path, chunk_size)
+    return {"csv": _CSVReader, "parquet": _ParquetReader, "npy": _NpyReader}[fmt](path)
 
 
 def _cell_error(path, row, column, problem):
@@ -121,67 +243,107 @@ class _ArrowReader:
 
     named = True
 
-    def _matrix(self, batch, names, start):
+    def _matrix(self, batch, keys, names, start):
+        """The batch's columns `keys` as a float64 array; an empty cell is an error naming names[j]."""
         pa = self._pa
-        X = np.empty((batch.num_rows, len(names)))
-        for j, name in enumerate(names):
-            col = batch.column(name)
+        X = np.empty((batch.num_rows, len(keys)))
+        for j, (key, name) in enumerate(zip(keys, names)):
+            col = batch.column(key)
             if col.null_count:
                 i = int(np.argmax(pa.compute.is_null(col).to_numpy(zero_copy_only=False)))
                 raise _cell_error(self.path, start + i + 1, name, "empty cell")
             X[:, j] = col.to_numpy(zero_copy_only=False)
         return X
 
-    def _split(self, X, start):
-        for i in range(0, len(X), self.chunk_size):
-            yield start + i, X[i:i + self.chunk_size]
+    def values_per_row(self, selected):
+        """How many values a chunk holds per row: the selected columns only."""
+        return len(selected)
+
+    def _split(self, X, start, rows):
+        for i in range(0, len(X), rows):
+            yield start + i, X[i:i + rows]
+
+
+def _row_too_long(exc):
+    """Whether pyarrow failed because a row did not fit in a block (a valid file: read it in larger blocks)."""
+    return "straddles two block boundaries" in str(exc)
 
 
 class _CSVReader(_ArrowReader):
-    def __init__(self, path, chunk_size):
-        self._pa = pa = pyarrow_for(path)
-        self.path, self.chunk_size, self.n_rows = path, chunk_size, None
+    """A CSV file whose header fastscore parses itself; pyarrow reads the scored columns only.
+
+    pyarrow, reading a header, makes a converter for every column (about 8 KB each, so a
+    100,000-column header cost 900 MB); told the column names instead, it converts only
+    the columns it is asked for.
+    """
+
+    def __init__(self, path):
+        self._pa = pyarrow_for(path)
+        self.path, self.n_rows = path, None
         try:
-            with open(path, "rb") as f:  # a block must hold whole rows: size it for wide files
-                self._block = max(CSV_BLOCK_BYTES, 16 * len(f.readline(1 << 28)))
+            with open(path, "rb") as f:
+                self.columns = _csv_header(f, path)
+                self._size = os.fstat(f.fileno()).st_size
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        try:  # for the header: pyarrow reads (and infers types for) the first block only
-            reader = pa.csv.open_csv(path, read_options=pa.csv.ReadOptions(block_size=self._block))
-            self.columns = list(reader.schema.names)
-            reader.close()
-        except (pa.ArrowException, OSError) as exc:
-            raise InputError(f"{path}: not a readable CSV file: {_first_line(exc)}") from None
+        # A block must hold whole rows: rows of a wide file are about as long as its header.
+        self._block = min(max(CSV_BLOCK_BYTES, self.columns.end), MAX_CSV_ROW_BYTES)
 
-    def _open(self, names, column_type):
+    def _open(self, selected, column_type):
+        """A pyarrow streaming reader of the data rows, with the columns in `selected` only.
+
+        Columns are named by position ("0", "1", ...) for pyarrow, so that duplicate or
+        odd header names never matter; every other column gets the name "", which pyarrow
+        neither converts nor minds repeating.
+        """
         pa = self._pa
-        convert = pa.csv.ConvertOptions(include_columns=names, null_values=[""],
-                                        column_types={n: column_type for n in names})
-        return pa.csv.open_csv(self.path, read_options=pa.csv.ReadOptions(block_size=self._block),
-                               convert_options=convert)
+        keys = {i: str(i) for i in selected}
+        names = [""] * self.columns.n
+        for i, key in keys.items():
+            names[i] = key
+        source = pa.OSFile(self.path)
+        source.seek(self.columns.end)
+        convert = pa.csv.ConvertOptions(include_columns=list(keys.values()), null_values=[""],
+                                        column_types={key: column_type for key in keys.values()})
+        return pa.csv.open_csv(source, convert_options=convert, read_options=pa.csv.ReadOptions(
+            block_size=self._block, column_names=names))
 
-    def chunks(self, selected):
-        """Yield (first row index, float64 array of shape (m, len(selected)))."""
+    def chunks(self, selected, names, rows):
+        """Yield (first row index, float64 array of shape (m <= rows, len(selected))); names are
+        the selected columns' names, for messages."""
         pa = self._pa
-        names = [self.columns[i] for i in selected]
-        start = 0
-        try:
-            reader = self._open(names, pa.float64())
-            for batch in reader:
-                yield from self._split(self._matrix(batch, names, start), start)
-                start += batch.num_rows
-        except pa.ArrowInvalid as exc:
-            self._locate(names, exc)
-        except (pa.ArrowException, OSError) as exc:  # not OUTPUT's problem: name INPUT
-            raise InputError(f"{self.path}: cannot read: {_first_line(exc)}") from None
+        if self.columns.end >= self._size:  # a header and nothing else (pyarrow: "Empty CSV file")
+            return
+        keys = [str(i) for i in selected]
+        done = 0  # rows yielded: after a retry with larger blocks, they are read again and skipped
+        while True:
+            start = 0
+            try:
+                for batch in self._open(selected, pa.float64()):
+                    skip = min(max(done - start, 0), batch.num_rows)
+                    if skip < batch.num_rows:
+                        X = self._matrix(batch.slice(skip), keys, names, start + skip)
+                        yield from self._split(X, start + skip, rows)
+                    start += batch.num_rows
+                    done = max(done, start)
+                return
+            except pa.ArrowInvalid as exc:
+                if not _row_too_long(exc):
+                    self._locate(selected, names, exc)
+                if self._block >= MAX_CSV_ROW_BYTES:
+                    raise InputError(f"{self.path}: a row after row {done} is longer than "
+                                     f"{MAX_CSV_ROW_BYTES / 2**20:g} MiB, the longest row fastscore reads") from None
+                self._block = min(2 * self._block, MAX_CSV_ROW_BYTES)
+            except (pa.ArrowException, OSError) as exc:  # not OUTPUT's problem: name INPUT
+                raise InputError(f"{self.path}: cannot read: {_first_line(exc)}") from None
 
-    def _locate(self, names, exc):
+    def _locate(self, selected, names, exc):
         """Raise InputError for the first cell that is not a number, or for exc itself."""
         pa = self._pa
         start = 0
         try:
-            for batch in self._open(names, pa.string()):
-                bad = [self._first_bad(batch.column(name)) + (name,) for name in names]
+            for batch in self._open(selected, pa.string()):
+                bad = [self._first_bad(batch.column(str(i))) + (name,) for i, name in zip(selected, names)]
                 bad = min((b for b in bad if b[0] is not None), default=None)
                 if bad is not None:
                     i, value, name = bad
@@ -209,9 +371,9 @@ class _CSVReader(_ArrowReader):
 
 
 class _ParquetReader(_ArrowReader):
-    def __init__(self, path, chunk_size):
+    def __init__(self, path):
         self._pa = pa = pyarrow_for(path)
-        self.path, self.chunk_size = path, chunk_size
+        self.path = path
         try:
             # Without pre_buffer, pyarrow reads one row group at a time instead of
             # buffering every requested column chunk of the file up front.
@@ -221,10 +383,9 @@ class _ParquetReader(_ArrowReader):
         self.n_rows = self._file.metadata.num_rows
         self.columns = list(self._file.schema_arrow.names)
 
-    def chunks(self, selected):
-        """Yield (first row index, float64 array of shape (m, len(selected)))."""
+    def chunks(self, selected, names, rows):
+        """Yield (first row index, float64 array of shape (m <= rows, len(selected)))."""
         pa = self._pa
-        names = [self.columns[i] for i in selected]
         for name in names:
             t = self._file.schema_arrow.field(name).type
             if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t)
@@ -232,53 +393,101 @@ class _ParquetReader(_ArrowReader):
                 raise InputError(f"{self.path}: column {name!r} has type {t}; fastscore scores numbers")
         start = 0
         try:
-            for batch in self._file.iter_batches(batch_size=self.chunk_size, columns=names):
-                yield start, self._matrix(batch, names, start)
+            for batch in self._file.iter_batches(batch_size=rows, columns=names):
+                yield start, self._matrix(batch, names, names, start)
                 start += batch.num_rows
         except (pa.ArrowException, OSError) as exc:
             raise InputError(f"{self.path}: cannot read: {_first_line(exc)}") from None
 
 
 class _NpyReader:
-    """A .npy file through a read-only memory map; pages already scored are released."""
+    """A .npy file, read chunk by chunk with ordinary reads.
+
+    Not through a memory map: a mapped file that shrinks while it is read (another
+    process truncating it) kills the reader with SIGBUS, with no message and no
+    clean-up. A read that comes up short is an InputError instead.
+    """
 
     named = False
+    VERSIONS = ((1, 0), (2, 0), (3, 0))  # 3.0 differs from 2.0 in UTF-8 field names only
 
-    def __init__(self, path, chunk_size):
-        self.path, self.chunk_size = path, chunk_size
+    def __init__(self, path):
+        self.path = path
+        fmt = np.lib.format
         try:
-            header = np.load(path, mmap_mode="r")  # parses and checks the header only
+            with open(path, "rb") as f:
+                version = fmt.read_magic(f)
+                if version not in self.VERSIONS:
+                    raise ValueError(f"format version {version[0]}.{version[1]} is not one numpy writes")
+                read_header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+                shape, fortran, dtype = read_header(f)
+                self.offset = f.tell()
+                size = os.fstat(f.fileno()).st_size
         except Exception as exc:  # numpy raises ValueError, OSError, EOFError... for bad files
             raise InputError(f"{path}: not a readable .npy file: {_first_line(exc)}") from None
-        if header.ndim != 2:
-            raise InputError(f"{path}: holds a {header.ndim}-D array of shape {header.shape}; "
+        if dtype.hasobject:
+            raise InputError(f"{path}: not a readable .npy file: it holds Python objects ({dtype}), "
+                             "which would need unpickling")
+        if len(shape) != 2:
+            raise InputError(f"{path}: holds a {len(shape)}-D array of shape {shape}; "
                              "fastscore scores a 2-D array (rows, features)")
-        if header.dtype.kind not in "fiub":
-            raise InputError(f"{path}: holds dtype {header.dtype}; fastscore scores numbers")
-        self.shape, self.dtype, self.offset = header.shape, header.dtype, header.offset
-        self.order = "F" if header.flags.f_contiguous and not header.flags.c_contiguous else "C"
-        del header
-        self.n_rows = self.shape[0]
-        self.columns = [str(i) for i in range(self.shape[1])]
+        if dtype.kind not in "fiub":
+            raise InputError(f"{path}: holds dtype {dtype}; fastscore scores numbers")
+        self.shape, self.dtype, self.fortran = shape, dtype, fortran
+        self.n_rows = shape[0]
+        need = shape[0] * shape[1] * dtype.itemsize
+        if size - self.offset < need:
+            raise InputError(f"{path}: not a readable .npy file: it is truncated (its header describes "
+                             f"{need} bytes of data, it holds {max(size - self.offset, 0)})")
 
-    def chunks(self, selected):
-        """Yield (first row index, array of shape (m, len(selected))) straight from the map."""
-        if self.n_rows == 0 or self.shape[1] == 0:
+    @property
+    def columns(self):
+        """The columns' names: their positions, "0", "1", ..."""
+        return map(str, range(self.shape[1]))
+
+    def values_per_row(self, selected):
+        """How many values a chunk holds per row: whole rows are read, unless the file is in
+        Fortran order (column after column), and the selected columns are then copied out."""
+        if self.fortran:
+            return len(selected)
+        return self.shape[1] + (0 if selected == list(range(self.shape[1])) else len(selected))
+
+    def chunks(self, selected, names, rows):
+        """Yield (first row index, array of shape (m <= rows, len(selected))), in the file's dtype."""
+        n, d = self.shape
+        if n == 0 or d == 0:
             return
-        with open(self.path, "rb") as f:
-            mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        data = np.ndarray(self.shape, self.dtype, buffer=mm, offset=self.offset, order=self.order)
-        whole = selected == list(range(self.shape[1]))
-        release = hasattr(mm, "madvise") and hasattr(mmap, "MADV_DONTNEED")
-        for start in range(0, self.n_rows, self.chunk_size):
-            rows = data[start:start + self.chunk_size]
-            yield start, (rows if whole else rows[:, selected])
-            # Scored rows are not needed again: drop them from this process's
-            # resident set (the OS keeps them cached), so RSS stays about one chunk.
-            if release:
-                mm.madvise(mmap.MADV_DONTNEED)
-        # The map closes when the last array made from it is gone (a caller may
-        # still hold a chunk, e.g. in an error's traceback).
+        item = self.dtype.itemsize
+        whole = selected == list(range(d))
+        with open(self.path, "rb", buffering=0) as f:
+            for start in range(0, n, rows):
+                m = min(rows, n - start)
+                if self.fortran:  # column after column: read the selected ones only
+                    X = np.empty((len(selected), m), self.dtype)
+                    for j, column in enumerate(selected):
+                        self._read(f, self.offset + (column * n + start) * item, X[j])
+                    yield start, X.T
+                else:
+                    block = np.empty((m, d), self.dtype)
+                    self._read(f, self.offset + start * d * item, block)
+                    yield start, (block if whole else block[:, selected])
+
+    def _read(self, f, offset, out):
+        """Fill the contiguous array out with the file's bytes from offset on."""
+        buffer = memoryview(out.reshape(-1).view(np.uint8))
+        f.seek(offset)
+        done = 0
+        while done < len(buffer):
+            try:
+                got = f.readinto(buffer[done:])
+            except OSError as exc:
+                raise InputError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
+            if not got:
+                expected = self.offset + self.shape[0] * self.shape[1] * self.dtype.itemsize
+                raise InputError(f"{self.path}: the file is now shorter than its header says "
+                                 f"({f.seek(0, os.SEEK_END)} bytes, not {expected}): was it "
+                                 "truncated while fastscore read it?")
+            done += got
 
 
 # ---- writers -----------------------------------------------------------------------------------

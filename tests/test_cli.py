@@ -439,3 +439,63 @@ def test_npy_scoring_info_and_bench_import_numpy_only(named, tmp_path):
             " file=sys.stderr)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert r.returncode == 0 and r.stderr.strip() == "[]", r.stderr
+
+
+def test_output_is_never_an_input_under_another_name(named, tmp_path):
+    # The same file through a symlinked directory, a symlink, a hard link or "./": refused,
+    # and the input is left as it was.
+    (tmp_path / "real").mkdir()
+    os.symlink("real", tmp_path / "link")
+    np.save(tmp_path / "real" / "in.npy", named[1])
+    os.link(tmp_path / "real" / "in.npy", tmp_path / "hard.npy")
+    os.symlink("real/in.npy", tmp_path / "sym.npy")
+    before = (tmp_path / "real" / "in.npy").read_bytes()
+    for output in ("link/in.npy", "hard.npy", "sym.npy", "./real/in.npy", "real/../real/in.npy"):
+        r = run("score", "named.json", "real/in.npy", "-o", output, cwd=tmp_path)
+        assert r.returncode == 2 and r.stderr == f"fastscore: error: OUTPUT must not be INPUT: {output} is real/in.npy\n"
+        assert (tmp_path / "real" / "in.npy").read_bytes() == before
+    # The model file is an input too, for score and for convert.
+    (tmp_path / "model.npy").write_bytes((tmp_path / "named.json").read_bytes())
+    r = run("score", "model.npy", "real/in.npy", "-o", "model.npy", cwd=tmp_path)
+    assert r.returncode == 2 and "OUTPUT must not be MODEL: model.npy is model.npy" in r.stderr
+    joblib.dump(fastscore_ready(), tmp_path / "est.joblib")
+    os.symlink("est.joblib", tmp_path / "est.json")
+    pickled = (tmp_path / "est.joblib").read_bytes()
+    r = run("convert", "est.joblib", "-o", "est.json", cwd=tmp_path)
+    assert r.returncode == 2 and "OUTPUT must not be MODEL: est.json is est.joblib" in r.stderr
+    assert (tmp_path / "est.joblib").read_bytes() == pickled
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".fastscore-")]
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "big-endian", "int8", "bool", "float32"])
+def test_npy_inputs_of_any_layout_and_dtype(named, tmp_path, monkeypatch, capsys, layout):
+    model, _ = named
+    X = np.random.default_rng(9).normal(size=(250, 5)) * 3
+    X = {"C": X, "F": np.asfortranarray(X), "big-endian": X.astype(">f8"), "int8": X.astype(np.int8),
+         "bool": X > 0, "float32": X.astype(np.float32)}[layout]
+    np.save(tmp_path / "in.npy", X)
+    assert np.load(tmp_path / "in.npy").flags.f_contiguous == (layout == "F")
+    r = _cli(tmp_path, monkeypatch, capsys, "score", "named.json", "in.npy", "-o", "out.npy",
+             "--columns", "4,0,2", "--chunk-size", 64)
+    assert r.returncode == 0, r.stderr
+    assert np.load(tmp_path / "out.npy")[:, 2].tobytes() == model.score(X[:, [4, 0, 2]]).tobytes()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_chunk_size_beyond_memory_is_refused_in_one_line(named, tmp_path, monkeypatch, capsys, fmt):
+    model, X = named
+    write_table(tmp_path / f"in.{fmt}", {"a": X[:, 0], "b": X[:, 1], "c": X[:, 2]})
+    for size in (10**20, 2**63, 2**40):  # Parquet's batch size overflowed a C int64 at 10**20
+        r = _cli(tmp_path, monkeypatch, capsys, "score", "named.json", f"in.{fmt}", "-o", "out.csv",
+                 "--chunk-size", size)
+        assert_refused(r, f"--chunk-size {size}: a chunk of 6 values a row would need", tmp_path)
+        assert "GiB of memory" in r.stderr
+    r = _cli(tmp_path, monkeypatch, capsys, "score", "named.json", f"in.{fmt}", "-o", "out.csv",
+             "--chunk-size", 10**6)  # more rows than the file has, but a chunk that fits: fine
+    assert r.returncode == 0 and (read_table(tmp_path / "out.csv")["proba_True"] == model.score(X)).all()
+
+
+def test_version():
+    r = subprocess.run([sys.executable, "-m", "fastscore", "--version"], capture_output=True, text=True, timeout=120)
+    assert (r.returncode, r.stdout, r.stderr) == (0, f"fastscore {fastscore.__version__}\n", "")
+    assert re.fullmatch(r"\d+\.\d+\.\d+\S*", fastscore.__version__)

@@ -113,3 +113,45 @@ def test_a_4_million_row_csv_is_scored_in_bounded_memory(tmp_path):
     first = next(iter(pacsv.open_csv(tmp_path / "big.csv")))  # a first block of some thousand rows
     X = np.column_stack([first.column(n).to_numpy() for n in names])
     assert len(X) >= 1000 and out[:len(X), 2].tobytes() == model.score(X).tobytes()
+
+
+def test_a_wide_csv_costs_the_columns_scored_not_the_header(tmp_path):
+    # 100,000 columns in a 1.3 MB file, of which the model scores two: pyarrow, reading the
+    # header itself, made a converter for every column (900 MB). Now the header is parsed
+    # by fastscore and pyarrow converts the two columns scored.
+    model = Classifier(estimator="LogisticRegression", link="logistic", n_features=2, coef=[[1.0, -1.0]],
+                       intercept=[0.1], classes=[0, 1], feature_names=["c99998", "c7"])
+    model.save(tmp_path / "model.json")
+    n = 100_000
+    rows = np.arange(3 * n, dtype=float).reshape(3, n) % 97
+    with open(tmp_path / "wide.csv", "w") as f:
+        f.write(",".join(f"c{i}" for i in range(n)) + "\n")
+        for row in rows:
+            f.write(",".join(f"{v:g}" for v in row) + "\n")
+    (tmp_path / "small.csv").write_text("c7,c99998\n1,2\n")
+    extra, mbs = rss_beyond_small("small.csv", "wide.csv", "out.npy", cwd=tmp_path)
+    assert extra < 64 * MB, mbs
+    out = np.load(tmp_path / "out.npy")
+    assert out[:, 2].tobytes() == model.score(rows[:, [99998, 7]]).tobytes()
+
+
+def test_a_many_class_model_is_scored_in_chunks_of_bounded_size(tmp_path):
+    # 2,000 classes: a chunk of 65,536 rows would be 1 GB of probabilities (a 1.1 MB input
+    # peaked at 3.1 GB). Chunks are sized by values of input and output, not by rows.
+    classes, rows = 2000, 10_000
+    rng = np.random.default_rng(2)
+    model = Classifier(estimator="LogisticRegression", link="softmax", n_features=2,
+                       coef=rng.normal(size=(classes, 2)), intercept=rng.normal(size=classes),
+                       classes=np.arange(classes))
+    model.save(tmp_path / "model.json")
+    X = rng.normal(size=(rows, 2))
+    np.save(tmp_path / "big.npy", X)
+    np.save(tmp_path / "small.npy", X[:10])
+    extra, mbs = rss_beyond_small("small.npy", "big.npy", "out.npy", cwd=tmp_path)
+    # One chunk's probabilities here are 8 MB; the whole output is 160 MB.
+    assert extra < 64 * MB, mbs
+    out = np.load(tmp_path / "out.npy", mmap_mode="r")
+    assert out.shape == (rows, classes + 1)
+    for start in (0, rows // 2, rows - 100):
+        assert out[start:start + 100, 1:].tobytes() == model.predict_proba(X[start:start + 100]).tobytes()
+        assert (out[start:start + 100, 0] == model.predict(X[start:start + 100])).all()
