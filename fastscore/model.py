@@ -159,10 +159,14 @@ class LinearModel:
         return modelfile.dumps(self._fields())
 
     def __eq__(self, other: object) -> bool:
-        """Models are equal when their fields are (kind, estimator, link, numbers, classes, names,
-        center, sklearn_version), whatever their backends. Numbers compare bit for bit, as in
-        their files (0.0 and -0.0 differ); labels by type and value (1 and 1.0 differ, an int32
-        label equals the same int64 one)."""
+        """Models are equal when their fields are, whatever their backends.
+
+        The fields: kind, estimator, link, n_features, coef, intercept,
+        classes, feature names, center and sklearn_version. Numbers compare
+        bit for bit, as their files would (0.0 and -0.0 differ); labels by
+        type and value, as their files would (1 and 1.0 differ, an int32
+        label equals the same int64 one).
+        """
         if not isinstance(other, LinearModel):
             return NotImplemented
         a, b = self._fields(), other._fields()

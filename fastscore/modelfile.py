@@ -252,7 +252,8 @@ def _object(text, pos):
             if not text.startswith(":", i):
                 raise _syntax("Expecting ':' delimiter", text, i)
             i = _WS.match(text, i + 1).end()
-            d[key], i = _value(text, i, key)
+            value, i = _value(text, i, key)
+            d[key] = value if key in REQUIRED or key in OPTIONAL else None  # refused below: not kept
             i = _WS.match(text, i).end()
             if text.startswith(",", i):
                 i = _WS.match(text, i + 1).end()
