@@ -148,11 +148,17 @@ def _convert(args):
 def _load_with_fields(path):
     """The model in a file and its fields; an unreadable file is a UsageError."""
     from fastscore import modelfile
+    from fastscore.model import from_fields
 
     try:
-        return modelfile.load_with_fields(path)
+        file = modelfile.read(path)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    f = file.fields
+    return from_fields(f), {"format": modelfile.FORMAT, "format_version": file.format_version,
+                            "kind": f.kind, "feature_names": f.feature_names,
+                            "sklearn_version": f.sklearn_version,
+                            "fastscore_version": file.fastscore_version, "checksum": file.checksum}
 
 
 def _load(path):

@@ -1,74 +1,91 @@
 """Fitted linear models, ready to score: z = X @ coef.T + intercept, then a link.
 
-A model holds nothing but numbers (the fields of the model file) and a kernel
-from the backend chosen at import. Converting from scikit-learn lives in
-fastscore.convert, reading and writing files in fastscore.modelfile.
+A model holds nothing but its fields (fastscore.fields: numbers, labels and
+names) and a kernel from a backend. Models are values: they compare equal
+when their fields are, and pickle, copy and deep-copy by their fields (never
+by code, never by their kernel). load(), loads(), save() and dumps() read and
+write the model file through fastscore.modelfile; converting from
+scikit-learn lives in fastscore.convert.
 """
+from __future__ import annotations
+
+import json
+import os
+from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Union
+
 import numpy as np
 
-from fastscore import _backend, _checks, _links, _pure
+from fastscore import _backend, _checks, _links, _pure, fields, modelfile
+# Facts about fields that converters and tests import from here too.
+from fastscore.fields import LINKS, class_rows, classifier_link_problem  # noqa: F401
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 # Kernel.fast_score's result shapes: (n,), (n, k), and binary (n, 2) = (1 - p, p).
 _FLAT, _MATRIX, _BINARY_PROBA = 0, 1, 2
-
-#: the links each kind of model may have (names of fastscore._links.CODES)
-LINKS = {"classifier": ("logistic", "softmax", "ovr", "modified_huber", "onevsrest",
-                        "onevsrest_modified_huber", "identity"),
-         "regressor": ("identity", "exp")}
-
-
-def class_rows(n_classes):
-    """Rows of coefficients a classifier of n_classes has: one for two classes, else one per class."""
-    return 1 if n_classes == 2 else n_classes
-
-
-# A binary classifier's one column of z has no normalisation to do; several columns need one.
-_BINARY_ONLY, _MULTI_ONLY = ("logistic",), ("softmax", "ovr", "onevsrest", "onevsrest_modified_huber")
-
-
-def classifier_link_problem(link, n_rows):
-    """Why a classifier with n_rows rows of coef cannot have this link, or None if it can."""
-    if n_rows == 1 and link in _MULTI_ONLY:
-        return f"link {link!r} normalises several classes, but a binary classifier has one row of coef"
-    if n_rows > 1 and link in _BINARY_ONLY:
-        return f"link {link!r} is for binary classifiers, but coef has {n_rows} rows"
-    return None
 
 
 class LinearModel:
     """Common base of Classifier and Regressor: the parameters, the kernel and score()."""
 
-    def __init__(self, *, estimator, link, coef, intercept, n_features, classes=None,
-                 feature_names=None, center=None, sklearn_version=None):
-        self.estimator = str(estimator)
-        kind = "classifier" if isinstance(self, Classifier) else "regressor"
-        if link not in LINKS[kind]:
-            raise ValueError(f"a {kind} has no link {link!r}: it has one of {', '.join(LINKS[kind])}")
-        self.link = link
-        self._link_code = _links.CODES[link]
-        self.coef_ = _frozen(np.array(coef, dtype=np.float64))
-        self.intercept_ = _frozen(np.array(intercept, dtype=np.float64))
-        self.n_features_in_ = int(n_features)
-        self._feature_names = None if feature_names is None else _frozen(np.array(feature_names, dtype=object))
-        self.center = None if center is None else _frozen(np.array(center, dtype=np.float64))
-        self.sklearn_version = sklearn_version
+    _KIND: Optional[str] = None  # "classifier" or "regressor", set by the subclasses
+
+    def __init__(self, *, estimator: str, link: str, coef: ArrayLike, intercept: ArrayLike,
+                 n_features: int, classes: Optional[ArrayLike] = None,
+                 feature_names: Optional[Sequence[str]] = None, center: Optional[ArrayLike] = None,
+                 sklearn_version: Optional[str] = None, backend: Optional[str] = None) -> None:
+        """A model from its fields, checked as a model file's are (docs/FORMAT.md).
+
+        coef is (n_features,) for a regressor with one flat output, else
+        (k, n_features) (a classifier of 2 classes has one row, of k >= 3
+        classes k rows); intercept is one number for a 1-D coef, else k
+        numbers. classes are at least 2 distinct labels of one type: str
+        (none ending with a NUL character), int in the signed 64-bit range,
+        bool, or finite float; a numpy array of labels keeps its dtype.
+        feature_names are n_features distinct str; center, n_features numbers
+        subtracted from x before the dot product. Arrays are copied.
+        backend: "compiled" or "pure" to pick the kernel, None for the
+        default (fastscore.backend).
+
+        Raises ValueError (fastscore.fields.FieldError) naming the field for
+        anything a model file could not hold, so that every model can be
+        saved and loaded back.
+        """
+        if self._KIND is None:
+            raise TypeError("LinearModel is the common base: build a Classifier or a Regressor")
+        checked = fields.check(self._KIND, estimator=estimator, link=link, coef=coef,
+                               intercept=intercept, n_features=n_features, classes=classes,
+                               feature_names=feature_names, center=center,
+                               sklearn_version=sklearn_version)
+        self._build(checked, backend)
+
+    def _build(self, f: fields.Fields, backend: Optional[str]) -> None:
+        """Take validated fields as they are and make the kernel."""
+        impl = _backend.impl if backend is None else _backend.module(backend)
+        self.estimator = f.estimator
+        self.link = f.link
+        self._link_code = _links.CODES[f.link]
+        self.coef_ = f.coef
+        self.intercept_ = f.intercept
+        self.n_features_in_ = f.n_features
+        self._feature_names = f.feature_names
+        self.center = f.center
+        self.sklearn_version = f.sklearn_version
         coef2d = self.coef_.reshape(-1, self.n_features_in_)
-        self._kernel = _backend.impl.Kernel(coef2d, self.intercept_.reshape(-1), self.center)
+        self._kernel = impl.Kernel(coef2d, self.intercept_.reshape(-1), self.center)
         self._n_outputs = coef2d.shape[0]
-        if (classes is None) != (kind == "regressor"):
-            raise ValueError("a classifier needs classes and a regressor has none")
-        if classes is not None:
-            self.classes_ = _frozen(np.array(classes))
-            if self.classes_.ndim != 1 or len(self.classes_) < 2 or \
-                    self._n_outputs != class_rows(len(self.classes_)):
-                raise ValueError(f"coef has {self._n_outputs} row(s) for classes of shape {self.classes_.shape}: "
-                                 "a classifier has at least 2 classes, and one row for 2 classes, else one per class")
-            problem = classifier_link_problem(link, self._n_outputs)
-            if problem:
-                raise ValueError(problem)
+        if f.classes is not None:
+            self.classes_ = f.classes
         # The latency path skips one Python frame: the instance attribute is the
         # kernel's own method, bound to this model's link.
         self._score_one = self._kernel.score_one
+
+    def _fields(self) -> fields.Fields:
+        """The model's fields (read-only arrays): what its file, its pickle and == are made of."""
+        return fields.Fields(self._KIND, self.estimator, self.link, self.n_features_in_, self.coef_,
+                             self.intercept_, getattr(self, "classes_", None), self._feature_names,
+                             self.center, self.sklearn_version)
 
     @property
     def feature_names_in_(self):
@@ -129,11 +146,55 @@ class LinearModel:
         """
         return self._score_one(row, self._link_code)
 
-    def save(self, path):
-        """Write the model to `path` as a fastscore JSON model file (see docs/FORMAT.md)."""
-        from fastscore import modelfile
+    def save(self, path: Union[str, os.PathLike]) -> None:
+        """Write the model to `path` as a fastscore JSON model file (see docs/FORMAT.md).
 
-        modelfile.save(self, path)
+        The file is written beside `path` and renamed over it, so a reader
+        never sees half a model and a failure leaves `path` as it was.
+        """
+        modelfile.write(self._fields(), path)
+
+    def dumps(self) -> str:
+        """The model file's text, as save() writes it; fastscore.loads() reads it back."""
+        return modelfile.dumps(self._fields())
+
+    def __eq__(self, other: object) -> bool:
+        """Models are equal when their fields are, whatever their backends.
+
+        The fields: kind, estimator, link, n_features, coef, intercept,
+        classes, feature names, center and sklearn_version. Numbers compare
+        bit for bit, as their files would (0.0 and -0.0 differ); labels by
+        type and value, as their files would (1 and 1.0 differ, an int32
+        label equals the same int64 one).
+        """
+        if not isinstance(other, LinearModel):
+            return NotImplemented
+        a, b = self._fields(), other._fields()
+        return (a.kind == b.kind and a.estimator == b.estimator and a.link == b.link
+                and a.n_features == b.n_features and a.sklearn_version == b.sklearn_version
+                and all(_same_numbers(x, y) for x, y in ((a.coef, b.coef), (a.intercept, b.intercept),
+                                                          (a.center, b.center)))
+                and _labels(a.classes) == _labels(b.classes)
+                and _labels(a.feature_names) == _labels(b.feature_names))
+
+    # Models compare by value but can be changed (attributes are plain): like lists and
+    # numpy arrays, they are not hashable.
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self):
+        """Pickle (and copy, deepcopy, cloudpickle) by the fields as plain data, never the kernel.
+
+        The backend's name is kept: unpickling uses it where it is available
+        and the default backend elsewhere (see rebuild).
+        """
+        f = self._fields()
+        state = {"estimator": f.estimator, "link": f.link, "n_features": f.n_features,
+                 "coef": _packed(f.coef), "intercept": _packed(f.intercept),
+                 "classes": None if f.classes is None else (f.classes.dtype.str, f.classes.tolist()),
+                 "feature_names": None if f.feature_names is None else f.feature_names.tolist(),
+                 "center": None if f.center is None else _packed(f.center),
+                 "sklearn_version": f.sklearn_version, "backend": self.backend}
+        return rebuild, (type(self), state)
 
     def __repr__(self):
         return (f"<fastscore.{type(self).__name__} from {self.estimator}: "
@@ -142,6 +203,8 @@ class LinearModel:
 
 class Classifier(LinearModel):
     """A linear classifier: decision_function, predict, and predict_proba where defined."""
+
+    _KIND = "classifier"
 
     def _flat(self):
         return self._n_outputs == 1
@@ -200,6 +263,8 @@ class Classifier(LinearModel):
 class Regressor(LinearModel):
     """A linear regressor (or GLM): predict applies the inverse link to z."""
 
+    _KIND = "regressor"
+
     def _flat(self):
         return self.coef_.ndim == 1
 
@@ -233,11 +298,6 @@ _LOG_BINARY = {"logistic": _log_expit,
 _LOG_MULTI = {"softmax": _log_softmax, "ovr": _log_ovr, "onevsrest": _log_ovr}
 
 
-def _frozen(a):
-    a.flags.writeable = False
-    return a
-
-
 def _check_columns(got, expected):
     if got == expected:
         return
@@ -250,3 +310,91 @@ def _check_columns(got, expected):
         detail.append(f"unexpected {extra}")
     raise ValueError("X's columns do not match the feature names the model was fitted with: "
                      + ("; ".join(detail) if detail else "same names in a different order"))
+
+
+# ---- building, reading and unpickling models ----------------------------------------------------
+
+def from_fields(f: fields.Fields, *, backend: Optional[str] = None) -> LinearModel:
+    """The model of validated fields (from fastscore.fields.check or modelfile.read), taken as they are."""
+    cls = Classifier if f.kind == "classifier" else Regressor
+    model = cls.__new__(cls)
+    model._build(f, backend)
+    return model
+
+
+def load(source: modelfile.PathOrFile, *, backend: Optional[str] = None) -> LinearModel:
+    """Read a model file written by save() (or by `fastscore convert`).
+
+    source is a path (str or os.PathLike) or an open file object, binary
+    or text. backend: "compiled" or "pure" to pick the kernel, None for the
+    default (fastscore.backend). Raises ModelFormatError (a ValueError)
+    naming the field for anything that is not a valid model file, and for
+    a file too large for the memory available; OSError when the file
+    cannot be read; TypeError when source is not a path or a file object.
+    """
+    return _from_file(modelfile.read(source), backend)
+
+
+def loads(data: Union[str, bytes, bytearray, memoryview], *, backend: Optional[str] = None) -> LinearModel:
+    """The model in a model file's contents (str, or UTF-8 bytes), as model.dumps() gives them.
+
+    Raises ModelFormatError as load() does, TypeError for other types.
+    """
+    return _from_file(modelfile.parse(data), backend)
+
+
+def _from_file(file, backend):
+    try:
+        return from_fields(file.fields, backend=backend)
+    except MemoryError:
+        where = f"{file.name}: " if file.name else ""
+        raise modelfile.ModelFormatError(f"{where}there is not enough memory to load this model "
+                                         "file") from None
+
+
+def rebuild(cls: type, state: Dict[str, Any], backend: Optional[str] = None) -> LinearModel:
+    """The model of class cls from the plain fields in state: what unpickling a model calls.
+
+    Its name and arguments are part of every pickle of a model. The fields
+    are checked as the constructor checks them. backend None means the one
+    the model was pickled with where this process can use it (the pure
+    mirror always; the compiled kernel where it is fastscore.backend), else
+    the default.
+    """
+    if backend is None:
+        recorded = state.get("backend")
+        backend = recorded if recorded in ("pure", _backend.name) else None
+    classes = state["classes"]
+    if classes is not None:
+        dtype, labels = classes
+        classes = np.array(labels, dtype=dtype)
+    checked = fields.check(cls._KIND, estimator=state["estimator"], link=state["link"],
+                           n_features=state["n_features"], coef=_unpacked(state["coef"]),
+                           intercept=_unpacked(state["intercept"]), classes=classes,
+                           feature_names=state["feature_names"],
+                           center=None if state["center"] is None else _unpacked(state["center"]),
+                           sklearn_version=state["sklearn_version"], copy=False)
+    model = cls.__new__(cls)
+    model._build(checked, backend)
+    return model
+
+
+def _packed(a):
+    """A float64 array as plain data: its shape and its little-endian bytes."""
+    return a.shape, np.ascontiguousarray(a, dtype="<f8").tobytes()
+
+
+def _unpacked(packed):
+    shape, data = packed
+    return np.frombuffer(data, dtype="<f8").astype(np.float64, copy=False).reshape(shape)
+
+
+def _same_numbers(a, b):
+    if a is None or b is None:
+        return a is b
+    return a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def _labels(a):
+    """Labels or names as their file holds them: types and values (1, 1.0 and true differ)."""
+    return None if a is None else json.dumps(a.tolist())

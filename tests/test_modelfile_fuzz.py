@@ -1,5 +1,6 @@
 """Fuzzing the model file: a mutated file either raises ModelFormatError or loads a model that
 scores exactly like the original. No other exception, ever (docs/FORMAT.md, "What loading refuses")."""
+import hashlib
 import json
 import re
 
@@ -8,7 +9,7 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from fastscore import Classifier, ModelFormatError, Regressor, modelfile
+from fastscore import Classifier, ModelFormatError, Regressor, fields, loads, modelfile
 
 X = np.random.default_rng(5).uniform(-3, 3, size=(16, 3))
 
@@ -29,14 +30,14 @@ def _models():
 
 
 MODELS = _models()
-TEXTS = {name: modelfile.dumps(m).encode() for name, m in MODELS.items()}
+TEXTS = {name: m.dumps().encode() for name, m in MODELS.items()}
 EXPECTED = {name: m.score(X) for name, m in MODELS.items()}
 
 
 def _load_or_refuse(data):
     """The model loaded from data, or None when it is refused; anything else fails the test."""
     try:
-        model = modelfile.loads(data)
+        model = loads(data)
     except ModelFormatError as exc:
         event(f"refused: {re.sub(r'[0-9]+', 'N', str(exc))[:40]}")
         return None
@@ -135,7 +136,7 @@ _DELETE = object()
 
 def _resigned(doc):
     try:
-        doc["checksum"] = modelfile._checksum(doc)
+        doc["checksum"] = "sha256:" + hashlib.sha256(modelfile.canonical_json(doc)).hexdigest()
     except (ValueError, TypeError):  # NaN, inf: no canonical form; the field checks refuse them
         pass
     return json.dumps(doc, allow_nan=True)
@@ -164,4 +165,81 @@ def test_mutated_fields_are_refused_or_load_a_working_model(name, data):
 
 @pytest.mark.parametrize("name", sorted(TEXTS))
 def test_unmutated_files_load_and_score_identically(name):
-    assert modelfile.loads(TEXTS[name]).score(X).tobytes() == EXPECTED[name].tobytes()
+    assert loads(TEXTS[name]).score(X).tobytes() == EXPECTED[name].tobytes()
+
+
+# ---- the chunked number reader and the streamed checksum, against json and canonical_json --------
+
+_TEMPLATE = json.loads(TEXTS["multi-target"])
+_FRAGMENTS = ["0", "-0", "1", "-7", "12345678901234567890123", "2.5", "-0.0", "1e3", "1E-2", "0.50", "5e-324",
+              "1.7976931348623157e308", "1e309", "NaN", '"1"', "true", ",", ",", " ", "\n\t", "[", "]", "-", ".", "e"]
+
+
+def _signed_text(coef_text):
+    """The multi-target model file with coef written as coef_text, signed if it is valid JSON."""
+    head = json.dumps({k: v for k, v in _TEMPLATE.items() if k not in ("coef", "checksum")})
+    text = head[:-1] + ', "coef": ' + coef_text + ', "checksum": "sha256:' + "0" * 64 + '"}'
+    try:
+        doc = json.loads(text)
+        signed = {**doc, "checksum": "sha256:" + hashlib.sha256(modelfile.canonical_json(doc)).hexdigest()}
+    except ValueError:  # not JSON, or NaN and infinity, which have no canonical form
+        return text
+    return text.replace(doc["checksum"], signed["checksum"])
+
+
+def _reference(text):
+    """What loading must give: the message of its refusal, or the model, from json's own parse."""
+    try:
+        doc = json.loads(text, parse_constant=float)
+    except ValueError:
+        return "not valid JSON"
+    try:
+        fields.check("regressor", **{k: doc.get(k) for k in ("estimator", "link", "n_features", "coef",
+                                                             "intercept", "center", "sklearn_version")})
+    except fields.FieldError as exc:
+        return str(exc)
+    return None
+
+
+@settings(max_examples=int(__import__("os").environ.get("FUZZ_N", 300)))
+@given(st.one_of(
+    st.lists(st.lists(st.sampled_from(["0", "-0", "1", "-7", "2.5", "-0.0", "1e3", "1E-2", "0.50", "5e-324",
+                                       "3", "123456789012345678", "-1.7976931348623157e308"]),
+                      min_size=3, max_size=3), min_size=2, max_size=2)
+    .map(lambda rows: "[" + ",".join("[" + " , ".join(r) + "]" for r in rows) + "]"),
+    st.lists(st.sampled_from(_FRAGMENTS), max_size=30).map("".join).map(lambda t: "[" + t)),
+    st.sampled_from([3, 7, 16, 1 << 18]))
+def test_numbers_read_in_chunks_are_what_json_reads(coef_text, chunk):
+    text = _signed_text(coef_text)
+    want = _reference(text)
+    saved, modelfile._CHUNK = modelfile._CHUNK, chunk
+    try:
+        model = _load_or_refuse(text)
+        if model is None:
+            with pytest.raises(ModelFormatError) as info:
+                loads(text)
+    finally:
+        modelfile._CHUNK = saved
+    if want is None:
+        assert model is not None, info.value
+        expected = np.array(json.loads(text)["coef"], dtype=np.float64)
+        assert model.coef_.tobytes() == expected.tobytes() and model.coef_.shape == expected.shape
+    else:
+        assert model is None and want in str(info.value)
+
+
+@pytest.mark.parametrize("chunk", [3, 5, 1 << 18])
+@pytest.mark.parametrize("coef_text", ["[1,2,]", "[,1]", "[1,,2]", "[1 2]", "[[1,2],]", "[[1,2] [3,4]]",
+                                       "[[1,2],[3,4],]", "[1,2", "[[1,2],[3,4]", "[-]", "[01]", "[1.]"])
+def test_broken_number_lists_are_refused_at_every_chunk_boundary(monkeypatch, chunk, coef_text):
+    monkeypatch.setattr(modelfile, "_CHUNK", chunk)
+    with pytest.raises(ModelFormatError, match="not valid JSON"):
+        loads(_signed_text(coef_text))
+
+
+def test_long_numbers_and_integers_keep_their_canonical_form(monkeypatch):
+    # A number longer than a chunk, and integers (which the canonical form keeps as integers).
+    monkeypatch.setattr(modelfile, "_CHUNK", 8)
+    text = _signed_text("[[1, 2, 3], [0.0000000000000000000000001, -0, 12345678901234567890123]]")
+    model = loads(text)
+    assert model.coef_.tolist() == [[1.0, 2.0, 3.0], [1e-25, 0.0, 1.2345678901234568e22]]
