@@ -99,7 +99,7 @@ def extensions():
         "fastscore._kernel",
         sources=["fastscore/_kernel.pyx", "csrc/fastscore.c"],
         include_dirs=["csrc", numpy.get_include()],
-        depends=["csrc/fastscore.h", "csrc/kernel_body.h"],
+        depends=["csrc/fastscore.h", "csrc/kernel_body.h", "csrc/kernel_dtype.h"],
         libraries=libraries,
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         # Portable baseline only: wider SIMD is reached by run-time dispatch,

@@ -24,7 +24,10 @@ from fastscore import _checks
 
 cdef extern from "fastscore.h" nogil:
     ctypedef enum fs_link:
-        pass
+        FS_LINK_IDENTITY
+        FS_LINK_LOGISTIC
+        FS_LINK_EXP
+        FS_LINK_COUNT
     ctypedef enum fs_status:
         FS_OK
         FS_NONFINITE
@@ -46,6 +49,8 @@ cdef extern from "fastscore.h" nogil:
     const char *fs_isa()
     int fs_select_isa(const char *name)
     int fs_isa_available(const char *name)
+    int fs_isa_count()
+    const char *fs_isa_name(int i)
     int fs_max_threads()
     enum:
         FS_BLOCK_ROWS
@@ -55,12 +60,13 @@ cdef extern from "fastscore.h" nogil:
 BLOCK_ROWS = FS_BLOCK_ROWS
 #: Below this many values of X, n_threads=0 scores on the calling thread.
 PARALLEL_MIN = FS_PARALLEL_MIN
-#: Every instruction set the kernel knows, widest first (available_isas() says which run here).
-ISAS = ("avx512", "avx2", "baseline")
+#: Every instruction set of this build, widest first, named by csrc/fastscore.c
+#: (available_isas() says which this CPU runs).
+ISAS = tuple(fs_isa_name(i).decode() for i in range(fs_isa_count()))
 
 
 def isa():
-    """The instruction set the kernel runs on: "avx512", "avx2" or "baseline".
+    """The instruction set the kernel runs on: one of ISAS.
 
     The widest the CPU supports, unless FASTSCORE_ISA (read at import) names
     another available one.
@@ -92,11 +98,6 @@ fs_isa()  # choose the instruction set now, before any thread can race for it
 cdef enum:
     STACK_ROW = 64
     NOGIL_MIN = 4096
-    N_LINKS = 8
-    # csrc/fastscore.h's fs_link codes (as fastscore._links)
-    LINK_IDENTITY = 0
-    LINK_LOGISTIC = 1
-    LINK_EXP = 4
 
 # fast_score's result shapes (fastscore.model picks one).
 cdef enum:
@@ -219,7 +220,7 @@ cdef class Kernel:
         cdef double *dst
         cdef void *src
         cdef bint pairs
-        if type(X) is not cnp.ndarray or link < 0 or link >= N_LINKS:
+        if type(X) is not cnp.ndarray or link < 0 or link >= FS_LINK_COUNT:
             return None
         A = <cnp.ndarray>X
         if cnp.PyArray_NDIM(A) != 2 or (cnp.PyArray_FLAGS(A) & flags) != flags:
@@ -268,7 +269,7 @@ cdef class Kernel:
         cdef bint is_list = type(row) is list
         if not (is_list or type(row) is tuple):
             return self._score_one_array(row, link)
-        if link < 0 or link >= N_LINKS:
+        if link < 0 or link >= FS_LINK_COUNT:
             _checks.check_link(link)
         if len(row) != d:
             _checks.check_row_length(len(row), d)
@@ -302,7 +303,7 @@ cdef class Kernel:
                     raise
             if is_list and PyList_GET_SIZE(row) != d:  # the same answer as the mirror's
                 _checks.check_row_length(PyList_GET_SIZE(row), d)
-            if k != 1 or (link != LINK_IDENTITY and link != LINK_LOGISTIC and link != LINK_EXP):
+            if k != 1 or (link != FS_LINK_IDENTITY and link != FS_LINK_LOGISTIC and link != FS_LINK_EXP):
                 if fs_score_f64(&self.m, x, 1, <fs_link>link, out, &bad, 1) == FS_NONFINITE:
                     _checks.check_finite_row(np.asarray(<double[:d]>x))
                 if k == 1:
@@ -313,9 +314,9 @@ cdef class Kernel:
                 for i in range(d):
                     if not isfinite(x[i]):
                         raise _checks.nonfinite_feature(i)
-            if link == LINK_LOGISTIC:
+            if link == FS_LINK_LOGISTIC:
                 return 1.0 / (1.0 + exp(-z))
-            if link == LINK_EXP:
+            if link == FS_LINK_EXP:
                 return exp(z)
             return z
         finally:

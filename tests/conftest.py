@@ -13,6 +13,26 @@ from fastscore import _backend
 
 BACKENDS = ["pure"] if os.environ.get("FASTSCORE_PURE", "") not in ("", "0") else ["compiled", "pure"]
 
+
+def _isas():
+    """The compiled kernel's instruction sets, as csrc/fastscore.c names them.
+
+    (None,) where the kernel is not under test or does not import: the tests
+    that take an instruction set then skip (FASTSCORE_PURE=1) or error
+    (a missing extension) in their kernel_module fixture, not here.
+    """
+    if "compiled" not in BACKENDS:
+        return (None,)
+    try:
+        from fastscore import _kernel
+    except ImportError:
+        return (None,)
+    return _kernel.ISAS
+
+
+#: Every instruction set of the compiled kernel's build, widest first.
+ISAS = _isas()
+
 # The backend fixture only swaps a module attribute: safe to share across examples.
 settings.register_profile("default", deadline=None, max_examples=40,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

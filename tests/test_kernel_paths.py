@@ -18,7 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from fastscore import _links, _pure
 from helpers import assert_close, dot_bound
 
-from conftest import BACKENDS
+from conftest import BACKENDS, ISAS
 
 LINKS = sorted(_links.CODES.values())
 
@@ -32,7 +32,7 @@ def kernel_module():
     return _kernel
 
 
-@pytest.fixture(params=["avx512", "avx2", "baseline"])
+@pytest.fixture(params=ISAS)
 def isa(request, kernel_module):
     """Run the test on each instruction set this CPU has; restore the default afterwards."""
     if request.param not in kernel_module.available_isas():
