@@ -11,9 +11,9 @@ import operator
 
 import numpy as np
 
-from fastscore import _links
+from fastscore.links import LINKS
 
-_LINK_CODES = frozenset(_links.CODES.values())
+_LINK_CODES = frozenset(link.code for link in LINKS)
 _KERNEL_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
 

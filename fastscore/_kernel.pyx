@@ -60,6 +60,8 @@ cdef extern from "fastscore.h" nogil:
 BLOCK_ROWS = FS_BLOCK_ROWS
 #: Below this many values of X, n_threads=0 scores on the calling thread.
 PARALLEL_MIN = FS_PARALLEL_MIN
+#: The kernel's link codes are 0 to LINK_COUNT - 1 (csrc/fastscore.h's fs_link; fastscore.links.LINKS).
+LINK_COUNT = FS_LINK_COUNT
 #: Every instruction set of this build, widest first, named by csrc/fastscore.c
 #: (available_isas() says which this CPU runs).
 ISAS = tuple(fs_isa_name(i).decode() for i in range(fs_isa_count()))

@@ -8,57 +8,8 @@ import operator
 
 import numpy as np
 
-from fastscore import _checks, _links
-
-
-def apply_link(link, Z):
-    """Apply a link in place to Z of shape (n, k), as fs_apply_link does per row."""
-    # exp() overflowing to inf is the intended limit (1/(1+inf) is 0), not an error.
-    with np.errstate(over="ignore"):
-        if link in (_links.LOGISTIC, _links.OVR, _links.ONEVSREST):
-            np.negative(Z, out=Z)
-            np.exp(Z, out=Z)
-            Z += 1.0
-            np.divide(1.0, Z, out=Z)
-            if link != _links.LOGISTIC:
-                _normalise(Z, uniform_if_zero=link == _links.OVR)
-        elif link == _links.SOFTMAX:
-            Z -= Z.max(axis=1, keepdims=True)
-            np.exp(Z, out=Z)
-            Z /= Z.sum(axis=1, keepdims=True)
-        elif link == _links.EXP:
-            np.exp(Z, out=Z)
-        elif link in (_links.MODIFIED_HUBER, _links.ONEVSREST_MODIFIED_HUBER):
-            np.clip(Z, -1.0, 1.0, out=Z)
-            Z += 1.0
-            Z /= 2.0
-            _normalise(Z, uniform_if_zero=link == _links.MODIFIED_HUBER)
-
-
-def _normalise(P, uniform_if_zero):
-    """Scale rows of k > 1 probabilities to sum 1, as scikit-learn does.
-
-    Rows of all zeros become uniform (its linear classifiers) or stay zero
-    (its OneVsRestClassifier, which divides only where the sum is not 0).
-    """
-    if P.shape[1] < 2:
-        return
-    total = P.sum(axis=1)
-    zero = total == 0.0
-    if zero.any():
-        if not uniform_if_zero:
-            total[zero] = 1.0
-        else:
-            P[zero] = 1.0
-            total[zero] = P.shape[1]
-    P /= total[:, None]
-
-
-def _logistic(z):
-    try:
-        return 1.0 / (1.0 + math.exp(-z))
-    except OverflowError:
-        return 0.0
+from fastscore import _checks
+from fastscore.links import BY_NAME, LINKS
 
 
 class Kernel:
@@ -96,7 +47,7 @@ class Kernel:
             for r in np.flatnonzero(~np.isfinite(Z).all(axis=1)):
                 if not np.isfinite(X[r]).all():
                     raise _checks.nonfinite_row(int(r))
-        apply_link(link, Z)
+        LINKS[link].apply(Z)
         return out
 
     def fast_score(self, X, link, shape, n_threads=0):
@@ -109,7 +60,8 @@ class Kernel:
 
     def score_one(self, row, link):
         """Score one row: a float for a single output, else a tuple of k floats."""
-        if self.n_outputs == 1 and link in _SCALAR_LINKS and isinstance(row, (list, tuple)):
+        scalar = _SCALAR.get(link)
+        if scalar is not None and self.n_outputs == 1 and isinstance(row, (list, tuple)):
             if len(row) != self.n_features:
                 _checks.check_row_length(len(row), self.n_features)
             try:
@@ -123,12 +75,12 @@ class Kernel:
                 z = sum(map(operator.mul, self._w, terms)) + self._b
             if z - z != 0.0:  # NaN or infinity, without a call to math.isfinite
                 _checks.check_finite_row(np.array(_checks.row_floats(row, self.n_features)))
-            if link == _links.LOGISTIC:  # the common case, inlined: the latency path
+            if scalar is _LOGISTIC:  # the common case, inlined (a call costs 4%): the latency path
                 try:
                     return 1.0 / (1.0 + math.exp(-z))
                 except OverflowError:
                     return 0.0
-            return _SCALAR_LINKS[link](z)
+            return scalar(z)
         _checks.check_link(link)
         return self._score_one_array(row, link)
 
@@ -143,12 +95,6 @@ class Kernel:
         return float(out[0]) if self.n_outputs == 1 else tuple(out.tolist())
 
 
-def _exp(z):
-    try:
-        return math.exp(z)
-    except OverflowError:
-        return math.inf
-
-
-# Links of a single output that plain floats can compute as the C kernel does.
-_SCALAR_LINKS = {_links.IDENTITY: float, _links.LOGISTIC: _logistic, _links.EXP: _exp}
+# Links of a single output that plain floats compute as the C kernel does: code -> function.
+_SCALAR = {link.code: link.scalar for link in LINKS if link.scalar is not None}
+_LOGISTIC = BY_NAME["logistic"].scalar

@@ -6,15 +6,14 @@ fastscore.convert, reading and writing files in fastscore.modelfile.
 """
 import numpy as np
 
-from fastscore import _backend, _checks, _links, _pure
+from fastscore import _backend, _checks
+from fastscore.links import BY_NAME, FOR_KIND
 
 # Kernel.fast_score's result shapes: (n,), (n, k), and binary (n, 2) = (1 - p, p).
 _FLAT, _MATRIX, _BINARY_PROBA = 0, 1, 2
 
-#: the links each kind of model may have (names of fastscore._links.CODES)
-LINKS = {"classifier": ("logistic", "softmax", "ovr", "modified_huber", "onevsrest",
-                        "onevsrest_modified_huber", "identity"),
-         "regressor": ("identity", "exp")}
+#: the links each kind of model may have, by name (fastscore.links.FOR_KIND)
+LINKS = FOR_KIND
 
 
 def class_rows(n_classes):
@@ -22,17 +21,9 @@ def class_rows(n_classes):
     return 1 if n_classes == 2 else n_classes
 
 
-# A binary classifier's one column of z has no normalisation to do; several columns need one.
-_BINARY_ONLY, _MULTI_ONLY = ("logistic",), ("softmax", "ovr", "onevsrest", "onevsrest_modified_huber")
-
-
 def classifier_link_problem(link, n_rows):
-    """Why a classifier with n_rows rows of coef cannot have this link, or None if it can."""
-    if n_rows == 1 and link in _MULTI_ONLY:
-        return f"link {link!r} normalises several classes, but a binary classifier has one row of coef"
-    if n_rows > 1 and link in _BINARY_ONLY:
-        return f"link {link!r} is for binary classifiers, but coef has {n_rows} rows"
-    return None
+    """Why a classifier with n_rows rows of coef cannot have the link named `link`, or None if it can."""
+    return BY_NAME[link].rows_problem(n_rows)
 
 
 class LinearModel:
@@ -45,7 +36,7 @@ class LinearModel:
         if link not in LINKS[kind]:
             raise ValueError(f"a {kind} has no link {link!r}: it has one of {', '.join(LINKS[kind])}")
         self.link = link
-        self._link_code = _links.CODES[link]
+        self._link_code = BY_NAME[link].code
         self.coef_ = _frozen(np.array(coef, dtype=np.float64))
         self.intercept_ = _frozen(np.array(intercept, dtype=np.float64))
         self.n_features_in_ = int(n_features)
@@ -153,11 +144,11 @@ class Classifier(LinearModel):
 
     def decision_function(self, X):
         """Raw scores z: shape (n,) for binary models, (n, n_classes) otherwise."""
-        return self._run(X, _links.IDENTITY, None, self._flat())
+        return self._run(X, _IDENTITY, None, self._flat())
 
     def predict_proba(self, X):
         """Class probabilities, shape (n, n_classes), columns in the order of classes_."""
-        if self._link_code == _links.IDENTITY:
+        if self._link_code == _IDENTITY:
             raise AttributeError(f"{self.estimator} has no predict_proba")
         if self._n_outputs == 1:
             fast = self._kernel.fast_score(X, self._link_code, _BINARY_PROBA, 0)
@@ -181,14 +172,7 @@ class Classifier(LinearModel):
         if not self.has_proba:
             raise AttributeError(f"{self.estimator} has no predict_log_proba")
         z = self.decision_function(X)
-        # Overflow in z - max(z) (|z| near 1e308) correctly gives -inf, not a warning.
-        with np.errstate(over="ignore", divide="ignore"):
-            if z.ndim == 1:
-                return _LOG_BINARY[self.link](np.stack([-z, z], axis=1))
-            if self.link.endswith("modified_huber"):  # (clip(z) + 1) / 2 is exact: log the probabilities
-                _pure.apply_link(self._link_code, z)  # from z in hand, not a second pass over X
-                return np.log(z)
-            return _LOG_MULTI[self.link](z)
+        return BY_NAME[self.link].log(z.reshape(z.shape[0], -1))
 
     def predict(self, X):
         """Predicted class labels, taken from classes_."""
@@ -208,29 +192,7 @@ class Regressor(LinearModel):
         return self.score(X)
 
 
-def _log_expit(z):
-    """log(1 / (1 + exp(-z))) without overflow or underflow."""
-    return -np.logaddexp(0.0, -z)
-
-
-def _log_softmax(z):
-    z = z - z.max(axis=1, keepdims=True)
-    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-
-
-def _log_ovr(z):
-    """log of the normalised one-vs-rest logistic: log_softmax of the logs of expit(z).
-
-    Exact also where expit(z) underflows (z below about -709.78), where
-    predict_proba, like scikit-learn, gives 0 or falls back to uniform.
-    """
-    return _log_softmax(_log_expit(z))
-
-
-# Binary links take the stacked (-z, z): column j is then class j's own score.
-_LOG_BINARY = {"logistic": _log_expit,
-               "modified_huber": lambda zz: np.log((np.clip(zz, -1.0, 1.0) + 1.0) / 2.0)}
-_LOG_MULTI = {"softmax": _log_softmax, "ovr": _log_ovr, "onevsrest": _log_ovr}
+_IDENTITY = BY_NAME["identity"].code
 
 
 def _frozen(a):

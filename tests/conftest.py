@@ -55,3 +55,24 @@ def both_backends():
     if "compiled" not in BACKENDS:
         pytest.skip("FASTSCORE_PURE=1: only the pure backend is under test")
     return BACKENDS
+
+
+@pytest.fixture(scope="module")
+def kernel_module():
+    """The compiled backend's module, for tests of the kernel itself."""
+    if "compiled" not in BACKENDS:
+        pytest.skip("FASTSCORE_PURE=1: only the pure backend is under test")
+    from fastscore import _kernel  # an ImportError here is a failure, not a skip
+
+    return _kernel
+
+
+@pytest.fixture(params=ISAS)
+def isa(request, kernel_module):
+    """Run the test on each instruction set this CPU has; restore the default afterwards."""
+    if request.param not in kernel_module.available_isas():
+        pytest.skip(f"this CPU lacks {request.param}")
+    default = kernel_module.isa()
+    kernel_module.select_isa(request.param)
+    yield request.param
+    kernel_module.select_isa(default)
