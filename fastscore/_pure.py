@@ -9,11 +9,15 @@ import operator
 import numpy as np
 
 from fastscore import _checks
+from fastscore._checks import BINARY_PROBA, MATRIX
 from fastscore.links import BY_NAME, LINKS
 
 
 class Kernel:
-    """Scores z = (X - center) @ coef.T + intercept, then a link."""
+    """Scores z = (X - center) @ coef.T + intercept, then a link (fastscore._backend.Kernel)."""
+
+    #: the backend's name
+    name = "pure"
 
     def __init__(self, coef, intercept, center=None):
         self.coef, self.intercept, self.center = _checks.kernel_params(coef, intercept, center)
@@ -24,17 +28,32 @@ class Kernel:
         self._b = float(self.intercept[0])
         self._c = None if center is None else self.center.tolist()
 
-    def score(self, X, link, out, n_threads=0):
-        """Write link(z) for every row of X into out and return out.
+    def score(self, X, link, out=None, *, layout=MATRIX, n_threads=0, convert=None):
+        """link(z) for every row of X, in `layout`, into out (or a new array); returns it.
 
-        n_threads is accepted for the compiled kernel's signature; the mirror
-        leaves threading to numpy's BLAS.
+        See fastscore._backend.Kernel.score. The mirror has one path (convert,
+        when given, is always called) and leaves threading to numpy's BLAS:
+        n_threads is accepted for the contract's sake.
         """
-        _checks.kernel_args(X, link, out, self.n_features, self.n_outputs)
+        if convert is not None:
+            X = convert(X)
+        shape = _checks.kernel_args(X, link, out, layout, self.n_features, self.n_outputs)
+        if out is None:
+            out = np.empty(shape)
         n = X.shape[0]
         if n == 0:
             return out
-        Z = np.ndarray.reshape(out, (n, self.n_outputs))  # a view: never a subclass's copy
+        if layout == BINARY_PROBA:
+            p = np.empty((n, 1))
+            self._score_into(X, link, p)
+            out[:, 1] = p[:, 0]
+            np.subtract(1.0, p[:, 0], out=out[:, 0])
+        else:
+            self._score_into(X, link, np.ndarray.reshape(out, (n, self.n_outputs)))  # a view: never a copy
+        return out
+
+    def _score_into(self, X, link, Z):
+        """Z (n, k) = link(z) for the n rows of X."""
         # Like the C kernel, NaN and infinity are reported as errors below,
         # not as numpy warnings on the way there.
         with np.errstate(over="ignore", invalid="ignore"):
@@ -48,15 +67,6 @@ class Kernel:
                 if not np.isfinite(X[r]).all():
                     raise _checks.nonfinite_row(int(r))
         LINKS[link].apply(Z)
-        return out
-
-    def fast_score(self, X, link, shape, n_threads=0):
-        """The compiled kernel's shortcut for arrays in its layout; the mirror has none.
-
-        Always None: the caller takes the general path, which gives the same
-        results and errors.
-        """
-        return None
 
     def score_one(self, row, link):
         """Score one row: a float for a single output, else a tuple of k floats."""
@@ -90,9 +100,8 @@ class Kernel:
         else:
             x = _checks.as_row(row, self.n_features)
         _checks.check_finite_row(x)
-        out = np.empty(self.n_outputs)
-        self.score(x.reshape(1, -1), link, out)
-        return float(out[0]) if self.n_outputs == 1 else tuple(out.tolist())
+        out = self.score(x.reshape(1, -1), link)
+        return float(out[0, 0]) if self.n_outputs == 1 else tuple(out[0].tolist())
 
 
 # Links of a single output that plain floats compute as the C kernel does: code -> function.

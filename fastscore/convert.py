@@ -117,12 +117,13 @@ def convert_parts(est):
     return converter(est)
 
 
-def from_sklearn(estimator):
+def from_sklearn(estimator, backend=None):
     """Convert a fitted scikit-learn linear model (or a scaler pipeline ending in one).
 
     Raises ConversionError, naming the estimator, when it is not supported
     (the message lists what is) or not fitted yet. Subclasses of supported
     estimators are refused too: they may change how predictions are made.
+    backend: "compiled" or "pure" (None: fastscore.backend), as for the model classes.
     """
     import sklearn
 
@@ -134,7 +135,7 @@ def from_sklearn(estimator):
     fields = dict(estimator=parts.name, link=parts.link, coef=parts.coef, intercept=parts.intercept,
                   n_features=parts.coef.shape[-1], center=parts.center,
                   feature_names=None if names is None else [str(n) for n in names],
-                  sklearn_version=sklearn.__version__)
+                  sklearn_version=sklearn.__version__, backend=backend)
     if parts.kind == "classifier":
         return Classifier(classes=parts.classes, **fields)
     return Regressor(**fields)

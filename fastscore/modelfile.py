@@ -73,19 +73,20 @@ def save(model, path):
         f.write(text)
 
 
-def load(path):
+def load(path, backend=None):
     """Read a model file written by save() (or by `fastscore convert`).
 
     Raises ModelFormatError for anything that is not a valid model file, and
-    OSError when the file cannot be read at all.
+    OSError when the file cannot be read at all. backend: "compiled" or
+    "pure" (None: fastscore.backend), as for the model classes.
     """
-    return load_with_fields(path)[0]
+    return load_with_fields(path, backend)[0]
 
 
-def load_with_fields(path):
+def load_with_fields(path, backend=None):
     """load(path), and the file's validated fields (for what a model does not keep: versions, checksum)."""
     try:
-        return _validated(_read(path))
+        return _validated(_read(path), backend)
     except ModelFormatError as exc:
         raise ModelFormatError(f"{os.fspath(path)}: {exc}") from None
 
@@ -109,22 +110,22 @@ def _read(path):
         return head + rest
 
 
-def loads(data):
-    """Parse and validate a model file's contents (bytes or str) into a model."""
-    return _validated(data)[0]
+def loads(data, backend=None):
+    """Parse and validate a model file's contents (bytes or str) into a model (backend: as for load)."""
+    return _validated(data, backend)[0]
 
 
-def _validated(data):
+def _validated(data, backend=None):
     """(model, fields) from a model file's contents."""
     try:
         fields = _parse(data)
-        return from_dict(fields), fields
+        return from_dict(fields, backend), fields
     except RecursionError:  # only a hostile file nests deep enough to get here
         raise ModelFormatError("the file is nested too deeply to be a model file") from None
 
 
-def from_dict(d):
-    """Validate a parsed model file and build the model. Nothing is trusted unchecked.
+def from_dict(d, backend=None):
+    """Validate a parsed model file and build the model (backend: as for load). Nothing is trusted unchecked.
 
     Fields are checked one by one, so that the error names the first bad one;
     the checksum is checked last, over fields already known to be well-formed.
@@ -187,7 +188,7 @@ def from_dict(d):
                                "changed or damaged after it was written")
     common = dict(estimator=d["estimator"], link=link, coef=coef, intercept=intercept,
                   n_features=n_features, feature_names=names, center=center,
-                  sklearn_version=d.get("sklearn_version"))
+                  sklearn_version=d.get("sklearn_version"), backend=backend)
     if kind == "regressor":
         return Regressor(**common)
     return Classifier(classes=classes, **common)

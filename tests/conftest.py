@@ -9,8 +9,6 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from fastscore import _backend
-
 BACKENDS = ["pure"] if os.environ.get("FASTSCORE_PURE", "") not in ("", "0") else ["compiled", "pure"]
 
 
@@ -33,7 +31,7 @@ def _isas():
 #: Every instruction set of the compiled kernel's build, widest first.
 ISAS = _isas()
 
-# The backend fixture only swaps a module attribute: safe to share across examples.
+# The backend fixture is a name, nothing more: safe to share across examples.
 settings.register_profile("default", deadline=None, max_examples=40,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 # .ci/run picks "ci": the same examples on every run, so that a submission's CI
@@ -43,9 +41,8 @@ settings.load_profile(os.environ.get("FASTSCORE_HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(params=BACKENDS)
-def backend(request, monkeypatch):
-    """Make new models score with each backend in turn; the value is its name."""
-    monkeypatch.setattr(_backend, "impl", _backend.module(request.param))
+def backend(request):
+    """Each backend's name in turn: tests pass it on as backend= (the one way to pick a backend)."""
     return request.param
 
 

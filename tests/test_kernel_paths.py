@@ -16,6 +16,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from fastscore import links
+from fastscore._backend import BINARY_PROBA, FLAT, MATRIX
 from helpers import assert_close, dot_bound
 
 LINKS = [link.code for link in links.LINKS]
@@ -38,7 +39,7 @@ def _params(rng, k, d, centered):
 
 def _score(kernel, X, link, n_threads):
     out = np.empty((X.shape[0], kernel.n_outputs))
-    return kernel.score(X, link, out, n_threads)
+    return kernel.score(X, link, out, n_threads=n_threads)
 
 
 @pytest.mark.parametrize("k, d, centered", [(1, 1, False), (1, 2, False), (1, 3, False), (1, 4, False),
@@ -63,19 +64,20 @@ def test_every_link_dtype_thread_count_and_block_boundary(kernel_module, isa, k,
                     assert out.tobytes() == got[1].tobytes(), (n, X.dtype, link, t)
                 if k == 1 and n > 0:  # predict_proba's layout, written block by block
                     for t in threads:
-                        pairs = kernel.fast_score(X, link, kernel_module.BINARY_PROBA, t)
+                        pairs = kernel.score(X, link, layout=BINARY_PROBA, n_threads=t)
                         assert pairs.shape == (n, 2)
                         assert pairs[:, 1].tobytes() == got[1][:, 0].tobytes()
                         assert pairs[:, 0].tobytes() == (1.0 - got[1][:, 0]).tobytes()
 
 
-def test_fast_score_refuses_shapes_that_cannot_hold_the_outputs(kernel_module):
-    """A flat (n,) or (n, 2) result cannot hold k = 3 outputs per row: None (the checked path), never an overrun."""
+def test_score_refuses_layouts_that_cannot_hold_the_outputs(kernel_module):
+    """A flat (n,) or (n, 2) result cannot hold k = 3 outputs per row: refused, never an overrun."""
     kernel = kernel_module.Kernel(np.ones((3, 2)), np.zeros(3))
     X = np.ones((5000, 2))
-    for shape in (kernel_module.FLAT, kernel_module.BINARY_PROBA, -1, 3):
-        assert kernel.fast_score(X, IDENTITY, shape) is None
-    assert kernel.fast_score(X, IDENTITY, kernel_module.MATRIX).shape == (5000, 3)
+    for layout in (FLAT, BINARY_PROBA, -1, 3):
+        with pytest.raises(ValueError, match="layout"):
+            kernel.score(X, IDENTITY, layout=layout)
+    assert kernel.score(X, IDENTITY, layout=MATRIX).shape == (5000, 3)
 
 
 def test_float32_is_read_as_float32(kernel_module, isa):
@@ -138,7 +140,7 @@ def test_first_bad_row_is_reported_with_threads(kernel_module, isa, dtype):
             with pytest.raises(ValueError, match=f"NaN or infinity in row {want}$"):
                 _score(kernel, X, LOGISTIC, threads)
             with pytest.raises(ValueError, match=f"NaN or infinity in row {want}$"):
-                kernel.fast_score(X, LOGISTIC, kernel_module.BINARY_PROBA, threads)
+                kernel.score(X, LOGISTIC, layout=BINARY_PROBA, n_threads=threads)
 
 
 def test_eight_python_threads_get_identical_results(kernel_module):
@@ -160,7 +162,7 @@ def test_model_score_passes_n_threads(backend):
 
     rng = np.random.default_rng(3)
     est = LogisticRegression().fit(rng.standard_normal((50, 4)), np.arange(50) % 2)
-    model = fastscore.from_sklearn(est)
+    model = fastscore.from_sklearn(est, backend=backend)
     X = rng.standard_normal((3000, 4))
     outs = [model.score(X, n_threads=t) for t in (None, 1, 2, 7)]
     assert all(o.tobytes() == outs[0].tobytes() for o in outs)
@@ -172,7 +174,8 @@ def test_model_score_takes_any_integer_n_threads(backend):
     import fastscore
 
     rng = np.random.default_rng(4)
-    model = fastscore.from_sklearn(LogisticRegression().fit(rng.standard_normal((50, 3)), np.arange(50) % 2))
+    est = LogisticRegression().fit(rng.standard_normal((50, 3)), np.arange(50) % 2)
+    model = fastscore.from_sklearn(est, backend=backend)
     X = rng.standard_normal((20, 3))
     want = model.score(X).tobytes()
     for t in (0, np.int64(3), 2**31 - 1):  # beyond the kernel's own cap: capped, same numbers
@@ -192,7 +195,7 @@ def test_absurd_thread_counts_are_capped_not_fatal(kernel_module):
             "vm = int(open('/proc/self/status').read().split('VmSize:')[1].split()[0]) * 1024\n"
             "resource.setrlimit(resource.RLIMIT_AS, (vm + (1536 << 20), resource.RLIM_INFINITY))\n"
             "kern = k.Kernel(np.ones((1, 2)), [0.5]); X = np.linspace(-5, 5, 200_000).reshape(-1, 2)\n"
-            "outs = [kern.score(X, 1, np.empty((100_000, 1)), t) for t in (1, 100_000, 0)]\n"
+            "outs = [kern.score(X, 1, np.empty((100_000, 1)), n_threads=t) for t in (1, 100_000, 0)]\n"
             "print(k.max_threads() <= 1024, all(o.tobytes() == outs[0].tobytes() for o in outs))\n")
     environ = dict(os.environ, OMP_STACKSIZE="1M", FASTSCORE_NUM_THREADS="100000")
     result = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True, text=True,
@@ -209,7 +212,7 @@ def test_score_allocates_only_its_output(kernel_module, link, k, centered):
 
     rng = np.random.default_rng(k)
     common = dict(estimator="test", link=link, coef=rng.standard_normal((k, 10)), intercept=rng.standard_normal(k),
-                  n_features=10, center=rng.standard_normal(10) if centered else None)
+                  n_features=10, center=rng.standard_normal(10) if centered else None, backend="compiled")
     model = Regressor(**common) if link == "identity" else Classifier(classes=list(range(max(k, 2))), **common)
     assert model.backend == "compiled"
     X = rng.standard_normal((100_000, 10))

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from fastscore import _pure, links
+from fastscore._backend import kernel_class
 from fastscore.model import LINKS, classifier_link_problem
 
 ROOT = os.path.join(os.path.dirname(__file__), os.pardir)
@@ -114,7 +115,7 @@ def test_compiled_kernel_follows_each_numpy_reference(kernel_module, isa, link):
     for k in _counts(link):
         Z = _rows(k, rng)
         kernel = kernel_module.Kernel(np.eye(k), np.zeros(k))
-        got = kernel.score(Z, link.code, np.empty(Z.shape), 1)
+        got = kernel.score(Z, link.code, n_threads=1)
         want = Z.copy()
         link.apply(want)
         assert not np.isnan(got).any() and not np.isnan(want).any()
@@ -130,11 +131,9 @@ def test_compiled_kernel_follows_each_numpy_reference(kernel_module, isa, link):
                          ids=lambda link: link.name)
 def test_score_one_on_floats_is_the_scalar_form(backend, link):
     """On a list row of a single output, score_one is the link's scalar form of the left-to-right sum."""
-    from fastscore import _backend
-
     rng = np.random.default_rng(link.code)
     coef, b = rng.standard_normal(6), 0.25
-    kernel = _backend.module(backend).Kernel(coef.reshape(1, -1), [b])
+    kernel = kernel_class(backend)(coef.reshape(1, -1), [b])
     w = coef.tolist()
     for scale in (1.0, 100.0, 1e3, 1e6):
         for _ in range(50):
