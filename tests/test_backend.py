@@ -78,6 +78,16 @@ def test_both_kernels_keep_the_protocol():
         assert not hasattr(instance, "fast_score")
 
 
+def test_the_compiled_kernels_stub_states_the_protocol():
+    """fastscore/_kernel.pyi (what a type checker sees of the extension) keeps the same signatures."""
+    stub = {}
+    path = os.path.join(os.path.dirname(__file__), os.pardir, "fastscore", "_kernel.pyi")
+    exec(compile(open(path).read(), path, "exec"), stub)  # a stub is Python: its bodies are `...`
+    for method in ("__init__", "score", "score_one"):
+        got = [(n, kind) for n, kind, _ in _parameters(getattr(stub["Kernel"], method))]
+        assert got == [(n, kind) for n, kind, _ in _parameters(getattr(_backend.Kernel, method))], method
+
+
 def test_one_way_to_pick_a_backend():
     assert not hasattr(_backend, "impl")  # nothing to swap: models are given backend=
     assert kernel_class(None) is kernel_class(fastscore.backend)
