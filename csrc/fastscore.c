@@ -2,8 +2,9 @@
  * fastscore.c - the public entry points: argument checks, the choice of
  * instruction set, and the split of rows across threads.
  *
- * The arithmetic lives in kernel_body.h, compiled here once per instruction
- * set.  Every copy computes the same formulas: dot products in float64 (any
+ * The arithmetic lives in kernel_body.h (and kernel_dtype.h, which it
+ * includes once per input type), compiled here once per instruction set.
+ * Every copy computes the same formulas: dot products in float64 (any
  * summation order is as exact as numpy's BLAS, which fixes none), the
  * intercept added last, then the link over a block of rows, with an exp that
  * is accurate to about 1 ulp and gives libm's 0 and inf at the extremes.

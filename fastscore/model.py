@@ -34,7 +34,12 @@ def classifier_link_problem(link: str, n_rows: int) -> Optional[str]:
 
 
 class LinearModel:
-    """Common base of Classifier and Regressor: the parameters, the kernel and score()."""
+    """Common base of Classifier and Regressor: the parameters, the kernel and score().
+
+    backend: "compiled" or "pure", the backend whose kernel scores this model
+    (None: the process default, fastscore.backend); ValueError for an
+    unknown name or one that is not available here.
+    """
 
     def __init__(self, *, estimator, link, coef, intercept, n_features, classes=None,
                  feature_names=None, center=None, sklearn_version=None, backend: Optional[str] = None):
