@@ -119,8 +119,10 @@ cdef inline fs_status _kernel(const fs_model *m, const void *X, bint f64, bint p
     return fs_score_f32(m, <const float *>X, n, link, out, bad, n_threads)
 
 
-cdef inline fs_status _call(const fs_model *m, const void *X, bint f64, bint pairs, size_t n, fs_link link,
-                            double *out, size_t *bad, int n_threads) noexcept:
+# Not inline: a function holding a `with nogil` block pays for thread-state
+# bookkeeping on every call, which score_one's scalar path must not.
+cdef fs_status _call(const fs_model *m, const void *X, bint f64, bint pairs, size_t n, fs_link link,
+                     double *out, size_t *bad, int n_threads) noexcept:
     """The kernel, on n rows, with the GIL released on at least NOGIL_MIN values (every path calls this)."""
     if n * (m.n_features + m.n_outputs) < NOGIL_MIN:
         return _kernel(m, X, f64, pairs, n, link, out, bad, n_threads)
@@ -166,6 +168,14 @@ cdef inline double _dot_left_to_right(const fs_model *m, const double *x) noexce
         for i in range(m.n_features):
             s += m.coef[i] * (x[i] - m.center[i])
     return s + m.intercept[0]
+
+
+cdef double _dot_without_gil(const fs_model *m, const double *x) noexcept:
+    """_dot_left_to_right on a row of at least NOGIL_MIN values, with the GIL released."""
+    cdef double z
+    with nogil:
+        z = _dot_left_to_right(m, x)
+    return z
 
 
 cdef double *_out_ptr(cnp.ndarray out) except NULL:
@@ -308,11 +318,7 @@ cdef class Kernel:
                 if k == 1:
                     return out[0]
                 return tuple([out[i] for i in range(k)])
-            if d < NOGIL_MIN:
-                z = _dot_left_to_right(&self.m, x)
-            else:
-                with nogil:
-                    z = _dot_left_to_right(&self.m, x)
+            z = _dot_left_to_right(&self.m, x) if d < NOGIL_MIN else _dot_without_gil(&self.m, x)
             if not isfinite(z):
                 for i in range(d):
                     if not isfinite(x[i]):
