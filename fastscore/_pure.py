@@ -70,8 +70,7 @@ class Kernel:
 
     def score_one(self, row, link):
         """Score one row: a float for a single output, else a tuple of k floats."""
-        scalar = _SCALAR.get(link)
-        if scalar is not None and self.n_outputs == 1 and isinstance(row, (list, tuple)):
+        if self.n_outputs == 1 and link in _SCALAR and isinstance(row, (list, tuple)):
             if len(row) != self.n_features:
                 _checks.check_row_length(len(row), self.n_features)
             try:
@@ -85,12 +84,12 @@ class Kernel:
                 z = sum(map(operator.mul, self._w, terms)) + self._b
             if z - z != 0.0:  # NaN or infinity, without a call to math.isfinite
                 _checks.check_finite_row(np.array(_checks.row_floats(row, self.n_features)))
-            if scalar is _LOGISTIC:  # the common case, inlined (a call costs 4%): the latency path
+            if link == _LOGISTIC:  # the logistic's scalar form, inlined (a call costs 4%): the latency path
                 try:
                     return 1.0 / (1.0 + math.exp(-z))
                 except OverflowError:
                     return 0.0
-            return scalar(z)
+            return _SCALAR[link](z)
         _checks.check_link(link)
         return self._score_one_array(row, link)
 
@@ -106,4 +105,4 @@ class Kernel:
 
 # Links of a single output that plain floats compute as the C kernel does: code -> function.
 _SCALAR = {link.code: link.scalar for link in LINKS if link.scalar is not None}
-_LOGISTIC = BY_NAME["logistic"].scalar
+_LOGISTIC = BY_NAME["logistic"].code
