@@ -104,7 +104,7 @@ cdef enum:
     STACK_ROW = 64
     NOGIL_MIN = 4096
 
-# Kernel.score's result layouts, as fastscore._checks defines them, for C-level tests.
+# Kernel.score's result layouts (fastscore._checks defines them), as C ints for cheap comparisons.
 cdef int L_FLAT = FLAT, L_MATRIX = MATRIX, L_BINARY_PROBA = BINARY_PROBA
 
 
