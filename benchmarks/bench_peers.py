@@ -1,4 +1,4 @@
-"""fastscore side by side with its peers, in one process, against the speed targets of issue 4.
+"""fastscore side by side with its peers, in one process, against its speed targets (docs/PERFORMANCE.md).
 
     python benchmarks/bench_peers.py [--quick] [--rounds N] [--out DIR]
 

@@ -27,17 +27,14 @@ def timed(fn, rounds):
 
 
 def models_by_backend(est):
+    """{backend name: est converted for that backend}, for every backend available here."""
     out = {}
-    for name in ("compiled", "pure"):
+    for name in _backend.MODULES:
         try:
-            impl = _backend.module(name)
-        except ImportError:
+            _backend.kernel_class(name)
+        except ValueError:  # not available here (the extension was not built)
             continue
-        saved, _backend.impl = _backend.impl, impl
-        try:
-            out[name] = fastscore.from_sklearn(est)
-        finally:
-            _backend.impl = saved
+        out[name] = fastscore.from_sklearn(est, backend=name)
     return out
 
 

@@ -2,8 +2,9 @@
  * fastscore.c - the public entry points: argument checks, the choice of
  * instruction set, and the split of rows across threads.
  *
- * The arithmetic lives in kernel_body.h, compiled here once per instruction
- * set.  Every copy computes the same formulas: dot products in float64 (any
+ * The arithmetic lives in kernel_body.h (and kernel_dtype.h, which it
+ * includes once per input type), compiled here once per instruction set.
+ * Every copy computes the same formulas: dot products in float64 (any
  * summation order is as exact as numpy's BLAS, which fixes none), the
  * intercept added last, then the link over a block of rows, with an exp that
  * is accurate to about 1 ulp and gives libm's 0 and inf at the extremes.
@@ -122,39 +123,43 @@ typedef size_t (*fs_range_fn)(const fs_model *, const void *, size_t, size_t, fs
 
 typedef struct fs_isa_impl {
     const char *name;
+    int (*cpu_has)(void); /* 1 when this CPU can run it */
     fs_range_fn f64, f32;
     void (*link)(fs_link, double *, size_t, size_t);
 } fs_isa_impl;
 
-/* Widest first: the first available one is the default. */
+static int cpu_any(void) { return 1; }
+
+#ifdef FS_X86_DISPATCH
+static int cpu_avx2(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+static int cpu_avx512(void) { return cpu_avx2() && __builtin_cpu_supports("avx512f"); }
+#endif
+
+/* An entry of isas[]: the instruction set's name is the suffix of its functions. */
+#define FS_ISA_ENTRY(isa, cpu) {#isa, cpu, range_##isa##_f64, range_##isa##_f32, link_block_##isa}
+
+/* Every instruction set of this build, widest first: the first available one
+ * is the default.  The one list of their names (fs_isa_name). */
 static const fs_isa_impl isas[] = {
 #ifdef FS_X86_DISPATCH
-    {"avx512", range_avx512_f64, range_avx512_f32, link_block_avx512},
-    {"avx2", range_avx2_f64, range_avx2_f32, link_block_avx2},
+    FS_ISA_ENTRY(avx512, cpu_avx512),
+    FS_ISA_ENTRY(avx2, cpu_avx2),
 #endif
-    {"baseline", range_baseline_f64, range_baseline_f32, link_block_baseline},
+    FS_ISA_ENTRY(baseline, cpu_any),
 };
 #define FS_N_ISAS (sizeof isas / sizeof isas[0])
-
-static int cpu_has(const fs_isa_impl *isa)
-{
-#ifdef FS_X86_DISPATCH
-    __builtin_cpu_init();
-    if (strcmp(isa->name, "avx512") == 0)
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") &&
-               __builtin_cpu_supports("fma");
-    if (strcmp(isa->name, "avx2") == 0)
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#endif
-    return strcmp(isa->name, "baseline") == 0;
-}
 
 static const fs_isa_impl *find_isa(const char *name)
 {
     size_t i;
 
     for (i = 0; name != NULL && i < FS_N_ISAS; i++)
-        if (strcmp(isas[i].name, name) == 0 && cpu_has(&isas[i]))
+        if (strcmp(isas[i].name, name) == 0 && isas[i].cpu_has())
             return &isas[i];
     return NULL;
 }
@@ -172,7 +177,7 @@ static const fs_isa_impl *current(void)
         return isa;
     isa = find_isa(getenv("FASTSCORE_ISA"));
     for (i = 0; isa == NULL; i++)
-        if (cpu_has(&isas[i]))
+        if (isas[i].cpu_has())
             isa = &isas[i];
     active_isa = isa;
     return isa;
@@ -181,6 +186,10 @@ static const fs_isa_impl *current(void)
 const char *fs_isa(void) { return current()->name; }
 
 int fs_isa_available(const char *name) { return find_isa(name) != NULL; }
+
+int fs_isa_count(void) { return (int)FS_N_ISAS; }
+
+const char *fs_isa_name(int i) { return i >= 0 && (size_t)i < FS_N_ISAS ? isas[i].name : NULL; }
 
 int fs_select_isa(const char *name)
 {
@@ -317,10 +326,7 @@ static fs_status run(const fs_model *m, fs_range_fn range, const void *X, size_t
 
 static int link_is_known(fs_link link)
 {
-    return link == FS_LINK_IDENTITY || link == FS_LINK_LOGISTIC ||
-           link == FS_LINK_SOFTMAX || link == FS_LINK_OVR ||
-           link == FS_LINK_EXP || link == FS_LINK_MODIFIED_HUBER ||
-           link == FS_LINK_ONEVSREST || link == FS_LINK_ONEVSREST_MODIFIED_HUBER;
+    return (int)link >= 0 && link < FS_LINK_COUNT;
 }
 
 static fs_status check_args(const fs_model *m, const void *X, size_t n_rows, fs_link link,

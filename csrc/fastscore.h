@@ -37,7 +37,8 @@ typedef enum fs_link {
     FS_LINK_MODIFIED_HUBER = 5, /* (clip(z, -1, 1) + 1) / 2 per output; rows of k > 1
                                    normalised to sum 1 (SGDClassifier's predict_proba) */
     FS_LINK_ONEVSREST = 6,  /* as OVR, but a row of all 0 stays 0 (OneVsRestClassifier) */
-    FS_LINK_ONEVSREST_MODIFIED_HUBER = 7 /* as MODIFIED_HUBER, a row of all 0 stays 0 */
+    FS_LINK_ONEVSREST_MODIFIED_HUBER = 7, /* as MODIFIED_HUBER, a row of all 0 stays 0 */
+    FS_LINK_COUNT /* not a link: the number of links (every code is below it) */
 } fs_link;
 
 typedef enum fs_status {
@@ -99,6 +100,11 @@ fs_status fs_score_binary_f32(const fs_model *m, const float *X, size_t n_rows,
 const char *fs_isa(void);
 int fs_select_isa(const char *name);
 int fs_isa_available(const char *name);
+
+/* The instruction sets of this build, widest first, whether or not this CPU
+ * has them: fs_isa_name(i) for i from 0 to fs_isa_count() - 1 (NULL outside). */
+int fs_isa_count(void);
+const char *fs_isa_name(int i);
 
 /*
  * Threads.  n_threads > 0 asks for that many (1 is the calling thread only),

@@ -26,18 +26,19 @@ static int near(double a, double b) { return fabs(a - b) <= 1e-15; }
  * numbers as plain libm formulas, and the first bad row wherever it falls. */
 static void check_every_path(void)
 {
-    static const char *names[] = {"avx512", "avx2", "baseline"};
     const size_t n = 2 * FS_BLOCK_ROWS + 3;
     static double X[(2 * FS_BLOCK_ROWS + 3) * 3], out[2 * FS_BLOCK_ROWS + 3];
     const double coef[3] = {0.5, -1.25, 2.0}, intercept[1] = {-0.1};
     const fs_model m = {3, 1, coef, intercept, NULL};
     const char *initial = fs_isa();
     size_t i, r, bad, sizes[5];
-    int t, threads[4] = {0, 1, 2, INT_MAX}; /* INT_MAX: capped, as any absurd count */
+    int isa, t, threads[4] = {0, 1, 2, INT_MAX}; /* INT_MAX: capped, as any absurd count */
 
     sizes[0] = 1; sizes[1] = FS_BLOCK_ROWS - 1; sizes[2] = FS_BLOCK_ROWS;
     sizes[3] = FS_BLOCK_ROWS + 1; sizes[4] = n;
-    check(fs_isa_available("baseline") && !fs_isa_available("nonsense"), "isa availability");
+    check(fs_isa_count() >= 1 && fs_isa_name(fs_isa_count()) == NULL && fs_isa_name(-1) == NULL, "isa names");
+    check(fs_isa_available(fs_isa_name(fs_isa_count() - 1)) && !fs_isa_available("nonsense"),
+          "the last (narrowest) isa runs anywhere");
     check(fs_select_isa("nonsense") == 0 && strcmp(fs_isa(), initial) == 0, "unknown isa refused");
     check(fs_max_threads() >= 1 && fs_max_threads() <= FS_MAX_THREADS, "max threads");
     {
@@ -48,10 +49,11 @@ static void check_every_path(void)
     }
     for (i = 0; i < n * 3; i++)
         X[i] = 40.0 * sin((double)i);  /* z up to about +-150: exp's tails too */
-    for (i = 0; i < 3; i++) {
-        if (!fs_isa_available(names[i]))
+    for (isa = 0; isa < fs_isa_count(); isa++) {
+        const char *name = fs_isa_name(isa);
+        if (!fs_isa_available(name))
             continue;
-        check(fs_select_isa(names[i]) == 1 && strcmp(fs_isa(), names[i]) == 0, "select isa");
+        check(fs_select_isa(name) == 1 && strcmp(fs_isa(), name) == 0, "select isa");
         for (t = 0; t < 4; t++) {
             size_t s;
             for (s = 0; s < 5; s++) {
@@ -150,6 +152,8 @@ int main(void)
     fs_apply_link(FS_LINK_OVR, NULL, 0);
 
     check(fs_score_f64(&m, X, 3, (fs_link)42, out, &bad, 1) == FS_BAD_ARGUMENT, "unknown link");
+    check(fs_score_f64(&m, X, 3, FS_LINK_COUNT, out, &bad, 1) == FS_BAD_ARGUMENT, "FS_LINK_COUNT is no link");
+    check(fs_score_f64(&m, X, 3, (fs_link)-1, out, &bad, 1) == FS_BAD_ARGUMENT, "negative link");
     check(fs_score_f64(NULL, X, 3, FS_LINK_IDENTITY, out, &bad, 1) == FS_BAD_ARGUMENT, "null model");
     check(fs_score_f64(&m, NULL, 0, FS_LINK_IDENTITY, NULL, &bad, 1) == FS_OK, "zero rows");
 

@@ -6,14 +6,17 @@ Two levels:
   ndarray) into the two layouts the kernels accept, copying only when needed.
 * ``kernel_args`` / ``kernel_params`` guard the kernel entry points themselves:
   the compiled wrapper and the pure mirror call them before touching memory.
+
+It also names the layouts of Kernel.score's result (FLAT, MATRIX, BINARY_PROBA),
+which both backends and the model share.
 """
 import operator
 
 import numpy as np
 
-from fastscore import _links
+from fastscore.links import LINKS
 
-_LINK_CODES = frozenset(_links.CODES.values())
+_LINK_CODES = frozenset(link.code for link in LINKS)
 _KERNEL_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
 
@@ -161,9 +164,21 @@ def check_finite_row(row):
         raise nonfinite_feature(int(bad[0]))
 
 
-def out_shape(n_rows, n_outputs, flat):
-    """Shape of a score output: (n,) for a single flat output, else (n, k)."""
-    return (n_rows,) if flat else (n_rows, n_outputs)
+# The layouts of Kernel.score's result, for n rows of k outputs.
+FLAT = 0          # (n,): one output per row (k must be 1)
+MATRIX = 1        # (n, k)
+BINARY_PROBA = 2  # (n, 2): one output p per row as the pair (1 - p, p), predict_proba's (k must be 1)
+
+
+def result_shape(n_rows, n_outputs, layout):
+    """The shape of Kernel.score's result in `layout`; ValueError for a layout that cannot hold k outputs."""
+    if layout == MATRIX:
+        return (n_rows, n_outputs)
+    if layout != FLAT and layout != BINARY_PROBA:
+        raise ValueError(f"unknown result layout {layout!r}")
+    if n_outputs != 1:
+        raise ValueError(f"result layout {layout!r} holds one output per row, but the kernel has {n_outputs}")
+    return (n_rows,) if layout == FLAT else (n_rows, 2)
 
 
 def check_out(out, shape):
@@ -206,8 +221,11 @@ def check_link(link):
         raise ValueError(f"unknown link code {link!r}")
 
 
-def kernel_args(X, link, out, n_features, n_outputs):
-    """Guard a kernel call: X, link and out must match the kernel's contract exactly."""
+def kernel_args(X, link, out, layout, n_features, n_outputs):
+    """Guard a kernel call: X, link, out and layout must match the kernel's contract exactly.
+
+    Returns the result's shape (out's, when out is given).
+    """
     if not isinstance(X, np.ndarray):
         raise TypeError(f"X must be a numpy array, got {type(X).__name__}")
     if X.dtype not in _KERNEL_DTYPES:
@@ -217,12 +235,12 @@ def kernel_args(X, link, out, n_features, n_outputs):
     if not (X.flags.c_contiguous and X.flags.aligned):
         raise ValueError("X must be C-contiguous and aligned")
     check_link(link)
-    if not isinstance(out, np.ndarray) or out.size != X.shape[0] * n_outputs or out.ndim not in (1, 2):
-        shape = getattr(out, "shape", type(out).__name__)
-        raise ValueError(f"out must hold {X.shape[0]} x {n_outputs} values, got {shape}")
-    check_out(out, out.shape)
-    if np.may_share_memory(X, out):
-        raise ValueError("out must not overlap X")
+    shape = result_shape(X.shape[0], n_outputs, layout)
+    if out is not None:
+        check_out(out, shape)
+        if np.may_share_memory(X, out):
+            raise ValueError("out must not overlap X")
+    return shape
 
 
 def kernel_params(coef, intercept, center):

@@ -1,12 +1,13 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
 """The compiled backend: a thin wrapper over csrc/fastscore.c.
 
-It mirrors fastscore._pure exactly: the same Kernel class, the same checks
-(fastscore._checks, called before any pointer is taken), the same errors. The
-typed memoryviews below hold the buffers for the duration of each call and
-the GIL is released around the kernel. Kernel.fast_score is the latency
-path for arrays already in the kernel's layout: it reads them through
-numpy's C API, without a memoryview or a Python-level check.
+It mirrors fastscore._pure exactly: the same Kernel class (the contract is
+fastscore._backend.Kernel), the same checks (fastscore._checks, called before
+any pointer is taken), the same errors. Kernel.score's fast path takes arrays
+already in the kernel's layout through numpy's C API, without a memoryview or
+a Python-level check; its checked path holds the buffers in typed memoryviews
+for the duration of the call. Every path releases the GIL around a kernel
+call on at least NOGIL_MIN values, and only there.
 """
 from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_AsDouble
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
@@ -21,10 +22,14 @@ import numpy as np
 cnp.import_array()
 
 from fastscore import _checks
+from fastscore._checks import BINARY_PROBA, FLAT, MATRIX
 
 cdef extern from "fastscore.h" nogil:
     ctypedef enum fs_link:
-        pass
+        FS_LINK_IDENTITY
+        FS_LINK_LOGISTIC
+        FS_LINK_EXP
+        FS_LINK_COUNT
     ctypedef enum fs_status:
         FS_OK
         FS_NONFINITE
@@ -46,6 +51,8 @@ cdef extern from "fastscore.h" nogil:
     const char *fs_isa()
     int fs_select_isa(const char *name)
     int fs_isa_available(const char *name)
+    int fs_isa_count()
+    const char *fs_isa_name(int i)
     int fs_max_threads()
     enum:
         FS_BLOCK_ROWS
@@ -55,12 +62,15 @@ cdef extern from "fastscore.h" nogil:
 BLOCK_ROWS = FS_BLOCK_ROWS
 #: Below this many values of X, n_threads=0 scores on the calling thread.
 PARALLEL_MIN = FS_PARALLEL_MIN
-#: Every instruction set the kernel knows, widest first (available_isas() says which run here).
-ISAS = ("avx512", "avx2", "baseline")
+#: The kernel's link codes are 0 to LINK_COUNT - 1 (csrc/fastscore.h's fs_link; fastscore.links.LINKS).
+LINK_COUNT = FS_LINK_COUNT
+#: Every instruction set of this build, widest first, named by csrc/fastscore.c
+#: (available_isas() says which this CPU runs).
+ISAS = tuple(fs_isa_name(i).decode() for i in range(fs_isa_count()))
 
 
 def isa():
-    """The instruction set the kernel runs on: "avx512", "avx2" or "baseline".
+    """The instruction set the kernel runs on: one of ISAS.
 
     The widest the CPU supports, unless FASTSCORE_ISA (read at import) names
     another available one.
@@ -87,27 +97,19 @@ def max_threads():
 fs_isa()  # choose the instruction set now, before any thread can race for it
 
 # Rows up to this many features are scored from a stack buffer in score_one.
-# Below NOGIL_MIN values of X, releasing and retaking the GIL would cost more
-# than the arithmetic it lets other threads overlap with.
+# The GIL is released around a kernel call on at least NOGIL_MIN values
+# (n x (d + k)), and kept below: there, releasing and retaking it would cost
+# more than the arithmetic it lets other threads overlap with.
 cdef enum:
     STACK_ROW = 64
     NOGIL_MIN = 4096
-    N_LINKS = 8
-    # csrc/fastscore.h's fs_link codes (as fastscore._links)
-    LINK_IDENTITY = 0
-    LINK_LOGISTIC = 1
-    LINK_EXP = 4
 
-# fast_score's result shapes (fastscore.model picks one).
-cdef enum:
-    SHAPE_FLAT = 0
-    SHAPE_MATRIX = 1
-    SHAPE_BINARY_PROBA = 2
-FLAT, MATRIX, BINARY_PROBA = SHAPE_FLAT, SHAPE_MATRIX, SHAPE_BINARY_PROBA
+# Kernel.score's result layouts (fastscore._checks defines them), as C ints for cheap comparisons.
+cdef int L_FLAT = FLAT, L_MATRIX = MATRIX, L_BINARY_PROBA = BINARY_PROBA
 
 
-cdef inline fs_status _call(const fs_model *m, const void *X, bint f64, bint pairs, size_t n, fs_link link,
-                            double *out, size_t *bad, int n_threads) noexcept nogil:
+cdef inline fs_status _kernel(const fs_model *m, const void *X, bint f64, bint pairs, size_t n, fs_link link,
+                              double *out, size_t *bad, int n_threads) noexcept nogil:
     if pairs:
         if f64:
             return fs_score_binary_f64(m, <const double *>X, n, link, out, bad, n_threads)
@@ -117,22 +119,42 @@ cdef inline fs_status _call(const fs_model *m, const void *X, bint f64, bint pai
     return fs_score_f32(m, <const float *>X, n, link, out, bad, n_threads)
 
 
+# Not inline: a function holding a `with nogil` block pays for thread-state
+# bookkeeping on every call, which score_one's scalar path must not.
+cdef fs_status _call(const fs_model *m, const void *X, bint f64, bint pairs, size_t n, fs_link link,
+                     double *out, size_t *bad, int n_threads) noexcept:
+    """The kernel, on n rows, with the GIL released on at least NOGIL_MIN values (every path calls this)."""
+    if n * (m.n_features + m.n_outputs) < NOGIL_MIN:
+        return _kernel(m, X, f64, pairs, n, link, out, bad, n_threads)
+    with nogil:
+        return _kernel(m, X, f64, pairs, n, link, out, bad, n_threads)
+
+
+cdef int _check_status(fs_status status, size_t bad) except -1:
+    if status == FS_NONFINITE:
+        raise _checks.nonfinite_row(bad)
+    if status != FS_OK:
+        raise ValueError(f"kernel rejected its arguments (status {status})")
+    return 0
+
+
 ctypedef fused floating:
     float
     double
 
 
 # The shapes that the kernel relies on are checked once more here, on the
-# buffers themselves: a subclass's shape or flags attributes may lie.
-cdef fs_status _score(const fs_model *m, const floating[:, ::1] X, fs_link link,
-                      double *out, size_t out_size, size_t *bad, int n_threads) noexcept:
-    cdef size_t n = X.shape[0]
-    if <size_t>X.shape[1] != m.n_features or n * m.n_outputs != out_size:
-        return FS_BAD_ARGUMENT
+# buffers themselves: a subclass's shape or flags attributes may lie. The
+# memoryview holds X's buffer until the kernel returns.
+cdef int _score(const fs_model *m, const floating[:, ::1] X, fs_link link, bint pairs,
+                double *out, size_t out_size, int n_threads) except -1:
+    cdef size_t n = X.shape[0], bad = 0
+    if <size_t>X.shape[1] != m.n_features or n * (2 if pairs else m.n_outputs) != out_size:
+        return _check_status(FS_BAD_ARGUMENT, 0)
     if n == 0:
-        return FS_OK
-    with nogil:
-        return _call(m, &X[0, 0], floating is double, False, n, link, out, bad, n_threads)
+        return 0
+    cdef fs_status status = _call(m, &X[0, 0], floating is double, pairs, n, link, out, &bad, n_threads)
+    return _check_status(status, bad)
 
 
 cdef inline double _dot_left_to_right(const fs_model *m, const double *x) noexcept nogil:
@@ -148,6 +170,14 @@ cdef inline double _dot_left_to_right(const fs_model *m, const double *x) noexce
     return s + m.intercept[0]
 
 
+cdef double _dot_without_gil(const fs_model *m, const double *x) noexcept:
+    """_dot_left_to_right on a row of at least NOGIL_MIN values, with the GIL released."""
+    cdef double z
+    with nogil:
+        z = _dot_left_to_right(m, x)
+    return z
+
+
 cdef double *_out_ptr(cnp.ndarray out) except NULL:
     """out's own memory, its layout checked from C (not through a subclass's reshape or flags)."""
     if (cnp.PyArray_TYPE(out) != cnp.NPY_DOUBLE or not cnp.PyArray_ISNOTSWAPPED(out)
@@ -157,7 +187,10 @@ cdef double *_out_ptr(cnp.ndarray out) except NULL:
 
 
 cdef class Kernel:
-    """Scores z = (X - center) @ coef.T + intercept, then a link."""
+    """Scores z = (X - center) @ coef.T + intercept, then a link (fastscore._backend.Kernel)."""
+
+    #: the backend's name
+    name = "compiled"
 
     cdef fs_model m
     cdef readonly object coef, intercept, center
@@ -180,83 +213,60 @@ cdef class Kernel:
             mu = self.center
             self.m.center = &mu[0]
 
-    def score(self, X, int link, out, int n_threads=0):
-        """Write link(z) for every row of X into out and return out.
+    def score(self, X, int link, out=None, *, int layout=MATRIX, int n_threads=0, convert=None):
+        """link(z) for every row of X, in `layout`, into out (or a new array); returns it.
 
-        n_threads: the most threads the kernel may use (0: its default).
+        See fastscore._backend.Kernel.score. An X that is exactly a
+        numpy.ndarray, 2-D, native float64 or float32, C-contiguous and
+        aligned, with n_features columns and at least one row, scored into a
+        new array, takes the fast path: read through numpy's C API, without
+        a memoryview or a Python-level check (convert is not called: it
+        would return X as it is). Everything else takes the checked path.
         """
-        _checks.kernel_args(X, link, out, self.n_features, self.n_outputs)
-        if X.shape[0] == 0:
-            return out
-        cdef size_t bad = 0
-        cdef double *dst = _out_ptr(out)
-        cdef fs_status status
-        cdef size_t size = cnp.PyArray_SIZE(<cnp.ndarray>out)
-        if X.dtype == np.float64:
-            status = _score[double](&self.m, X, <fs_link>link, dst, size, &bad, n_threads)
-        else:
-            status = _score[float](&self.m, X, <fs_link>link, dst, size, &bad, n_threads)
-        if status == FS_NONFINITE:
-            raise _checks.nonfinite_row(bad)
-        if status != FS_OK:
-            raise ValueError(f"kernel rejected its arguments (status {status})")
-        return out
-
-    def fast_score(self, X, int link, int shape, int n_threads=0):
-        """Score an array already in the kernel's layout, or return None.
-
-        X qualifies when it is exactly a numpy.ndarray, 2-D, native float64 or
-        float32, C-contiguous and aligned, with n_features columns and at
-        least one row; anything else returns None, and the caller takes the
-        general path (which accepts, converts or refuses it). shape: FLAT
-        gives (n,), MATRIX (n, k), BINARY_PROBA (n, 2) with columns 1 - p, p.
-        """
-        cdef cnp.ndarray A, out
+        cdef cnp.ndarray A, result
         cdef cnp.npy_intp dims[2]
         cdef int kind, flags = cnp.NPY_ARRAY_C_CONTIGUOUS | cnp.NPY_ARRAY_ALIGNED
-        cdef size_t n, bad = 0
+        cdef size_t bad = 0
         cdef fs_status status
-        cdef double *dst
-        cdef void *src
-        cdef bint pairs
-        if type(X) is not cnp.ndarray or link < 0 or link >= N_LINKS:
-            return None
-        A = <cnp.ndarray>X
-        if cnp.PyArray_NDIM(A) != 2 or (cnp.PyArray_FLAGS(A) & flags) != flags:
-            return None
-        kind = cnp.PyArray_TYPE(A)
-        if (kind != cnp.NPY_DOUBLE and kind != cnp.NPY_FLOAT) or not cnp.PyArray_ISNOTSWAPPED(A):
-            return None
-        dims[0] = cnp.PyArray_DIM(A, 0)
-        if dims[0] == 0 or cnp.PyArray_DIM(A, 1) != self.n_features:
-            return None
-        if shape < SHAPE_FLAT or shape > SHAPE_BINARY_PROBA or (shape != SHAPE_MATRIX and self.n_outputs != 1):
-            return None  # FLAT and BINARY_PROBA hold one output per row: k of them would overrun out
-        dims[1] = 2 if shape == SHAPE_BINARY_PROBA else self.n_outputs
-        out = cnp.PyArray_EMPTY(1 if shape == SHAPE_FLAT else 2, dims, cnp.NPY_DOUBLE, 0)
-        n = dims[0]
-        dst = <double *>cnp.PyArray_DATA(out)
-        src = cnp.PyArray_DATA(A)
-        pairs = shape == SHAPE_BINARY_PROBA
-        if n * (self.n_features + self.n_outputs) < NOGIL_MIN:
-            status = _call(&self.m, src, kind == cnp.NPY_DOUBLE, pairs, n, <fs_link>link, dst, &bad, n_threads)
+        if (out is None and type(X) is cnp.ndarray and link >= 0 and link < FS_LINK_COUNT
+                and (layout == L_MATRIX or (self.n_outputs == 1 and (layout == L_FLAT or layout == L_BINARY_PROBA)))):
+            A = <cnp.ndarray>X
+            kind = cnp.PyArray_TYPE(A)
+            dims[0] = cnp.PyArray_DIM(A, 0) if cnp.PyArray_NDIM(A) == 2 else 0
+            if (dims[0] > 0 and (cnp.PyArray_FLAGS(A) & flags) == flags
+                    and (kind == cnp.NPY_DOUBLE or kind == cnp.NPY_FLOAT) and cnp.PyArray_ISNOTSWAPPED(A)
+                    and cnp.PyArray_DIM(A, 1) == self.n_features):
+                dims[1] = 2 if layout == L_BINARY_PROBA else self.n_outputs
+                result = cnp.PyArray_EMPTY(1 if layout == L_FLAT else 2, dims, cnp.NPY_DOUBLE, 0)
+                status = _call(&self.m, cnp.PyArray_DATA(A), kind == cnp.NPY_DOUBLE, layout == L_BINARY_PROBA,
+                               dims[0], <fs_link>link, <double *>cnp.PyArray_DATA(result), &bad, n_threads)
+                _check_status(status, bad)  # reads bad after the call has set it
+                return result
+        return self._score_checked(X, link, out, layout, n_threads, convert)
+
+    def _score_checked(self, X, int link, out, int layout, int n_threads, convert):
+        if convert is not None:
+            X = convert(X)
+        shape = _checks.kernel_args(X, link, out, layout, self.n_features, self.n_outputs)
+        if out is None:
+            out = np.empty(shape)
+        if X.shape[0] == 0:
+            return out
+        cdef double *dst = _out_ptr(out)
+        cdef size_t size = cnp.PyArray_SIZE(<cnp.ndarray>out)
+        if X.dtype == np.float64:
+            _score[double](&self.m, X, <fs_link>link, layout == L_BINARY_PROBA, dst, size, n_threads)
         else:
-            with nogil:
-                status = _call(&self.m, src, kind == cnp.NPY_DOUBLE, pairs, n, <fs_link>link, dst, &bad,
-                               n_threads)
-        if status == FS_NONFINITE:
-            raise _checks.nonfinite_row(bad)
-        if status != FS_OK:
-            raise ValueError(f"kernel rejected its arguments (status {status})")
+            _score[float](&self.m, X, <fs_link>link, layout == L_BINARY_PROBA, dst, size, n_threads)
         return out
 
     def score_one(self, row, int link):
         """Score one row: a float for a single output, else a tuple of k floats.
 
-        A list or tuple row of a single-output model with the identity,
-        logistic or exp link is summed left to right and linked with libm's
-        exp, exactly as the mirror does with floats and math.exp: the two
-        backends agree to the bit on it.
+        A list or tuple row of a single-output model whose link has a scalar
+        form (fastscore.links: identity, logistic, exp) is summed left to
+        right and linked with libm's exp, exactly as the mirror does with
+        floats and math.exp: the two backends agree to the bit on it.
         """
         cdef double stack_row[STACK_ROW]
         cdef double stack_out[STACK_ROW]
@@ -268,7 +278,7 @@ cdef class Kernel:
         cdef bint is_list = type(row) is list
         if not (is_list or type(row) is tuple):
             return self._score_one_array(row, link)
-        if link < 0 or link >= N_LINKS:
+        if link < 0 or link >= FS_LINK_COUNT:
             _checks.check_link(link)
         if len(row) != d:
             _checks.check_row_length(len(row), d)
@@ -302,20 +312,20 @@ cdef class Kernel:
                     raise
             if is_list and PyList_GET_SIZE(row) != d:  # the same answer as the mirror's
                 _checks.check_row_length(PyList_GET_SIZE(row), d)
-            if k != 1 or (link != LINK_IDENTITY and link != LINK_LOGISTIC and link != LINK_EXP):
-                if fs_score_f64(&self.m, x, 1, <fs_link>link, out, &bad, 1) == FS_NONFINITE:
+            if k != 1 or (link != FS_LINK_IDENTITY and link != FS_LINK_LOGISTIC and link != FS_LINK_EXP):
+                if _call(&self.m, x, True, False, 1, <fs_link>link, out, &bad, 1) == FS_NONFINITE:
                     _checks.check_finite_row(np.asarray(<double[:d]>x))
                 if k == 1:
                     return out[0]
                 return tuple([out[i] for i in range(k)])
-            z = _dot_left_to_right(&self.m, x)
+            z = _dot_left_to_right(&self.m, x) if d < NOGIL_MIN else _dot_without_gil(&self.m, x)
             if not isfinite(z):
                 for i in range(d):
                     if not isfinite(x[i]):
                         raise _checks.nonfinite_feature(i)
-            if link == LINK_LOGISTIC:
+            if link == FS_LINK_LOGISTIC:
                 return 1.0 / (1.0 + exp(-z))
-            if link == LINK_EXP:
+            if link == FS_LINK_EXP:
                 return exp(z)
             return z
         finally:
@@ -330,6 +340,5 @@ cdef class Kernel:
         else:
             x = _checks.as_row(row, self.n_features)
         _checks.check_finite_row(x)
-        out = np.empty(self.n_outputs)
-        self.score(x.reshape(1, -1), link, out)
-        return float(out[0]) if self.n_outputs == 1 else tuple(out.tolist())
+        out = self.score(x.reshape(1, -1), link)
+        return float(out[0, 0]) if self.n_outputs == 1 else tuple(out[0].tolist())

@@ -8,61 +8,16 @@ import operator
 
 import numpy as np
 
-from fastscore import _checks, _links
-
-
-def apply_link(link, Z):
-    """Apply a link in place to Z of shape (n, k), as fs_apply_link does per row."""
-    # exp() overflowing to inf is the intended limit (1/(1+inf) is 0), not an error.
-    with np.errstate(over="ignore"):
-        if link in (_links.LOGISTIC, _links.OVR, _links.ONEVSREST):
-            np.negative(Z, out=Z)
-            np.exp(Z, out=Z)
-            Z += 1.0
-            np.divide(1.0, Z, out=Z)
-            if link != _links.LOGISTIC:
-                _normalise(Z, uniform_if_zero=link == _links.OVR)
-        elif link == _links.SOFTMAX:
-            Z -= Z.max(axis=1, keepdims=True)
-            np.exp(Z, out=Z)
-            Z /= Z.sum(axis=1, keepdims=True)
-        elif link == _links.EXP:
-            np.exp(Z, out=Z)
-        elif link in (_links.MODIFIED_HUBER, _links.ONEVSREST_MODIFIED_HUBER):
-            np.clip(Z, -1.0, 1.0, out=Z)
-            Z += 1.0
-            Z /= 2.0
-            _normalise(Z, uniform_if_zero=link == _links.MODIFIED_HUBER)
-
-
-def _normalise(P, uniform_if_zero):
-    """Scale rows of k > 1 probabilities to sum 1, as scikit-learn does.
-
-    Rows of all zeros become uniform (its linear classifiers) or stay zero
-    (its OneVsRestClassifier, which divides only where the sum is not 0).
-    """
-    if P.shape[1] < 2:
-        return
-    total = P.sum(axis=1)
-    zero = total == 0.0
-    if zero.any():
-        if not uniform_if_zero:
-            total[zero] = 1.0
-        else:
-            P[zero] = 1.0
-            total[zero] = P.shape[1]
-    P /= total[:, None]
-
-
-def _logistic(z):
-    try:
-        return 1.0 / (1.0 + math.exp(-z))
-    except OverflowError:
-        return 0.0
+from fastscore import _checks
+from fastscore._checks import BINARY_PROBA, MATRIX
+from fastscore.links import BY_NAME, LINKS
 
 
 class Kernel:
-    """Scores z = (X - center) @ coef.T + intercept, then a link."""
+    """Scores z = (X - center) @ coef.T + intercept, then a link (fastscore._backend.Kernel)."""
+
+    #: the backend's name
+    name = "pure"
 
     def __init__(self, coef, intercept, center=None):
         self.coef, self.intercept, self.center = _checks.kernel_params(coef, intercept, center)
@@ -73,17 +28,32 @@ class Kernel:
         self._b = float(self.intercept[0])
         self._c = None if center is None else self.center.tolist()
 
-    def score(self, X, link, out, n_threads=0):
-        """Write link(z) for every row of X into out and return out.
+    def score(self, X, link, out=None, *, layout=MATRIX, n_threads=0, convert=None):
+        """link(z) for every row of X, in `layout`, into out (or a new array); returns it.
 
-        n_threads is accepted for the compiled kernel's signature; the mirror
-        leaves threading to numpy's BLAS.
+        See fastscore._backend.Kernel.score. The mirror has one path (convert,
+        when given, is always called) and leaves threading to numpy's BLAS:
+        n_threads is accepted for the contract's sake.
         """
-        _checks.kernel_args(X, link, out, self.n_features, self.n_outputs)
+        if convert is not None:
+            X = convert(X)
+        shape = _checks.kernel_args(X, link, out, layout, self.n_features, self.n_outputs)
+        if out is None:
+            out = np.empty(shape)
         n = X.shape[0]
         if n == 0:
             return out
-        Z = np.ndarray.reshape(out, (n, self.n_outputs))  # a view: never a subclass's copy
+        if layout == BINARY_PROBA:
+            p = np.empty((n, 1))
+            self._score_into(X, link, p)
+            out[:, 1] = p[:, 0]
+            np.subtract(1.0, p[:, 0], out=out[:, 0])
+        else:
+            self._score_into(X, link, np.ndarray.reshape(out, (n, self.n_outputs)))  # a view: never a copy
+        return out
+
+    def _score_into(self, X, link, Z):
+        """Z (n, k) = link(z) for the n rows of X."""
         # Like the C kernel, NaN and infinity are reported as errors below,
         # not as numpy warnings on the way there.
         with np.errstate(over="ignore", invalid="ignore"):
@@ -96,20 +66,11 @@ class Kernel:
             for r in np.flatnonzero(~np.isfinite(Z).all(axis=1)):
                 if not np.isfinite(X[r]).all():
                     raise _checks.nonfinite_row(int(r))
-        apply_link(link, Z)
-        return out
-
-    def fast_score(self, X, link, shape, n_threads=0):
-        """The compiled kernel's shortcut for arrays in its layout; the mirror has none.
-
-        Always None: the caller takes the general path, which gives the same
-        results and errors.
-        """
-        return None
+        LINKS[link].apply(Z)
 
     def score_one(self, row, link):
         """Score one row: a float for a single output, else a tuple of k floats."""
-        if self.n_outputs == 1 and link in _SCALAR_LINKS and isinstance(row, (list, tuple)):
+        if self.n_outputs == 1 and link in _SCALAR and isinstance(row, (list, tuple)):
             if len(row) != self.n_features:
                 _checks.check_row_length(len(row), self.n_features)
             try:
@@ -123,12 +84,12 @@ class Kernel:
                 z = sum(map(operator.mul, self._w, terms)) + self._b
             if z - z != 0.0:  # NaN or infinity, without a call to math.isfinite
                 _checks.check_finite_row(np.array(_checks.row_floats(row, self.n_features)))
-            if link == _links.LOGISTIC:  # the common case, inlined: the latency path
+            if link == _LOGISTIC:  # the logistic's scalar form, inlined (a call costs 4%): the latency path
                 try:
                     return 1.0 / (1.0 + math.exp(-z))
                 except OverflowError:
                     return 0.0
-            return _SCALAR_LINKS[link](z)
+            return _SCALAR[link](z)
         _checks.check_link(link)
         return self._score_one_array(row, link)
 
@@ -138,17 +99,10 @@ class Kernel:
         else:
             x = _checks.as_row(row, self.n_features)
         _checks.check_finite_row(x)
-        out = np.empty(self.n_outputs)
-        self.score(x.reshape(1, -1), link, out)
-        return float(out[0]) if self.n_outputs == 1 else tuple(out.tolist())
+        out = self.score(x.reshape(1, -1), link)
+        return float(out[0, 0]) if self.n_outputs == 1 else tuple(out[0].tolist())
 
 
-def _exp(z):
-    try:
-        return math.exp(z)
-    except OverflowError:
-        return math.inf
-
-
-# Links of a single output that plain floats can compute as the C kernel does.
-_SCALAR_LINKS = {_links.IDENTITY: float, _links.LOGISTIC: _logistic, _links.EXP: _exp}
+# Links of a single output that plain floats compute as the C kernel does: code -> function.
+_SCALAR = {link.code: link.scalar for link in LINKS if link.scalar is not None}
+_LOGISTIC = BY_NAME["logistic"].code

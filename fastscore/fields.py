@@ -8,21 +8,18 @@ those of the model file (docs/FORMAT.md), held as checked numpy arrays.
 """
 import math
 import operator
-from typing import Any, NamedTuple, Optional
+from typing import Any, Dict, NamedTuple, Optional, Tuple
 
 import numpy as np
+
+from fastscore.links import BY_NAME, FOR_KIND
 
 # Sanity bounds: a file claiming more is refused before anything is allocated for it.
 MAX_FEATURES = 10**8
 MAX_OUTPUTS = 10**6
 
-#: the links each kind of model may have (names of fastscore._links.CODES)
-LINKS = {"classifier": ("logistic", "softmax", "ovr", "modified_huber", "onevsrest",
-                        "onevsrest_modified_huber", "identity"),
-         "regressor": ("identity", "exp")}
-
-# A binary classifier's one column of z has no normalisation to do; several columns need one.
-_BINARY_ONLY, _MULTI_ONLY = ("logistic",), ("softmax", "ovr", "onevsrest", "onevsrest_modified_huber")
+#: the links each kind of model may have, by name (fastscore.links.FOR_KIND)
+LINKS: Dict[str, Tuple[str, ...]] = FOR_KIND
 
 
 class FieldError(ValueError):
@@ -50,12 +47,8 @@ def class_rows(n_classes: int) -> int:
 
 
 def classifier_link_problem(link: str, n_rows: int) -> Optional[str]:
-    """Why a classifier with n_rows rows of coef cannot have this link, or None if it can."""
-    if n_rows == 1 and link in _MULTI_ONLY:
-        return f"link {link!r} normalises several classes, but a binary classifier has one row of coef"
-    if n_rows > 1 and link in _BINARY_ONLY:
-        return f"link {link!r} is for binary classifiers, but coef has {n_rows} rows"
-    return None
+    """Why a classifier with n_rows rows of coef cannot have the link named `link`, or None if it can."""
+    return BY_NAME[link].rows_problem(n_rows)
 
 
 def check(kind: str, *, estimator: Any, link: Any, n_features: Any, coef: Any, intercept: Any,

@@ -9,21 +9,21 @@ scikit-learn lives in fastscore.convert.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
-from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from fastscore import _backend, _checks, _links, _pure, fields, modelfile
+from fastscore import _backend, _checks, fields, modelfile
+from fastscore._checks import BINARY_PROBA, FLAT, MATRIX
+from fastscore.links import BY_NAME, LINKS as _LINK_TABLE
 # Facts about fields that converters and tests import from here too.
 from fastscore.fields import LINKS, class_rows, classifier_link_problem  # noqa: F401
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
-
-# Kernel.fast_score's result shapes: (n,), (n, k), and binary (n, 2) = (1 - p, p).
-_FLAT, _MATRIX, _BINARY_PROBA = 0, 1, 2
 
 
 class LinearModel:
@@ -61,11 +61,10 @@ class LinearModel:
         self._build(checked, backend)
 
     def _build(self, f: fields.Fields, backend: Optional[str]) -> None:
-        """Take validated fields as they are and make the kernel."""
-        impl = _backend.impl if backend is None else _backend.module(backend)
+        """Take validated fields as they are and make the kernel of the named backend."""
         self.estimator = f.estimator
         self.link = f.link
-        self._link_code = _links.CODES[f.link]
+        self._link_code = BY_NAME[f.link].code
         self.coef_ = f.coef
         self.intercept_ = f.intercept
         self.n_features_in_ = f.n_features
@@ -73,13 +72,20 @@ class LinearModel:
         self.center = f.center
         self.sklearn_version = f.sklearn_version
         coef2d = self.coef_.reshape(-1, self.n_features_in_)
-        self._kernel = impl.Kernel(coef2d, self.intercept_.reshape(-1), self.center)
+        self._kernel: _backend.Kernel = _backend.kernel_class(backend)(coef2d, self.intercept_.reshape(-1),
+                                                                        self.center)
         self._n_outputs = coef2d.shape[0]
         if f.classes is not None:
             self.classes_ = f.classes
-        # The latency path skips one Python frame: the instance attribute is the
-        # kernel's own method, bound to this model's link.
+        # What every call would otherwise look up or build again: the kernel's
+        # bound score_one, the result layouts, and the input conversion (a
+        # partial, not a bound method of self: no reference cycle).
         self._score_one = self._kernel.score_one
+        self._layout = FLAT if self._flat() else MATRIX
+        self._proba_layout = None
+        if f.classes is not None and _LINK_TABLE[self._link_code].log is not None:
+            self._proba_layout = BINARY_PROBA if self._n_outputs == 1 else MATRIX
+        self._convert = functools.partial(_as_matrix, self.n_features_in_, self._feature_names)
 
     def _fields(self) -> fields.Fields:
         """The model's fields (read-only arrays): what its file, its pickle and == are made of."""
@@ -95,35 +101,14 @@ class LinearModel:
         return self._feature_names
 
     @property
-    def backend(self):
+    def backend(self) -> str:
         """The backend this model scores with: "compiled" or "pure"."""
-        return "compiled" if type(self._kernel).__module__ == _backend.MODULES["compiled"] else "pure"
+        return self._kernel.name
 
-    def _flat(self):
+    def _flat(self) -> bool:
         raise NotImplementedError
 
-    def _run(self, X, link_code, out, flat, n_threads=0):
-        if out is None:
-            # The latency path: arrays already in the kernel's layout skip
-            # everything below (None means "not such an array").
-            fast = self._kernel.fast_score(X, link_code, _FLAT if flat else _MATRIX, n_threads)
-            if fast is not None:
-                return fast
-        X = self._matrix(X)
-        shape = _checks.out_shape(X.shape[0], self._n_outputs, flat)
-        if out is None:
-            out = np.empty(shape)
-        else:
-            _checks.check_out(out, shape)
-        return self._kernel.score(X, link_code, out, n_threads)
-
-    def _matrix(self, X):
-        columns = getattr(X, "columns", None)
-        if columns is not None and self._feature_names is not None:
-            _check_columns([str(c) for c in columns], list(self._feature_names))
-        return _checks.as_matrix(X, self.n_features_in_)
-
-    def score(self, X, out=None, n_threads=None):
+    def score(self, X: ArrayLike, out: Optional[np.ndarray] = None, n_threads: Optional[int] = None) -> np.ndarray:
         """The model's main output for each row of X, on the fast path.
 
         Classifiers with probabilities give the positive-class probability,
@@ -135,9 +120,11 @@ class LinearModel:
         models, and of the result's for multiclass links. n_threads caps the kernel's threads
         (None or 0: its default); results do not depend on it.
         """
-        return self._run(X, self._link_code, out, self._flat(), _checks.thread_count(n_threads))
+        return self._kernel.score(X, self._link_code, out, layout=self._layout,
+                                  n_threads=0 if n_threads is None else _checks.thread_count(n_threads),
+                                  convert=self._convert)
 
-    def score_one(self, row):
+    def score_one(self, row: Union[Sequence[float], np.ndarray]) -> Union[float, Tuple[float, ...]]:
         """score() for a single row given as a list, a tuple or a 1-D array.
 
         Returns a float (a tuple of floats for models with several outputs).
@@ -206,54 +193,38 @@ class Classifier(LinearModel):
 
     _KIND = "classifier"
 
-    def _flat(self):
+    def _flat(self) -> bool:
         return self._n_outputs == 1
 
     @property
-    def has_proba(self):
-        """True when the model defines class probabilities (its link is not identity)."""
-        return self.link != "identity"
+    def has_proba(self) -> bool:
+        """True when the model defines class probabilities (its link has them: it is not identity)."""
+        return self._proba_layout is not None
 
-    def decision_function(self, X):
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Raw scores z: shape (n,) for binary models, (n, n_classes) otherwise."""
-        return self._run(X, _links.IDENTITY, None, self._flat())
+        return self._kernel.score(X, _IDENTITY, layout=self._layout, convert=self._convert)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities, shape (n, n_classes), columns in the order of classes_."""
-        if self._link_code == _links.IDENTITY:
+        layout = self._proba_layout
+        if layout is None:
             raise AttributeError(f"{self.estimator} has no predict_proba")
-        if self._n_outputs == 1:
-            fast = self._kernel.fast_score(X, self._link_code, _BINARY_PROBA, 0)
-            if fast is not None:
-                return fast
-        p = self.score(X)
-        if p.ndim == 2:
-            return p
-        proba = np.empty((p.shape[0], 2))
-        proba[:, 1] = p
-        np.subtract(1.0, p, out=proba[:, 0])
-        return proba
+        return self._kernel.score(X, self._link_code, layout=layout, convert=self._convert)
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
         """log(predict_proba(X)), computed from z so that nothing underflows.
 
         It is finite wherever the exact log-probability is (-inf only for the
         true zeros of modified_huber), and stays exact where predict_proba
         rounds to 0 or 1 (beyond |z| of about 37 for the logistic).
         """
-        if not self.has_proba:
+        log = _LINK_TABLE[self._link_code].log
+        if log is None or self._proba_layout is None:  # the identity, and regressors' links, have none
             raise AttributeError(f"{self.estimator} has no predict_log_proba")
-        z = self.decision_function(X)
-        # Overflow in z - max(z) (|z| near 1e308) correctly gives -inf, not a warning.
-        with np.errstate(over="ignore", divide="ignore"):
-            if z.ndim == 1:
-                return _LOG_BINARY[self.link](np.stack([-z, z], axis=1))
-            if self.link.endswith("modified_huber"):  # (clip(z) + 1) / 2 is exact: log the probabilities
-                _pure.apply_link(self._link_code, z)  # from z in hand, not a second pass over X
-                return np.log(z)
-            return _LOG_MULTI[self.link](z)
+        return log(self._kernel.score(X, _IDENTITY, layout=MATRIX, convert=self._convert))
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predicted class labels, taken from classes_."""
         z = self.decision_function(X)
         index = (z > 0).astype(np.intp) if z.ndim == 1 else z.argmax(axis=1)
@@ -265,37 +236,23 @@ class Regressor(LinearModel):
 
     _KIND = "regressor"
 
-    def _flat(self):
+    def _flat(self) -> bool:
         return self.coef_.ndim == 1
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predictions: shape (n,) for one target, (n, n_targets) otherwise."""
         return self.score(X)
 
 
-def _log_expit(z):
-    """log(1 / (1 + exp(-z))) without overflow or underflow."""
-    return -np.logaddexp(0.0, -z)
+_IDENTITY = BY_NAME["identity"].code
 
 
-def _log_softmax(z):
-    z = z - z.max(axis=1, keepdims=True)
-    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-
-
-def _log_ovr(z):
-    """log of the normalised one-vs-rest logistic: log_softmax of the logs of expit(z).
-
-    Exact also where expit(z) underflows (z below about -709.78), where
-    predict_proba, like scikit-learn, gives 0 or falls back to uniform.
-    """
-    return _log_softmax(_log_expit(z))
-
-
-# Binary links take the stacked (-z, z): column j is then class j's own score.
-_LOG_BINARY = {"logistic": _log_expit,
-               "modified_huber": lambda zz: np.log((np.clip(zz, -1.0, 1.0) + 1.0) / 2.0)}
-_LOG_MULTI = {"softmax": _log_softmax, "ovr": _log_ovr, "onevsrest": _log_ovr}
+def _as_matrix(n_features: int, feature_names: Optional[np.ndarray], X: Any) -> np.ndarray:
+    """X as the kernel takes it (fastscore._checks.as_matrix), after checking a DataFrame's column names."""
+    columns = getattr(X, "columns", None)
+    if columns is not None and feature_names is not None:
+        _check_columns([str(c) for c in columns], list(feature_names))
+    return _checks.as_matrix(X, n_features)
 
 
 def _check_columns(got, expected):

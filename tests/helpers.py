@@ -43,14 +43,8 @@ def assert_close(ours, theirs, bound=0.0, tol=TOL):
 def model_on(backend_name, estimator):
     """Convert `estimator` into a model that scores with the named backend."""
     import fastscore
-    from fastscore import _backend
 
-    saved = _backend.impl
-    _backend.impl = _backend.module(backend_name)
-    try:
-        return fastscore.from_sklearn(estimator)
-    finally:
-        _backend.impl = saved
+    return fastscore.from_sklearn(estimator, backend=backend_name)
 
 
 def pipeline_bound(pipe, X):

@@ -44,7 +44,7 @@ def test_random_scaler_chains_fold_exactly(backend, chain, d, n, offset_log, spr
         fit_quietly(pipe, X, y)
     except ValueError:  # one class left after digitize: nothing to compare
         return
-    converted = fastscore.from_sklearn(pipe)
+    converted = fastscore.from_sklearn(pipe, backend=backend)
     bound = pipeline_bound(pipe, X)
     if classify:
         assert_close(converted.decision_function(X), pipe.decision_function(X), bound)
@@ -58,7 +58,7 @@ def test_first_centre_is_subtracted_in_the_kernel(backend):
     X = 1e8 + rng.standard_normal((200, 3)) * 1e-2
     y = X @ [1.0, -2.0, 0.5] - 1e8 * -0.5 + rng.standard_normal(200) * 1e-3
     pipe = fit_quietly(make_pipeline(StandardScaler(), lm.Ridge()), X, y)
-    model = fastscore.from_sklearn(pipe)
+    model = fastscore.from_sklearn(pipe, backend=backend)
     assert model.center.tobytes() == pipe[0].mean_.tobytes()
     # Plain 1e-12 relative agreement: x - mean is exact here, as in scikit-learn.
     assert_close(model.predict(X), pipe.predict(X), tol=1e-12 * np.abs(pipe.predict(X)).max())
@@ -75,9 +75,9 @@ def test_passthrough_and_nested_pipelines_fold_like_flat_ones(backend):
                   ("m", lm.Ridge())]),
         make_pipeline(make_pipeline(StandardScaler(), MinMaxScaler()), lm.Ridge()),
     ]
-    reference = fastscore.from_sklearn(flat)
+    reference = fastscore.from_sklearn(flat, backend=backend)
     for pipe in variants:
-        model = fastscore.from_sklearn(pipe.fit(X, y))
+        model = fastscore.from_sklearn(pipe.fit(X, y), backend=backend)
         for name in ("coef_", "intercept_", "center"):
             assert getattr(model, name).tobytes() == getattr(reference, name).tobytes()
         assert_close(model.predict(X), pipe.predict(X), pipeline_bound(flat, X)[:, 0])
@@ -89,10 +89,10 @@ def test_pipeline_of_a_model_alone_and_feature_names(backend):
     names = [f"f{i}" for i in range(4)]
     pipe = fit_quietly(make_pipeline(RobustScaler(), lm.LogisticRegression(max_iter=1000)), X, y)
     pipe[0].feature_names_in_ = np.array(names, dtype=object)  # as fitting on a DataFrame records them
-    model = fastscore.from_sklearn(pipe)
+    model = fastscore.from_sklearn(pipe, backend=backend)
     assert list(model.feature_names_in_) == names and model.n_features_in_ == 4
     alone = fit_quietly(make_pipeline(lm.LogisticRegression(max_iter=1000)), X, y)
-    compare(fastscore.from_sklearn(alone), alone, X)
+    compare(fastscore.from_sklearn(alone, backend=backend), alone, X)
 
 
 @functools.lru_cache(maxsize=None)
@@ -112,7 +112,7 @@ def _tweedie(power, link):
 def test_tweedie_links_follow_sklearn(backend, power, link):
     X, _ = _glm_data()
     est = _tweedie(power, link)
-    model = fastscore.from_sklearn(est)
+    model = fastscore.from_sklearn(est, backend=backend)
     logs = link == "log" or (link == "auto" and power > 0)
     assert model.link == ("exp" if logs else "identity")
     compare(model, est, X)
@@ -131,7 +131,7 @@ def test_one_vs_rest_logistic_regression_of_older_scikit_learn(backend, multi_cl
         if multi_class is not None:
             est.multi_class = multi_class
         est.solver = solver
-        model = fastscore.from_sklearn(est)
+        model = fastscore.from_sklearn(est, backend=backend)
         assert model.link == ("ovr" if ovr else "softmax")
         want = est._predict_proba_lr(X) if ovr else est.predict_proba(X)
         assert_close(model.predict_proba(X), want)
@@ -150,7 +150,7 @@ def test_sgd_log_loss_by_its_name_before_scikit_learn_1_3(backend):
     X, y = dataset("iris")
     est = fit_quietly(lm.SGDClassifier(loss="log_loss", random_state=0), X, y)
     est.loss = "log"  # how scikit-learn 1.2 (which pyproject allows) may record it
-    model = fastscore.from_sklearn(est)
+    model = fastscore.from_sklearn(est, backend=backend)
     assert model.link == "ovr"
     assert_close(model.predict_proba(X), est._predict_proba_lr(X), 2 * dot_bound(X, est.coef_, est.intercept_))
 

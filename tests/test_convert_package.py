@@ -1,6 +1,5 @@
 """The fastscore.convert package's structure: no import loop, every family registered, no unpickling."""
 import ast
-import inspect
 import os
 import subprocess
 import sys
@@ -152,11 +151,9 @@ def test_supported_and_the_errors_are_the_package_api():
     assert "Pipeline" in names and "StandardScaler" not in names  # a scaler alone is no model
 
 
-def test_from_sklearn_passes_the_backend_to_the_model(backend):
-    if "backend" not in inspect.signature(fastscore.Classifier).parameters:
-        pytest.skip("the model constructors take no backend= yet, so from_sklearn cannot pass one on")
+def test_from_sklearn_passes_the_backend_to_the_model():
     for case in ("logreg-binary", "ridge-column"):
         est, _ = fitted(case)
-        assert fastscore.from_sklearn(est).backend == backend  # the default, which the fixture sets
-        for name in BACKENDS:  # the other one too, where both exist
+        assert fastscore.from_sklearn(est).backend == fastscore.backend  # the process default
+        for name in BACKENDS:  # each one, where both exist
             assert fastscore.from_sklearn(est, backend=name).backend == name

@@ -14,12 +14,12 @@ CASES = sorted(CLASSIFIERS) + sorted(REGRESSORS)
 @pytest.mark.parametrize("case", CASES)
 def test_matches_sklearn_and_survives_save_load(case, backend, tmp_path):
     est, X = fitted(case)
-    model = fastscore.from_sklearn(est)
+    model = fastscore.from_sklearn(est, backend=backend)
     assert model.backend == backend
     compare(model, est, X)
     path = tmp_path / "model.json"
     model.save(path)
-    loaded = fastscore.load(path)
+    loaded = fastscore.load(path, backend=backend)
     assert (loaded.estimator, loaded.link, loaded.backend) == (model.estimator, model.link, backend)
     # The loaded model is the same model: identical numbers, hence the same agreement with sklearn.
     for name in ("score", "predict", "decision_function", "predict_proba", "predict_log_proba"):
@@ -40,14 +40,14 @@ def test_every_estimator_on_generated_rows(backend, case, n, log_scale, seed):
     est, X = fitted(case)
     rng = np.random.default_rng(seed)
     rows = X[rng.integers(len(X), size=n)] + rng.standard_normal((n, X.shape[1])) * X.std(axis=0) * 10.0**log_scale
-    compare(fastscore.from_sklearn(est), est, rows, min_clear=0.0)
+    compare(fastscore.from_sklearn(est, backend=backend), est, rows, min_clear=0.0)
 
 
 @pytest.mark.parametrize("case", ["logreg-multinomial", "sgd-huber-multi", "linear-multi", "tweedie-log",
                                   "pipe-chain", "logreg-binary", "ridge-column"])
 def test_score_one_matches_score(case, backend):
     est, X = fitted(case)
-    model = fastscore.from_sklearn(est)
+    model = fastscore.from_sklearn(est, backend=backend)
     batch = model.score(X[:10])
     for row, want in zip(X[:10], batch):
         got = model.score_one(row.tolist())
@@ -57,7 +57,7 @@ def test_score_one_matches_score(case, backend):
 def test_output_shapes_follow_sklearn(backend):
     for case in CASES:
         est, X = fitted(case)
-        model = fastscore.from_sklearn(est)
+        model = fastscore.from_sklearn(est, backend=backend)
         method = "decision_function" if case in CLASSIFIERS else "predict"
         assert getattr(model, method)(X[:3]).shape == np.shape(getattr(est, method)(X[:3])), case
 

@@ -144,8 +144,9 @@ def test_labels_that_can_be_built_load_back_equal(backend, tmp_path, classes):
     model = Classifier(**{**BINARY, "classes": classes, "feature_names": ["a\x00", "é"],
                           "sklearn_version": "1.9.1"})
     model.save(tmp_path / "m.json")
-    for loaded in (fastscore.load(tmp_path / "m.json"), fastscore.loads(model.dumps())):
-        assert loaded == model
+    for loaded in (fastscore.load(tmp_path / "m.json", backend=backend),
+                   fastscore.loads(model.dumps(), backend=backend)):
+        assert loaded == model and loaded.backend == backend
         assert loaded.classes_.tolist() == list(classes) and loaded.classes_.dtype.kind in "biufU"
         assert [type(c) for c in loaded.classes_.tolist()] == [type(c) for c in np.asarray(classes).tolist()]
         assert loaded.predict(X).tolist() == model.predict(X).tolist()

@@ -25,7 +25,7 @@ def _example():
 
 
 def test_the_example_loads_and_is_what_it_says(backend):
-    model = fastscore.loads(_example())
+    model = fastscore.loads(_example(), backend=backend)
     assert model.estimator == "LogisticRegression" and list(model.feature_names_in_) == ["x1", "x2"]
     assert model.score_one([0.0, 0.0]) == pytest.approx(1 / (1 + 2.718281828459045 ** -0.8457545157496446))
 
@@ -131,7 +131,7 @@ def test_the_spec_float_rule_on_edge_cases(v):
 
 def test_number_spelling_does_not_change_the_checksum(backend):
     text = open(V1, encoding="utf-8").read().replace("0.8457545157496446", "8.457545157496446E-1")
-    assert fastscore.loads(text).intercept_[0] == 0.8457545157496446
+    assert fastscore.loads(text, backend=backend).intercept_[0] == 0.8457545157496446
 
 
 # ---- refusals: each names the field and what was wrong -------------------------------------------

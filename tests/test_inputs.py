@@ -15,7 +15,7 @@ def fitted():
 
 @pytest.fixture
 def model(fitted, backend):
-    return fastscore.from_sklearn(fitted[1])
+    return fastscore.from_sklearn(fitted[1], backend=backend)
 
 
 def _layouts(X):
@@ -111,7 +111,7 @@ def test_nonfinite_values_name_the_first_bad_row(model, value):
 def test_nonfinite_values_with_zero_coefficients_are_still_caught(backend):
     est = LogisticRegression()
     est.coef_, est.intercept_, est.classes_, est.n_features_in_ = np.zeros((1, 2)), np.zeros(1), np.array([0, 1]), 2
-    model = fastscore.from_sklearn(est)
+    model = fastscore.from_sklearn(est, backend=backend)
     with pytest.raises(ValueError, match="row 1$"):
         model.score([[0, 0], [np.inf, 0]])
     with pytest.raises(ValueError, match="feature 0"):
@@ -166,7 +166,7 @@ def test_out_must_be_writeable_and_not_overlap_X(model):
         model.score(np.zeros((3, 2)), out=out)
     buf = np.zeros(6)
     with pytest.raises(ValueError, match="overlap"):
-        model._kernel.score(buf.reshape(3, 2), 1, buf[:3], 0)
+        model._kernel.score(buf.reshape(3, 2), 1, buf[:3].reshape(3, 1))
 
 
 def test_score_one_accepts_lists_tuples_and_arrays(fitted, model):
@@ -246,7 +246,8 @@ def test_score_one_row_emptied_by_a_finaliser_is_refused(backend):
     # The finaliser runs when the reader lets go of item 0, after its length
     # check for that item: the next item must be checked before it is read.
     rng = np.random.default_rng(0)
-    model = fastscore.from_sklearn(LogisticRegression().fit(rng.standard_normal((40, 6)), np.arange(40) % 2))
+    est = LogisticRegression().fit(rng.standard_normal((40, 6)), np.arange(40) % 2)
+    model = fastscore.from_sklearn(est, backend=backend)
     row = [1.0] * 6
     row[0] = _ShrinkingWhenFreed(row)
     with pytest.raises(ValueError, match="row has 0 features, but the model expects 6"):
@@ -330,7 +331,7 @@ def test_dataframe_like_columns_are_checked_by_name(backend):
     est = LogisticRegression().fit(X, y)
     want = est.predict_proba(X)[:, 1]
     est.feature_names_in_ = np.array(["x1", "x2"], dtype=object)
-    model = fastscore.from_sklearn(est)
+    model = fastscore.from_sklearn(est, backend=backend)
     assert list(model.feature_names_in_) == ["x1", "x2"]
     np.testing.assert_allclose(model.score(Frame(X, ["x1", "x2"])), want, atol=1e-12, rtol=0)
     np.testing.assert_allclose(model.score(X), want, atol=1e-12, rtol=0)  # plain arrays: by position
@@ -345,7 +346,7 @@ def test_score_one_with_many_features_or_outputs_matches_score(backend, d, k):
     # Beyond the compiled kernel's stack buffers (64 values) the row and output go to the heap.
     rng = np.random.default_rng(d * k)
     model = fastscore.Regressor(estimator="test", link="identity", coef=rng.standard_normal((k, d)),
-                                intercept=rng.standard_normal(k), n_features=d)
+                                intercept=rng.standard_normal(k), n_features=d, backend=backend)
     X = rng.standard_normal((5, d))
     for row, want in zip(X, model.predict(X)):
         got = model.score_one(row.tolist())

@@ -1,7 +1,7 @@
 """The compiled kernel's execution paths: every instruction set, thread count and block boundary.
 
-Each path must give the numbers of the reference formulas (the pure mirror's
-numpy code) within the dot-product tolerance of tests/helpers.py, and the
+Each path must give the numbers of the reference formulas (numpy's matmul
+and the links' numpy references, fastscore.links) within the dot-product tolerance of tests/helpers.py, and the
 same numbers to the bit whatever the thread count or block split, since
 every row is computed alone. No timing is asserted here.
 """
@@ -15,38 +15,18 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from fastscore import _links, _pure
+from fastscore import links
+from fastscore._backend import BINARY_PROBA, FLAT, MATRIX
 from helpers import assert_close, dot_bound
 
-from conftest import BACKENDS
-
-LINKS = sorted(_links.CODES.values())
-
-
-@pytest.fixture(scope="module")
-def kernel_module():
-    if "compiled" not in BACKENDS:
-        pytest.skip("FASTSCORE_PURE=1: only the pure backend is under test")
-    from fastscore import _kernel  # an ImportError here is a failure, not a skip
-
-    return _kernel
-
-
-@pytest.fixture(params=["avx512", "avx2", "baseline"])
-def isa(request, kernel_module):
-    """Run the test on each instruction set this CPU has; restore the default afterwards."""
-    if request.param not in kernel_module.available_isas():
-        pytest.skip(f"this CPU lacks {request.param}")
-    default = kernel_module.isa()
-    kernel_module.select_isa(request.param)
-    yield request.param
-    kernel_module.select_isa(default)
+LINKS = [link.code for link in links.LINKS]
+IDENTITY, LOGISTIC, SOFTMAX, EXP = (links.BY_NAME[name].code for name in ("identity", "logistic", "softmax", "exp"))
 
 
 def _reference(X, coef, intercept, center, link):
-    """link(z) by the pure mirror: numpy's matmul and exp, in float64."""
+    """link(z) by the link's numpy reference (fastscore.links), after numpy's matmul, in float64."""
     Z = (np.asarray(X, np.float64) - (0.0 if center is None else center)) @ coef.T + intercept
-    _pure.apply_link(link, Z)
+    links.LINKS[link].apply(Z)
     return Z
 
 
@@ -59,7 +39,7 @@ def _params(rng, k, d, centered):
 
 def _score(kernel, X, link, n_threads):
     out = np.empty((X.shape[0], kernel.n_outputs))
-    return kernel.score(X, link, out, n_threads)
+    return kernel.score(X, link, out, n_threads=n_threads)
 
 
 @pytest.mark.parametrize("k, d, centered", [(1, 1, False), (1, 2, False), (1, 3, False), (1, 4, False),
@@ -75,7 +55,7 @@ def test_every_link_dtype_thread_count_and_block_boundary(kernel_module, isa, k,
             for link in LINKS:
                 want = _reference(X, coef, intercept, center, link)
                 bound = dot_bound(X, coef, intercept, center)
-                if link == _links.EXP:  # exp's error is relative: z's error times exp(z)
+                if link == EXP:  # exp's error is relative: z's error times exp(z)
                     bound = np.abs(want) * (bound + 4 * np.finfo(float).eps)
                 threads = (1, 2, n + 3) if n < 2 else (1, 2)  # n + 3: more threads than rows
                 got = {t: _score(kernel, X, link, t) for t in threads}
@@ -84,19 +64,20 @@ def test_every_link_dtype_thread_count_and_block_boundary(kernel_module, isa, k,
                     assert out.tobytes() == got[1].tobytes(), (n, X.dtype, link, t)
                 if k == 1 and n > 0:  # predict_proba's layout, written block by block
                     for t in threads:
-                        pairs = kernel.fast_score(X, link, kernel_module.BINARY_PROBA, t)
+                        pairs = kernel.score(X, link, layout=BINARY_PROBA, n_threads=t)
                         assert pairs.shape == (n, 2)
                         assert pairs[:, 1].tobytes() == got[1][:, 0].tobytes()
                         assert pairs[:, 0].tobytes() == (1.0 - got[1][:, 0]).tobytes()
 
 
-def test_fast_score_refuses_shapes_that_cannot_hold_the_outputs(kernel_module):
-    """A flat (n,) or (n, 2) result cannot hold k = 3 outputs per row: None (the checked path), never an overrun."""
+def test_score_refuses_layouts_that_cannot_hold_the_outputs(kernel_module):
+    """A flat (n,) or (n, 2) result cannot hold k = 3 outputs per row: refused, never an overrun."""
     kernel = kernel_module.Kernel(np.ones((3, 2)), np.zeros(3))
     X = np.ones((5000, 2))
-    for shape in (kernel_module.FLAT, kernel_module.BINARY_PROBA, -1, 3):
-        assert kernel.fast_score(X, _links.IDENTITY, shape) is None
-    assert kernel.fast_score(X, _links.IDENTITY, kernel_module.MATRIX).shape == (5000, 3)
+    for layout in (FLAT, BINARY_PROBA, -1, 3):
+        with pytest.raises(ValueError, match="layout"):
+            kernel.score(X, IDENTITY, layout=layout)
+    assert kernel.score(X, IDENTITY, layout=MATRIX).shape == (5000, 3)
 
 
 def test_float32_is_read_as_float32(kernel_module, isa):
@@ -104,7 +85,7 @@ def test_float32_is_read_as_float32(kernel_module, isa):
     kernel = kernel_module.Kernel(coef, [0.0])
     X = np.array([[0.1, 0.2]], np.float32)
     want = float(np.float32(0.1)) + float(np.float32(0.2))  # widened values, summed in float64
-    assert _score(kernel, X, _links.IDENTITY, 1)[0, 0] == want
+    assert _score(kernel, X, IDENTITY, 1)[0, 0] == want
 
 
 def test_matches_scikit_learn(kernel_module, isa):
@@ -112,7 +93,7 @@ def test_matches_scikit_learn(kernel_module, isa):
     X = rng.standard_normal((700, 6)) * 2
     binary = LogisticRegression().fit(X, (X[:, 0] + X[:, 1] > 0).astype(int))
     multi = LogisticRegression().fit(X, np.digitize(X[:, 2] - X[:, 3], [-1, 1]))
-    for est, link in ((binary, _links.LOGISTIC), (multi, _links.SOFTMAX)):
+    for est, link in ((binary, LOGISTIC), (multi, SOFTMAX)):
         kernel = kernel_module.Kernel(est.coef_, est.intercept_)
         want = est.predict_proba(X)
         got = _score(kernel, X, link, 2)
@@ -127,7 +108,7 @@ def test_exp_gives_libms_limits(kernel_module, isa):
                   -700.0, -708.4, -709.79, -745.0, -745.2, -746.0, -1000.0, 1e300, -1e300])
     kernel = kernel_module.Kernel(np.ones((1, 1)), [0.0])
     X = z.reshape(-1, 1)
-    for link in (_links.LOGISTIC, _links.EXP):
+    for link in (LOGISTIC, EXP):
         got = _score(kernel, X, link, 1)[:, 0]
         want = _reference(X, np.ones((1, 1)), np.zeros(1), None, link)[:, 0]
         assert not np.isnan(got).any()
@@ -136,14 +117,14 @@ def test_exp_gives_libms_limits(kernel_module, isa):
         finite = np.isfinite(want) & (want != 0)
         np.testing.assert_allclose(got[finite], want[finite], rtol=4e-16, atol=5e-324)  # 1 ulp
     softmax = kernel_module.Kernel(np.array([[1.0], [-1.0], [0.0]]), np.zeros(3))
-    P = _score(softmax, X, _links.SOFTMAX, 1)
+    P = _score(softmax, X, SOFTMAX, 1)
     assert not np.isnan(P).any() and np.allclose(P.sum(axis=1), 1.0, rtol=0, atol=1e-15)
 
 
 def test_overflowing_finite_rows_are_not_errors(kernel_module, isa):
     kernel = kernel_module.Kernel(np.ones((1, 2)), [0.0])
     X = np.array([[1e308, 1e308], [-1e308, -1e308], [1e308, -1e308 * 0.5]])
-    assert _score(kernel, X, _links.LOGISTIC, 1)[:, 0].tolist() == [1.0, 0.0, 1.0]
+    assert _score(kernel, X, LOGISTIC, 1)[:, 0].tolist() == [1.0, 0.0, 1.0]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -157,19 +138,19 @@ def test_first_bad_row_is_reported_with_threads(kernel_module, isa, dtype):
         X[rows, 1] = -np.inf
         for threads in (0, 1, 2, 3, 64):
             with pytest.raises(ValueError, match=f"NaN or infinity in row {want}$"):
-                _score(kernel, X, _links.LOGISTIC, threads)
+                _score(kernel, X, LOGISTIC, threads)
             with pytest.raises(ValueError, match=f"NaN or infinity in row {want}$"):
-                kernel.fast_score(X, _links.LOGISTIC, kernel_module.BINARY_PROBA, threads)
+                kernel.score(X, LOGISTIC, layout=BINARY_PROBA, n_threads=threads)
 
 
 def test_eight_python_threads_get_identical_results(kernel_module):
     rng = np.random.default_rng(8)
     kernel = kernel_module.Kernel(rng.standard_normal((3, 12)), rng.standard_normal(3))
     X = rng.standard_normal((20_000, 12))
-    want = _score(kernel, X, _links.SOFTMAX, 1)
+    want = _score(kernel, X, SOFTMAX, 1)
 
     def work(i):
-        return [_score(kernel, X[: 20_000 - i], _links.SOFTMAX, i % 3).tobytes() for _ in range(5)]
+        return [_score(kernel, X[: 20_000 - i], SOFTMAX, i % 3).tobytes() for _ in range(5)]
 
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         for i, results in enumerate(pool.map(work, range(8))):
@@ -181,7 +162,7 @@ def test_model_score_passes_n_threads(backend):
 
     rng = np.random.default_rng(3)
     est = LogisticRegression().fit(rng.standard_normal((50, 4)), np.arange(50) % 2)
-    model = fastscore.from_sklearn(est)
+    model = fastscore.from_sklearn(est, backend=backend)
     X = rng.standard_normal((3000, 4))
     outs = [model.score(X, n_threads=t) for t in (None, 1, 2, 7)]
     assert all(o.tobytes() == outs[0].tobytes() for o in outs)
@@ -193,7 +174,8 @@ def test_model_score_takes_any_integer_n_threads(backend):
     import fastscore
 
     rng = np.random.default_rng(4)
-    model = fastscore.from_sklearn(LogisticRegression().fit(rng.standard_normal((50, 3)), np.arange(50) % 2))
+    est = LogisticRegression().fit(rng.standard_normal((50, 3)), np.arange(50) % 2)
+    model = fastscore.from_sklearn(est, backend=backend)
     X = rng.standard_normal((20, 3))
     want = model.score(X).tobytes()
     for t in (0, np.int64(3), 2**31 - 1):  # beyond the kernel's own cap: capped, same numbers
@@ -213,7 +195,7 @@ def test_absurd_thread_counts_are_capped_not_fatal(kernel_module):
             "vm = int(open('/proc/self/status').read().split('VmSize:')[1].split()[0]) * 1024\n"
             "resource.setrlimit(resource.RLIMIT_AS, (vm + (1536 << 20), resource.RLIM_INFINITY))\n"
             "kern = k.Kernel(np.ones((1, 2)), [0.5]); X = np.linspace(-5, 5, 200_000).reshape(-1, 2)\n"
-            "outs = [kern.score(X, 1, np.empty((100_000, 1)), t) for t in (1, 100_000, 0)]\n"
+            "outs = [kern.score(X, 1, np.empty((100_000, 1)), n_threads=t) for t in (1, 100_000, 0)]\n"
             "print(k.max_threads() <= 1024, all(o.tobytes() == outs[0].tobytes() for o in outs))\n")
     environ = dict(os.environ, OMP_STACKSIZE="1M", FASTSCORE_NUM_THREADS="100000")
     result = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True, text=True,
@@ -230,7 +212,7 @@ def test_score_allocates_only_its_output(kernel_module, link, k, centered):
 
     rng = np.random.default_rng(k)
     common = dict(estimator="test", link=link, coef=rng.standard_normal((k, 10)), intercept=rng.standard_normal(k),
-                  n_features=10, center=rng.standard_normal(10) if centered else None)
+                  n_features=10, center=rng.standard_normal(10) if centered else None, backend="compiled")
     model = Regressor(**common) if link == "identity" else Classifier(classes=list(range(max(k, 2))), **common)
     assert model.backend == "compiled"
     X = rng.standard_normal((100_000, 10))

@@ -53,7 +53,7 @@ def test_random_classifiers_match_sklearn(backend, kind, d, k, log_scale, x_log_
     est = _made(kind, rng.standard_normal((rows, d)) * 10.0**log_scale,
                 rng.standard_normal(rows) * 10.0**log_scale, classes)
     X = rng.standard_normal((n, d)) * 10.0**x_log_scale
-    model = fastscore.from_sklearn(est)
+    model = fastscore.from_sklearn(est, backend=backend)
     compare(model, est, X, min_clear=0.0)
     # float32 input: both read the same float32 values and compute in float64.
     compare(model, est, X.astype(np.float32), min_clear=0.0)
@@ -72,7 +72,7 @@ def test_random_regressors_match_sklearn(backend, kind, shape, d, t, log_scale, 
     if kind == "poisson":  # keep exp(z) finite, as scikit-learn would overflow with a warning
         coef *= 1.0 / max(1.0, np.abs(X @ coef).max() / 700)
     est = _made(kind, coef, intercept)
-    model = fastscore.from_sklearn(est)
+    model = fastscore.from_sklearn(est, backend=backend)
     compare(model, est, X)
     compare(model, est, X.astype(np.float32))
 
@@ -94,7 +94,7 @@ def test_extreme_z_gives_no_warning_no_nan_and_distributions(backend, kind, k):
     classes = list(range(2 if k == 1 else k)) if kind in CLASSIFIER_KINDS else None
     coef = np.eye(k) if k > 1 or classes else np.ones(1)
     est = _made(kind, coef, np.zeros(k) if coef.ndim == 2 else 0.0, classes)
-    model = fastscore.from_sklearn(est)
+    model = fastscore.from_sklearn(est, backend=backend)
     X = _extreme_rows(k)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # any overflow, underflow-to-NaN or divide warning fails
@@ -131,7 +131,7 @@ def test_extreme_z_gives_no_warning_no_nan_and_distributions(backend, kind, k):
 
 def test_log_proba_stays_finite_where_proba_rounds_to_zero(backend):
     est = _made("logreg", np.eye(3), np.zeros(3), [0, 1, 2])
-    model = fastscore.from_sklearn(est)
+    model = fastscore.from_sklearn(est, backend=backend)
     X = np.array([[0.0, -800.0, -1e300], [50.0, 0.0, 0.0]])
     proba, log = model.predict_proba(X), model.predict_log_proba(X)
     assert proba[0, 1] == 0.0 and proba[0, 2] == 0.0 and proba[1, 0] == 1.0
@@ -141,7 +141,7 @@ def test_log_proba_stays_finite_where_proba_rounds_to_zero(backend):
 
 def test_binary_log_proba_is_exact_near_certainty(backend):
     est = _made("logreg", np.ones((1, 1)), np.zeros(1), ["no", "yes"])
-    model = fastscore.from_sklearn(est)
+    model = fastscore.from_sklearn(est, backend=backend)
     log = model.predict_log_proba([[40.0], [-40.0], [1000.0]])
     # 1 - expit(40) rounds to 4.2e-18 in float64 arithmetic but is exactly e^-40 / (1 + e^-40)
     assert np.allclose(log[:2], [[-40.0 - np.log1p(np.exp(-40.0)), -np.log1p(np.exp(-40.0))],
@@ -151,7 +151,7 @@ def test_binary_log_proba_is_exact_near_certainty(backend):
 
 def test_predict_log_proba_only_where_predict_proba_exists(backend):
     est = _made("svc", np.ones((1, 2)), np.zeros(1), [0, 1])
-    model = fastscore.from_sklearn(est)
+    model = fastscore.from_sklearn(est, backend=backend)
     for name in ("predict_proba", "predict_log_proba"):
         with pytest.raises(AttributeError, match=f"LinearSVC has no {name}"):
             getattr(model, name)([[1.0, 2.0]])
@@ -168,7 +168,7 @@ def test_one_vs_rest_at_extreme_z_matches_sklearn_rows_of_zeros(backend, kind):
     ovr = OneVsRestClassifier(inner).fit(np.eye(k), np.arange(k))
     for j, est in enumerate(ovr.estimators_):
         est.coef_, est.intercept_ = np.eye(k)[j:j + 1], np.zeros(1)
-    model = fastscore.from_sklearn(ovr)
+    model = fastscore.from_sklearn(ovr, backend=backend)
     X = _extreme_rows(k)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

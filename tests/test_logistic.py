@@ -19,7 +19,7 @@ def worked():
 
 def test_worked_example_reproduces_coefficients_and_predictions(worked, backend):
     X, y, est = worked
-    model = fastscore.from_sklearn(est)
+    model = fastscore.from_sklearn(est, backend=backend)
     assert model.backend == backend
     # The coefficients are sklearn's, bit for bit, and near the generating process.
     assert model.coef_.tobytes() == est.coef_.tobytes()
@@ -51,7 +51,7 @@ def test_random_coefficients_match_sklearn(backend, d, log_scale, seed, n, x_log
     est = _random_model(d, 10.0**log_scale, seed)
     rng = np.random.default_rng(seed + 1)
     X = rng.standard_normal((n, d)) * 10.0**x_log_scale
-    model = fastscore.from_sklearn(est)
+    model = fastscore.from_sklearn(est, backend=backend)
     bound = dot_bound(X, est.coef_, est.intercept_)
     assert_close(model.decision_function(X), est.decision_function(X), bound[:, 0])
     assert_close(model.predict_proba(X), est.predict_proba(X), bound)
@@ -74,7 +74,7 @@ def test_random_fitted_models_match_sklearn(backend, seed, d, log_c, shift):
     if len(set(y)) < 2:
         y[:2] = [0, 1]
     est = LogisticRegression(C=10.0**log_c, max_iter=200).fit(X, y)
-    model = fastscore.from_sklearn(est)
+    model = fastscore.from_sklearn(est, backend=backend)
     bound = dot_bound(X, est.coef_, est.intercept_)
     assert_close(model.predict_proba(X), est.predict_proba(X), bound)
     assert_close(model.decision_function(X), est.decision_function(X), bound[:, 0])
@@ -98,7 +98,7 @@ def test_backends_agree_with_each_other(both_backends, X, seed):
 def test_predict_returns_original_labels(backend, labels):
     est = _random_model(3, 1.0, 7, labels)
     X = np.random.default_rng(0).standard_normal((50, 3))
-    model = fastscore.from_sklearn(est)
+    model = fastscore.from_sklearn(est, backend=backend)
     got, want = model.predict(X), est.predict(X)
     assert got.dtype.kind == want.dtype.kind or (got.dtype.kind in "OU" and want.dtype.kind in "OU")
     assert np.array_equal(got, want)
@@ -109,7 +109,7 @@ def test_extreme_z_saturates_without_warnings(backend, recwarn):
     est = _random_model(2, 1.0, 0)
     est.coef_ = np.array([[1.0, -1.0]])
     est.intercept_ = np.array([0.0])
-    model = fastscore.from_sklearn(est)
+    model = fastscore.from_sklearn(est, backend=backend)
     X = np.array([[1000.0, 0.0], [-1000.0, 0.0], [1e300, 0.0], [-1e300, 0.0]])
     p = model.score(X)
     assert np.array_equal(p, [1.0, 0.0, 1.0, 0.0])

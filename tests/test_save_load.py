@@ -21,10 +21,10 @@ def fitted():
 
 def test_round_trip_is_bit_exact(fitted, backend, tmp_path):
     X, est = fitted
-    model = fastscore.from_sklearn(est)
+    model = fastscore.from_sklearn(est, backend=backend)
     path = tmp_path / "model.json"
     model.save(path)
-    loaded = fastscore.load(path)
+    loaded = fastscore.load(path, backend=backend)
     assert loaded.backend == backend
     for name in ("coef_", "intercept_", "classes_"):
         assert getattr(loaded, name).tobytes() == getattr(model, name).tobytes(), name
@@ -41,8 +41,8 @@ def test_awkward_floats_survive(backend, tmp_path):
     est = LogisticRegression()
     coef = np.array([[5e-324, -1.7976931348623157e308, 0.1, 1 / 3, -0.0, 2.0**-1074 * 3]])
     est.coef_, est.intercept_, est.classes_, est.n_features_in_ = coef, np.array([np.nextafter(1, 2)]), np.array(["a", "b"]), 6
-    fastscore.from_sklearn(est).save(tmp_path / "m.json")
-    loaded = fastscore.load(tmp_path / "m.json")
+    fastscore.from_sklearn(est, backend=backend).save(tmp_path / "m.json")
+    loaded = fastscore.load(tmp_path / "m.json", backend=backend)
     assert loaded.coef_.tobytes() == coef.tobytes()
     assert loaded.intercept_[0] == np.nextafter(1, 2)
     assert list(loaded.classes_) == ["a", "b"]
@@ -63,7 +63,7 @@ def test_file_holds_what_predicting_needs(fitted, tmp_path):
 
 def test_core_format_file_still_loads(fitted, backend):
     X, est = fitted
-    model = fastscore.load(os.path.join(DATA, "logreg_format_v1.json"))
+    model = fastscore.load(os.path.join(DATA, "logreg_format_v1.json"), backend=backend)
     np.testing.assert_allclose(model.predict_proba(X), est.predict_proba(X), rtol=0, atol=1e-12)
 
 
@@ -128,7 +128,7 @@ def test_models_that_a_file_could_not_hold_are_refused(backend, cls, fields, wor
     fields = dict(dict(estimator="test", link="logistic" if cls is fastscore.Classifier else "identity",
                        coef=[[1.0, 2.0]], intercept=[0.0], n_features=2), **fields)
     with pytest.raises(ValueError) as info:
-        cls(**fields)
+        cls(**fields, backend=backend)
     assert words in str(info.value)
 
 

@@ -43,7 +43,7 @@ def _outputs(model, X):
 @pytest.mark.parametrize("case", CASES)
 def test_every_model_copies_and_pickles_by_its_fields(backend, case):
     est, X = fitted(case)
-    model = fastscore.from_sklearn(est)
+    model = fastscore.from_sklearn(est, backend=backend)
     assert model.backend == backend
     want = _outputs(model, X)
     for how, make_copy in COPIES.items():
@@ -63,7 +63,7 @@ def test_every_model_copies_and_pickles_by_its_fields(backend, case):
 
 def test_a_pickle_keeps_its_backend_where_it_can(backend):
     model = Classifier(estimator="t", link="logistic", coef=[[1.0, 2.0]], intercept=[0.5], n_features=2,
-                       classes=[0, 1])
+                       classes=[0, 1], backend=backend)
     other = "pure" if backend == "compiled" else "compiled"
     assert pickle.loads(pickle.dumps(model)).backend == backend
     if other in fastscore.model._backend.MODULES and fastscore.backend == "compiled":
@@ -165,7 +165,7 @@ def test_dumps_and_loads_are_the_file(backend, tmp_path):
     text = model.dumps()
     assert text == (tmp_path / "m.json").read_text(encoding="utf-8")
     for data in (text, text.encode(), bytearray(text.encode()), memoryview(text.encode())):
-        loaded = fastscore.loads(data)
+        loaded = fastscore.loads(data, backend=backend)
         assert loaded == model and loaded.backend == backend
     with pytest.raises(TypeError, match="str or bytes, got dict"):
         fastscore.loads(json.loads(text))

@@ -74,9 +74,7 @@ def from_sklearn(estimator: Any, *, backend: Optional[str] = None) -> LinearMode
     fields = dict(estimator=parts.name, link=parts.link, coef=parts.coef, intercept=parts.intercept,
                   n_features=parts.coef.shape[-1], center=parts.center,
                   feature_names=None if names is None else [str(n) for n in names],
-                  sklearn_version=sklearn.__version__)
-    if backend is not None:  # only when asked, so that the models' own default applies otherwise
-        fields["backend"] = backend
+                  sklearn_version=sklearn.__version__, backend=backend)
     if parts.kind == "classifier":
         return Classifier(classes=parts.classes, **fields)
     return Regressor(**fields)

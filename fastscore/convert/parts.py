@@ -34,7 +34,7 @@ class Parts(NamedTuple):
 
     kind: str                 # "classifier" or "regressor"
     name: str                 # what the model file calls it, e.g. "Pipeline(StandardScaler, Ridge)"
-    link: str                 # a name in fastscore._links.CODES
+    link: str                 # a name in fastscore.links.BY_NAME
     coef: np.ndarray          # (d,) for a flat regressor output, else (k, d)
     intercept: np.ndarray     # () with a 1-D coef, else (k,)
     classes: Optional[np.ndarray] = None
