@@ -1,0 +1,264 @@
+"""How a column's values become integer codes: the runtime of a model's tables.
+
+A table (fastscore.front) reads one input column and turns each value into
+a code, the row of contributions it adds to z. Its Encode says how:
+
+- ``categories``: the code of a value is its position in the list, values
+  compared as scikit-learn compares them (Python equality: ``1 == 1.0 ==
+  True``; strings exactly); a value in no position takes the table's
+  ``unknown`` code, a missing one its ``missing`` code (or each is an error);
+- ``bins``: the code of a number is ``numpy.searchsorted(bins, x,
+  side="right")``, as KBinsDiscretizer finds its bin.
+
+Number inputs may first go through ``ops``, the elementwise steps
+scikit-learn applied before the encoder (a scaler's ``x - m`` then
+``x / s``), done in the same order so that every value is the same bit
+for bit. Missing values (None, NaN, pandas.NA, Arrow nulls) are one thing,
+the missing value; infinity in a number input is an error, as scikit-learn
+makes it.
+
+Batches never loop over rows in Python: a column of category values is
+factorised (pandas' factorize or categorical codes, Arrow's
+dictionary_encode, numpy's unique), only its distinct values are looked up
+in a dict, and the codes are gathered with numpy. ``code_one`` maps one value
+through the same dict: the pure reference for the batch path, and score_one's
+path. pandas and pyarrow are used only for columns that are theirs.
+"""
+import math
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+import numpy as np
+
+#: the elementwise steps a number may go through, as numpy applies them
+OPS = ("sub", "div", "mul", "add")
+_UFUNCS = {"sub": np.subtract, "div": np.true_divide, "mul": np.multiply, "add": np.add}
+_SCALAR = {"sub": float.__sub__, "div": float.__truediv__, "mul": float.__mul__, "add": float.__add__}
+
+#: the kinds of Encode
+CATEGORIES = "categories"
+BINS = "bins"
+
+
+class Encode(NamedTuple):
+    """How values become codes: categories (a tuple of values) or bins (a float64 array of edges)."""
+
+    kind: str
+    values: Any                            # tuple of categories, or float64 array of bin edges
+    ops: Tuple[Tuple[str, float], ...] = ()
+
+
+def is_missing(value: Any) -> bool:
+    """Whether a single value is missing: None, a float NaN, pandas.NA (or anything unequal to itself)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:  # pandas.NA refuses to be a bool
+        return True
+
+
+def apply_ops(x: np.ndarray, ops: Sequence[Tuple[str, float]]) -> np.ndarray:
+    """x (float64, a new array) after the steps, each as numpy applies it elementwise."""
+    for op, value in ops:
+        x = _UFUNCS[op](x, value)
+    return x
+
+
+def apply_ops_one(x: float, ops: Sequence[Tuple[str, float]]) -> float:
+    """apply_ops for one float: the same IEEE operations, so the same bits."""
+    for op, value in ops:
+        x = _SCALAR[op](x, value)
+    return x
+
+
+class Coder:
+    """The codes of one table: Encode plus the unknown and missing codes (None: an error)."""
+
+    def __init__(self, encode: Encode, unknown: Optional[int], missing: Optional[int], number: bool,
+                 name: str):
+        self.encode, self.unknown, self.missing, self.number, self.name = encode, unknown, missing, number, name
+        if encode.kind == CATEGORIES:
+            self._index: Dict[Any, int] = {}
+            for i, c in enumerate(encode.values):
+                self._index.setdefault(c, i)
+            if number:  # numbers are matched by value: a sorted array and searchsorted
+                cats = np.array(encode.values, dtype=np.float64).reshape(-1)
+                self._order = np.argsort(cats, kind="stable")
+                self._sorted = cats[self._order]
+
+    # ---- one value ------------------------------------------------------------------------------
+
+    def code_one(self, value: Any) -> int:
+        """The code of one value (a number already as float for number inputs; NaN is missing)."""
+        if self.number:
+            x = value
+            if x != x:
+                return self._missing_one(value)
+            if x - x != 0.0:
+                raise ValueError(f"column {self.name!r} holds {x}: infinity is not a number scikit-learn accepts")
+            x = apply_ops_one(x, self.encode.ops)
+            if self.encode.kind == BINS:
+                return int(np.searchsorted(self.encode.values, x, side="right"))
+            code = self._index.get(x)
+            return self._unknown_one(value) if code is None else code
+        if is_missing(value):
+            return self._missing_one(value)
+        try:
+            code = self._index.get(value)
+        except TypeError:  # unhashable: not any category
+            code = None
+        return self._unknown_one(value) if code is None else code
+
+    def _missing_one(self, value: Any) -> int:
+        if self.missing is None:
+            raise ValueError(f"column {self.name!r} has a missing value, which the model does not accept")
+        return self.missing
+
+    def _unknown_one(self, value: Any) -> int:
+        if self.unknown is None:
+            raise ValueError(f"column {self.name!r} holds the unknown category {_shown(value)}: scikit-learn "
+                             "raises for it (handle_unknown='error')")
+        return self.unknown
+
+    # ---- a batch --------------------------------------------------------------------------------
+
+    def codes_of_numbers(self, x: np.ndarray) -> np.ndarray:
+        """int32 codes of a float array (NaN: missing), vectorised."""
+        x = np.asarray(x, dtype=np.float64)
+        missing = np.isnan(x)
+        bad = np.isinf(x)
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise ValueError(f"column {self.name!r} holds {x[row]} in row {row}: infinity is not a number "
+                             "scikit-learn accepts")
+        v = apply_ops(x, self.encode.ops) if self.encode.ops else x
+        if self.encode.kind == BINS:
+            with np.errstate(invalid="ignore"):
+                codes = np.searchsorted(self.encode.values, v, side="right").astype(np.int32)
+        else:
+            codes = np.full(x.shape, -1, dtype=np.int32)
+            if self._sorted.size:
+                pos = np.minimum(np.searchsorted(self._sorted, v), self._sorted.size - 1)
+                hit = self._sorted[pos] == v
+                codes[hit] = self._order[pos[hit]]
+            unknown = (codes < 0) & ~missing
+            if unknown.any():
+                if self.unknown is None:
+                    row = int(np.argmax(unknown))
+                    self._unknown_one(float(x[row]))
+                codes[unknown] = self.unknown
+        if missing.any():
+            if self.missing is None:
+                row = int(np.argmax(missing))
+                raise ValueError(f"column {self.name!r} has a missing value in row {row}, which the model "
+                                 "does not accept")
+            codes[missing] = self.missing
+        return codes
+
+    def codes_of_values(self, column: Any) -> np.ndarray:
+        """int32 codes of a column of category values (any form `factorize` takes), vectorised."""
+        inverse, uniques = factorize(column)
+        lut = np.empty(len(uniques) + 1, dtype=np.int32)  # the last entry: factorize's missing (-1)
+        for i, u in enumerate(uniques):
+            lut[i] = self._code_or_mark(u)
+        lut[-1] = self._code_or_mark(None)
+        codes = lut[inverse]
+        if (lut < 0).any():
+            bad = codes < 0
+            if bad.any():
+                row = int(np.argmax(bad))
+                value = uniques[inverse[row]] if inverse[row] >= 0 else None
+                self.code_one(value)  # raises, naming the value
+                raise AssertionError("unreachable")  # pragma: no cover
+        return codes
+
+    def _code_or_mark(self, value: Any) -> int:
+        """code_one, or -1 where code_one would raise: the error is raised only if a row has it."""
+        try:
+            return self.code_one(value)
+        except ValueError:
+            return -1
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# ---- factorising a column -------------------------------------------------------------------------
+
+def factorize(column: Any) -> Tuple[np.ndarray, List[Any]]:
+    """(inverse, uniques): column[r] is uniques[inverse[r]], or missing where inverse[r] is -1.
+
+    Takes a pandas Series, Index or Categorical, a pyarrow Array or
+    ChunkedArray, a numpy array or a list. Missing values may also be
+    among the uniques (a NaN that a numpy unique keeps): the caller's
+    lookup knows them.
+    """
+    module = type(column).__module__
+    if module.startswith("pandas"):
+        return _factorize_pandas(column)
+    if module.startswith("pyarrow"):
+        return _factorize_arrow(column)
+    a = column if isinstance(column, np.ndarray) else np.asarray(column, dtype=object)
+    if a.dtype.kind == "O":
+        pd = _pandas()
+        if pd is not None:
+            codes, uniques = pd.factorize(a, use_na_sentinel=True)
+            return codes.astype(np.intp, copy=False), list(uniques)
+        index: Dict[Any, int] = {}
+        uniques = []
+        inverse = np.empty(a.shape[0], dtype=np.intp)
+        for r, v in enumerate(a.tolist()):  # no pandas: one dict lookup per row, the only way left
+            try:
+                i = index.get(v)
+                if i is None:
+                    i = index[v] = len(uniques)
+                    uniques.append(v)
+            except TypeError:
+                i = len(uniques)
+                uniques.append(v)
+            inverse[r] = i
+        return inverse, uniques
+    uniques_a, inverse = np.unique(a, return_inverse=True)
+    return inverse.reshape(-1).astype(np.intp, copy=False), uniques_a.tolist()
+
+
+def _factorize_pandas(column: Any) -> Tuple[np.ndarray, List[Any]]:
+    pd = _pandas()
+    dtype = getattr(column, "dtype", None)
+    if isinstance(dtype, pd.CategoricalDtype):
+        cat = column.array if isinstance(column, (pd.Series, pd.Index)) else column
+        return np.asarray(cat.codes, dtype=np.intp), list(cat.categories)
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.intp), list(uniques)
+
+
+def _factorize_arrow(column: Any) -> Tuple[np.ndarray, List[Any]]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column)
+    indices = column.indices.fill_null(-1)
+    return (np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.intp),
+            column.dictionary.to_pylist())
+
+
+def _pandas() -> Any:
+    import sys
+
+    pd = sys.modules.get("pandas")
+    if pd is None:
+        try:
+            import pandas as pd
+        except ImportError:
+            return None
+    return pd
+
+
+def finite_or_nan(x: float) -> bool:
+    """True for a finite float or NaN (missing); False for infinity."""
+    return not math.isinf(x)

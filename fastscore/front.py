@@ -1,0 +1,548 @@
+"""A model's input stage: its named inputs, numeric columns and tables (format version 2).
+
+A model with this stage (a scikit-learn Pipeline of encoders, imputers and
+scalers before its linear model) reads the raw columns ``inputs`` of X, by
+name, and scores
+
+    U[:, j] = numeric[j]: an input's number (missing: its fill), or a product of such numbers
+    z = (U - center) @ coef.T + intercept + sum over tables t of t.rows[code_t(X)]
+    output = link(z)
+
+where a table's code is its input's value turned into an integer
+(fastscore.encoders: a category's position, a bin). Everything a
+preprocessing step does to one column through a finite set of values (one-hot,
+ordinal and target encoding, bins, missing indicators, categorical
+imputation) is folded into the table's rows, the k contributions of each
+code to z; every step that keeps a number a number (imputation, scaling,
+polynomial terms) is a numeric column. docs/FORMAT.md specifies the fields;
+check() is their one validation; FrontKernel scores them.
+"""
+import math
+import re
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+import numpy as np
+
+from fastscore import _backend, _checks, columns as _columns
+from fastscore.encoders import BINS, CATEGORIES, OPS, Coder, Encode, apply_ops, apply_ops_one
+from fastscore.fields import MAX_FEATURES, FieldError, text, what
+from fastscore.links import LINKS
+
+NUMBER = "number"
+CATEGORY = "category"
+TYPES = (NUMBER, CATEGORY)
+ERROR = "error"
+
+
+class Input(NamedTuple):
+    """A raw column the model reads: its name (None when fitted without names) and its type."""
+
+    name: Optional[str]
+    type: str  # NUMBER or CATEGORY
+
+
+class Factor(NamedTuple):
+    """One factor of a product column: an input's number, NaN -> fill (NaN fill: an error), then ops."""
+
+    input: int
+    fill: float
+    ops: Tuple[Tuple[str, float], ...]
+
+
+class Column(NamedTuple):
+    """A column of U: an input's number (NaN -> fill; NaN fill: an error), or a product of factors."""
+
+    input: int                    # -1 for a product
+    fill: float
+    product: Tuple[Factor, ...]   # empty for an input's number; else computed right to left
+
+
+class Table(NamedTuple):
+    """Contributions to z by the code of one input's value."""
+
+    input: int
+    encode: Encode
+    unknown: Optional[int]        # the code of an unknown category; None: an error
+    missing: Optional[int]        # the code of a missing value; None: an error
+    rows: np.ndarray              # (codes, k) float64, read-only
+
+
+class Front(NamedTuple):
+    """The validated input stage: inputs, numeric columns (U), tables."""
+
+    inputs: Tuple[Input, ...]
+    numeric: Tuple[Column, ...]
+    tables: Tuple[Table, ...]
+
+
+# ---- validation -------------------------------------------------------------------------------------
+
+def check(inputs: Any, numeric: Any, tables: Any, n_features: int, n_outputs: int) -> Front:
+    """Validate the three fields (their JSON form, or a Front) against n_features columns of U and k outputs.
+
+    Raises FieldError naming the first bad field, e.g. ``tables[1].rows[3]``.
+    """
+    if isinstance(inputs, Front):
+        inputs, numeric, tables = to_json(inputs).values()
+    ins = _inputs(inputs)
+    if numeric is None:
+        numeric = []
+    if not isinstance(numeric, (list, tuple)) or len(numeric) != n_features:
+        raise FieldError(f"field 'numeric' must be a list of {n_features} columns (n_features), "
+                         f"got {what(numeric)}")
+    cols = tuple(_column(c, f"numeric[{j}]", ins) for j, c in enumerate(numeric))
+    if tables is None:
+        tables = []
+    if not isinstance(tables, (list, tuple)) or len(tables) > MAX_FEATURES:
+        raise FieldError(f"field 'tables' must be a list of tables, got {what(tables)}")
+    tabs = tuple(_table(t, f"tables[{i}]", ins, n_outputs) for i, t in enumerate(tables))
+    return Front(ins, cols, tabs)
+
+
+def _inputs(value: Any) -> Tuple[Input, ...]:
+    if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= MAX_FEATURES:
+        raise FieldError(f"field 'inputs' must be a list of 1 to {MAX_FEATURES} inputs, got {what(value)}")
+    out = []
+    for i, d in enumerate(value):
+        where = f"inputs[{i}]"
+        d = _object(d, where, ("name", "type"), ())
+        name = d["name"]
+        if name is not None:
+            name = text(name, f"{where}.name")
+        if d["type"] not in TYPES:
+            raise FieldError(f"field '{where}.type' must be 'number' or 'category', got {what(d['type'])}")
+        out.append(Input(name, d["type"]))
+    named = [x.name is not None for x in out]
+    if any(named) and not all(named):
+        raise FieldError("field 'inputs' must name every input or none")
+    if all(named):
+        seen: Dict[str, int] = {}
+        for i, x in enumerate(out):
+            if x.name in seen:
+                raise FieldError(f"field 'inputs' has duplicates: inputs[{i}].name is {what(x.name)}, "
+                                 "equal to an earlier name")
+            seen[x.name] = i  # type: ignore[index]
+    return tuple(out)
+
+
+def _object(value: Any, where: str, required: Sequence[str], optional: Sequence[str]) -> Dict[str, Any]:
+    if not isinstance(value, dict):
+        raise FieldError(f"field {where!r} must be an object, got {what(value)}")
+    missing = [k for k in required if k not in value]
+    if missing:
+        raise FieldError(f"field {where!r} lacks {', '.join(map(repr, missing))}")
+    unknown = sorted(set(value) - set(required) - set(optional))
+    if unknown:
+        raise FieldError(f"field {where!r} has unknown key(s) {', '.join(map(repr, unknown))}")
+    return value
+
+
+def _index(value: Any, where: str, size: int, what_size: str) -> int:
+    if type(value) is not int or not 0 <= value < size:
+        raise FieldError(f"field {where!r} must be an integer from 0 to {size - 1} ({what_size}), "
+                         f"got {what(value)}")
+    return value
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+            not math.isfinite(_float(value, where)):
+        raise FieldError(f"field {where!r} must be a finite number, got {what(value)}")
+    return float(value)
+
+
+def _float(value: Any, where: str) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        raise FieldError(f"field {where!r} must be a finite number, got {what(value)}") from None
+
+
+def _fill(value: Any, where: str) -> float:
+    return math.nan if value is None else _number(value, where)
+
+
+def _number_input(value: Any, where: str, ins: Tuple[Input, ...]) -> int:
+    i = _index(value, where, len(ins), "an input")
+    if ins[i].type != NUMBER:
+        raise FieldError(f"field {where!r} must be a number input, but inputs[{i}] is a category")
+    return i
+
+
+def _ops(value: Any, where: str) -> Tuple[Tuple[str, float], ...]:
+    if not isinstance(value, (list, tuple)):
+        raise FieldError(f"field {where!r} must be a list of [op, number] steps, got {what(value)}")
+    out = []
+    for i, step in enumerate(value):
+        if not isinstance(step, (list, tuple)) or len(step) != 2 or step[0] not in OPS:
+            raise FieldError(f"field '{where}[{i}]' must be [op, number] with op one of "
+                             f"{', '.join(OPS)}, got {what(step)}")
+        number = _number(step[1], f"{where}[{i}][1]")
+        if step[0] == "div" and number == 0.0:
+            raise FieldError(f"field '{where}[{i}][1]' divides by zero")
+        out.append((step[0], number))
+    return tuple(out)
+
+
+def _column(value: Any, where: str, ins: Tuple[Input, ...]) -> Column:
+    if isinstance(value, dict) and "product" in value:
+        d = _object(value, where, ("product",), ())
+        factors = d["product"]
+        if not isinstance(factors, (list, tuple)) or not 1 <= len(factors) <= 64:
+            raise FieldError(f"field '{where}.product' must be a list of 1 to 64 factors, got {what(factors)}")
+        out = []
+        for i, f in enumerate(factors):
+            w = f"{where}.product[{i}]"
+            f = _object(f, w, ("input", "fill"), ("ops",))
+            out.append(Factor(_number_input(f["input"], f"{w}.input", ins), _fill(f["fill"], f"{w}.fill"),
+                              _ops(f.get("ops", []), f"{w}.ops")))
+        return Column(-1, math.nan, tuple(out))
+    d = _object(value, where, ("input", "fill"), ())
+    return Column(_number_input(d["input"], f"{where}.input", ins), _fill(d["fill"], f"{where}.fill"), ())
+
+
+def _table(value: Any, where: str, ins: Tuple[Input, ...], k: int) -> Table:
+    d = _object(value, where, ("input", "encode", "unknown", "missing", "rows"), ())
+    i = _index(d["input"], f"{where}.input", len(ins), "an input")
+    number = ins[i].type == NUMBER
+    rows = _rows(d["rows"], f"{where}.rows", k)
+    encode = _encode(d["encode"], f"{where}.encode", number)
+    needed = len(encode.values) + (1 if encode.kind == BINS else 0)
+    if rows.shape[0] < needed:
+        raise FieldError(f"field '{where}.rows' must have at least {needed} rows (one per "
+                         f"{'bin' if encode.kind == BINS else 'category'}), got {rows.shape[0]}")
+    codes = []
+    for key in ("unknown", "missing"):
+        v = d[key]
+        codes.append(None if v == ERROR and isinstance(v, str) else
+                     _index(v, f"{where}.{key}", rows.shape[0], "a row, or 'error'"))
+    return Table(i, encode, codes[0], codes[1], rows)
+
+
+def _rows(value: Any, where: str, k: int) -> np.ndarray:
+    if not isinstance(value, (list, tuple, np.ndarray)) or not 1 <= len(value) <= MAX_FEATURES:
+        raise FieldError(f"field {where!r} must be a list of 1 to {MAX_FEATURES} rows, got {what(value)}")
+    if isinstance(value, np.ndarray):
+        rows = np.array(value, dtype=np.float64)
+        if rows.ndim != 2 or rows.shape[1] != k:
+            raise FieldError(f"field {where!r} must be rows of {k} numbers, got an array of shape {rows.shape}")
+    else:
+        for r, row in enumerate(value):
+            if not isinstance(row, (list, tuple)) or len(row) != k:
+                raise FieldError(f"field '{where}[{r}]' must be a list of {k} numbers (one per output), "
+                                 f"got {what(row)}")
+            for x in row:
+                _number(x, f"{where}[{r}]")
+        rows = np.array(value, dtype=np.float64).reshape(len(value), k)
+    if not np.isfinite(rows).all():
+        r = int(np.argmax(~np.isfinite(rows).all(axis=1)))
+        raise FieldError(f"field '{where}[{r}]' must hold finite numbers")
+    rows.flags.writeable = False
+    return rows
+
+
+def _encode(value: Any, where: str, number: bool) -> Encode:
+    kinds = [k for k in (CATEGORIES, BINS) if isinstance(value, dict) and k in value]
+    if len(kinds) != 1:
+        raise FieldError(f"field {where!r} must be an object with one of 'categories' or 'bins', "
+                         f"got {what(value)}")
+    kind = kinds[0]
+    d = _object(value, where, (kind,), ("ops",))
+    ops = _ops(d.get("ops", []), f"{where}.ops")
+    if ops and not number:
+        raise FieldError(f"field '{where}.ops' applies to number inputs only")
+    items = d[kind]
+    if not isinstance(items, (list, tuple, np.ndarray)) or len(items) > MAX_FEATURES:
+        raise FieldError(f"field '{where}.{kind}' must be a list, got {what(items)}")
+    if kind == BINS:
+        if not number:
+            raise FieldError(f"field '{where}.bins' applies to number inputs only")
+        edges = np.array([_number(x, f"{where}.bins") for x in items], dtype=np.float64)
+        if (np.diff(edges) < 0).any():
+            raise FieldError(f"field '{where}.bins' must be in increasing order")
+        edges.flags.writeable = False
+        return Encode(BINS, edges, ops)
+    return Encode(CATEGORIES, _categories(list(items), f"{where}.categories", number), ops)
+
+
+def _categories(items: List[Any], where: str, number: bool) -> Tuple[Any, ...]:
+    items = [x.item() if isinstance(x, np.generic) else x for x in items]
+    kinds = {"bool" if isinstance(x, bool) else "number" if isinstance(x, (int, float)) else
+             "str" if isinstance(x, str) else what(x) for x in items}
+    if len(kinds) > 1 or not kinds <= {"bool", "number", "str"}:
+        raise FieldError(f"field {where!r} must hold values of one type (strings, numbers or booleans), "
+                         f"got {', '.join(sorted(kinds))}")
+    if number and kinds - {"number"}:
+        raise FieldError(f"field {where!r} of a number input must hold numbers")
+    for j, x in enumerate(items):
+        if isinstance(x, str):
+            text(x, f"{where}[{j}]")
+        elif isinstance(x, (int, float)) and not isinstance(x, bool):
+            _number(x, f"{where}[{j}]")
+    if len(set(items)) != len(items):
+        raise FieldError(f"field {where!r} has duplicates (compared as scikit-learn compares them: "
+                         "1, 1.0 and true are equal)")
+    return tuple(items)
+
+
+# ---- the JSON form ----------------------------------------------------------------------------------
+
+def to_json(front: Front) -> Dict[str, Any]:
+    """The fields' JSON values (plain lists, dicts, numbers and strings), in the file's form."""
+    def ops(o: Tuple[Tuple[str, float], ...]) -> List[List[Any]]:
+        return [[op, v] for op, v in o]
+
+    def fill(x: float) -> Optional[float]:
+        return None if math.isnan(x) else x
+
+    numeric: List[Dict[str, Any]] = []
+    for c in front.numeric:
+        if c.product:
+            numeric.append({"product": [{"input": f.input, "fill": fill(f.fill), **({"ops": ops(f.ops)} if f.ops else {})}
+                                        for f in c.product]})
+        else:
+            numeric.append({"input": c.input, "fill": fill(c.fill)})
+    tables = []
+    for t in front.tables:
+        encode: Dict[str, Any] = {t.encode.kind: list(t.encode.values) if t.encode.kind == CATEGORIES
+                                  else t.encode.values.tolist()}
+        if t.encode.ops:
+            encode["ops"] = ops(t.encode.ops)
+        tables.append({"input": t.input, "encode": encode,
+                       "unknown": ERROR if t.unknown is None else t.unknown,
+                       "missing": ERROR if t.missing is None else t.missing,
+                       "rows": t.rows.tolist()})
+    return {"inputs": [{"name": x.name, "type": x.type} for x in front.inputs],
+            "numeric": numeric, "tables": tables}
+
+
+# ---- scoring -----------------------------------------------------------------------------------------
+
+class FrontKernel:
+    """The kernel of a model with an input stage: X by name -> U and codes -> z -> link.
+
+    It has the Kernel protocol's score() and score_one() (fastscore._backend),
+    taking what the model takes: a DataFrame, a dict of columns, a list of
+    dicts or a 2-D array (by position) for score(); a dict, a pandas Series
+    or a sequence (by position) for score_one().
+    """
+
+    def __init__(self, front: Front, coef: np.ndarray, intercept: np.ndarray, center: Optional[np.ndarray],
+                 backend: Optional[str]):
+        self.front = front
+        self.coef, self.intercept, self.center = coef, intercept, center
+        self.n_outputs = coef.shape[0]
+        self.n_features = coef.shape[1]
+        cls = _backend.kernel_class(backend)
+        self.name = cls.name
+        self._fill = np.array([c.fill for c in front.numeric], dtype=np.float64)
+        self._tables = [t.rows for t in front.tables]
+        self._names = [x.name if x.name is not None else f"x{i}" for i, x in enumerate(front.inputs)]
+        self._coders = [Coder(t.encode, t.unknown, t.missing, front.inputs[t.input].type == NUMBER,
+                              self._names[t.input]) for t in front.tables]
+        self._kernel: Any = None
+        if hasattr(cls, "score_columns") and self.n_features:
+            self._kernel = cls(coef, intercept, center, fill=self._fill, tables=self._tables)
+        # score_one's plain-float form of the parameters
+        self._w = coef.T.tolist()
+        self._b = intercept.tolist()
+        self._c = [0.0] * self.n_features if center is None else center.tolist()
+        self._rows = [t.rows.tolist() for t in front.tables]
+        used = {c.input for c in front.numeric if not c.product} | {t.input for t in front.tables} | \
+            {f.input for c in front.numeric for f in c.product}
+        self._used = [self._names[i] for i in sorted(used)]
+
+    # ---- a batch --------------------------------------------------------------------------------
+
+    def score(self, X: Any, link: int, out: Optional[np.ndarray] = None, *, layout: int = _checks.MATRIX,
+              n_threads: int = 0, convert: Any = None) -> np.ndarray:
+        """link(z) for every row of X, in `layout` (see fastscore._backend.Kernel.score)."""
+        _checks.check_link(link)
+        n, columns, codes = self.prepare(X)
+        shape = _checks.result_shape(n, self.n_outputs, layout)
+        if out is not None:
+            _checks.check_out(out, shape)
+        if self._kernel is not None:
+            try:
+                return self._kernel.score_columns(columns, link, out, layout=layout, n_threads=n_threads,
+                                                  codes=codes)
+            except ValueError as exc:
+                raise self._named_error(exc) from None
+        return self._score_numpy(n, columns, codes, link, out, shape, layout)
+
+    def _named_error(self, exc: ValueError) -> ValueError:
+        m = re.search(r"row (\d+), column (\d+)", str(exc))
+        if m is None:
+            return exc
+        j = int(m.group(2))
+        col = self.front.numeric[j] if j < len(self.front.numeric) else None
+        name = self._names[col.input] if col is not None and not col.product else f"product column {j}"
+        return ValueError(f"column {name!r} holds a missing value or infinity in row {m.group(1)}, which "
+                          "the model does not accept")
+
+    def prepare(self, X: Any) -> Tuple[int, List[np.ndarray], List[np.ndarray]]:
+        """(n, U's columns as float64 arrays with NaN where missing, int32 codes per table) of X."""
+        n, get = self._getter(X)
+        numbers: Dict[int, np.ndarray] = {}
+
+        def number(i: int) -> np.ndarray:
+            x = numbers.get(i)
+            if x is None:
+                x = numbers[i] = _columns.as_numbers(get(i), self._names[i])
+                if len(x) != n:
+                    raise ValueError(f"column {self._names[i]!r} has {len(x)} values for {n} rows")
+            return x
+
+        cols = []
+        for j, c in enumerate(self.front.numeric):
+            cols.append(self._product(c.product, number) if c.product else number(c.input))
+        codes = []
+        for t, coder in zip(self.front.tables, self._coders):
+            codes.append(coder.codes_of_numbers(number(t.input)) if coder.number
+                         else coder.codes_of_values(get(t.input)))
+        return n, cols, codes
+
+    def _getter(self, X: Any) -> Tuple[int, Any]:
+        named = _columns.named(X)
+        if named is not None:
+            if self.front.inputs[0].name is None:  # fitted without names: X's columns by position
+                if len(named.names) != len(self._names):
+                    raise ValueError(f"X has {len(named.names)} columns; the model, fitted without column "
+                                     f"names, reads {len(self._names)} by position")
+                return named.n_rows, lambda i: named.column(named.names[i])
+            named.require(self._used)  # an input that nothing reads (a dropped column) may be absent
+            return named.n_rows, lambda i: named.column(self._names[i])
+        A = np.asarray(X) if not isinstance(X, (list, tuple)) else np.array(X, dtype=object)
+        if A.ndim != 2 or A.shape[1] != len(self._names):
+            raise ValueError(f"X must be a table of {len(self._names)} columns (by name: a DataFrame, a dict "
+                             f"of columns, a list of dicts; or a 2-D array by position), got "
+                             f"{'shape ' + str(A.shape) if A.ndim else type(X).__name__}")
+        if A.dtype.kind not in "biufOUS":
+            raise TypeError(f"X must hold numbers or categories, got {A.dtype} values")
+        return A.shape[0], lambda i: A[:, i]
+
+    def _product(self, factors: Tuple[Factor, ...], number: Any) -> np.ndarray:
+        """A product column as scikit-learn's PolynomialFeatures computes it: the last factor times the others, right to left."""
+        values = [self._factor(f, number(f.input)) for f in factors]
+        t = values[-1]
+        for v in reversed(values[:-1]):
+            t = t * v
+        return t
+
+    def _factor(self, f: Factor, x: np.ndarray) -> np.ndarray:
+        missing = np.isnan(x)
+        if missing.any():
+            if math.isnan(f.fill):
+                row = int(np.argmax(missing))
+                raise ValueError(f"column {self._names[f.input]!r} has a missing value in row {row}, which "
+                                 "the model does not accept")
+            x = np.where(missing, f.fill, x)
+        if np.isinf(x).any():
+            row = int(np.argmax(np.isinf(x)))
+            raise ValueError(f"column {self._names[f.input]!r} holds infinity in row {row}")
+        return apply_ops(x, f.ops)
+
+    def _score_numpy(self, n: int, cols: List[np.ndarray], codes: List[np.ndarray], link: int,
+                     out: Optional[np.ndarray], shape: Tuple[int, ...], layout: int) -> np.ndarray:
+        """The numbers score_columns computes, with numpy: the reference, and the path without numeric columns."""
+        Z = np.empty((n, self.n_outputs))
+        Z[:] = self.intercept
+        for j, x in enumerate(cols):
+            missing = np.isnan(x)
+            if missing.any():
+                if math.isnan(self._fill[j]):
+                    raise self._named_error(ValueError(f"row {int(np.argmax(missing))}, column {j}"))
+                x = np.where(missing, self._fill[j], x)
+            if np.isinf(x).any():
+                raise self._named_error(ValueError(f"row {int(np.argmax(np.isinf(x)))}, column {j}"))
+            if self.center is not None:
+                x = x - self.center[j]
+            Z += x[:, None] * self.coef[:, j]
+        for rows, c in zip(self._tables, codes):
+            Z += rows[c]
+        with np.errstate(over="ignore", invalid="ignore"):
+            LINKS[link].apply(Z)
+        if out is None:
+            out = np.empty(shape)
+        if layout == _checks.BINARY_PROBA:
+            out[:, 1] = Z[:, 0]
+            np.subtract(1.0, Z[:, 0], out=out[:, 0])
+        else:
+            out.reshape(n, self.n_outputs)[:] = Z
+        return out
+
+    # ---- one row --------------------------------------------------------------------------------
+
+    def score_one(self, row: Any, link: int) -> Any:
+        """Score one row: a dict or pandas Series (by name) or a sequence (by position)."""
+        values = self._row_values(row)
+        nums: Dict[int, float] = {}
+
+        def number(i: int) -> float:
+            x = nums.get(i)
+            if x is None:
+                v = values[i]
+                x = nums[i] = math.nan if v is None or v != v else _checks.to_float(v, f"column {self._names[i]!r}")
+            return x
+
+        k = self.n_outputs
+        z = list(self._b)
+        for j, c in enumerate(self.front.numeric):
+            if c.product:
+                x = self._product_one(c.product, number)
+            else:
+                x = number(c.input)
+                if x != x:
+                    x = self._fill[j]
+                    if x != x:
+                        raise ValueError(f"column {self._names[c.input]!r} has a missing value, which the "
+                                         "model does not accept")
+            if x - x != 0.0:
+                raise ValueError(f"column {self._names[c.input]!r} holds infinity")
+            d = x - self._c[j]
+            w = self._w[j]
+            for o in range(k):
+                z[o] += w[o] * d
+        for t, (table, coder) in enumerate(zip(self.front.tables, self._coders)):
+            v = number(table.input) if coder.number else values[table.input]
+            r = self._rows[t][coder.code_one(v)]
+            for o in range(k):
+                z[o] += r[o]
+        if k == 1 and LINKS[link].scalar is not None:
+            return LINKS[link].scalar(z[0])
+        Z = np.array([z])
+        LINKS[link].apply(Z)
+        return float(Z[0, 0]) if k == 1 else tuple(Z[0].tolist())
+
+    def _product_one(self, factors: Tuple[Factor, ...], number: Any) -> float:
+        values = []
+        for f in factors:
+            x = number(f.input)
+            if x != x:
+                x = f.fill
+                if x != x:
+                    raise ValueError(f"column {self._names[f.input]!r} has a missing value, which the model "
+                                     "does not accept")
+            if x - x != 0.0:
+                raise ValueError(f"column {self._names[f.input]!r} holds infinity")
+            values.append(apply_ops_one(x, f.ops))
+        t = values[-1]
+        for v in reversed(values[:-1]):
+            t = t * v
+        return t
+
+    def _row_values(self, row: Any) -> List[Any]:
+        if isinstance(row, dict) or type(row).__module__.startswith("pandas"):
+            if self.front.inputs[0].name is None:
+                values = list(row.values())
+            else:
+                missing = [n for n in self._used if n not in row]
+                if missing:
+                    raise ValueError(f"the row lacks the column(s) {', '.join(map(repr, missing))} that the "
+                                     "model reads")
+                return [row[n] if n in row else None for n in self._names]
+        else:
+            values = list(row)
+        if len(values) != len(self._names):
+            raise ValueError(f"the row has {len(values)} values; the model reads {len(self._names)}")
+        return values
