@@ -39,6 +39,7 @@ class Fields(NamedTuple):
     feature_names: Optional[np.ndarray]   # object array of n_features distinct str
     center: Optional[np.ndarray]          # (n_features,) subtracted from x before the dot product
     sklearn_version: Optional[str]
+    front: Any = None                     # the input stage (fastscore.front.Front): inputs, numeric, tables
 
 
 def class_rows(n_classes: int) -> int:
@@ -53,8 +54,13 @@ def classifier_link_problem(link: str, n_rows: int) -> Optional[str]:
 
 def check(kind: str, *, estimator: Any, link: Any, n_features: Any, coef: Any, intercept: Any,
           classes: Any = None, feature_names: Any = None, center: Any = None,
-          sklearn_version: Any = None, copy: bool = True) -> Fields:
+          sklearn_version: Any = None, inputs: Any = None, numeric: Any = None, tables: Any = None,
+          copy: bool = True) -> Fields:
     """Validate a model's fields and return them as Fields, or raise FieldError naming the first bad one.
+
+    inputs, numeric and tables are the input stage of format version 2
+    (fastscore.front validates them): with them, n_features counts the
+    numeric columns (it may be 0) and the inputs carry the names.
 
     Arrays are converted to float64 and made read-only; with copy=True
     (the default) they are copies, so that the caller's arrays stay theirs.
@@ -69,7 +75,12 @@ def check(kind: str, *, estimator: Any, link: Any, n_features: Any, coef: Any, i
                          f"a {kind} has no link {shown}")
     if sklearn_version is not None:
         sklearn_version = text(sklearn_version, "sklearn_version")
-    n_features = _size(n_features)
+    staged = inputs is not None
+    if not staged and (numeric is not None or tables is not None):
+        raise FieldError("fields 'numeric' and 'tables' need the field 'inputs'")
+    if staged and feature_names is not None:
+        raise FieldError("field 'feature_names' is not allowed with 'inputs', which name the columns")
+    n_features = _size(n_features, 0 if staged else 1)
     coef = _coef(coef, n_features, copy)
     if kind == "classifier":
         if classes is None:
@@ -94,11 +105,16 @@ def check(kind: str, *, estimator: Any, link: Any, n_features: Any, coef: Any, i
         center = _vector(center, "center", n_features, "n_features", copy)
     if feature_names is not None:
         feature_names = _names(feature_names, n_features)
+    front = None
+    if staged:
+        from fastscore import front as _front
+
+        front = _front.check(inputs, numeric, tables, n_features, 1 if coef.ndim == 1 else coef.shape[0])
     for a in (coef, intercept, center, classes, feature_names):
         if a is not None:
             a.flags.writeable = False
     return Fields(kind, estimator, link, n_features, coef, intercept, classes, feature_names,
-                  center, sklearn_version)
+                  center, sklearn_version, front)
 
 
 def what(value: Any) -> str:
@@ -136,15 +152,15 @@ def text(value: Any, where: str) -> str:
     return value
 
 
-def _size(value):
+def _size(value, minimum=1):
     try:
         if isinstance(value, (bool, np.bool_)):
             raise TypeError
         n = operator.index(value)
     except TypeError:
         n = None
-    if n is None or not 1 <= n <= MAX_FEATURES:
-        raise FieldError(f"field 'n_features' must be an integer from 1 to {MAX_FEATURES}, "
+    if n is None or not minimum <= n <= MAX_FEATURES:
+        raise FieldError(f"field 'n_features' must be an integer from {minimum} to {MAX_FEATURES}, "
                          f"got {what(value)}")
     return n
 

@@ -34,7 +34,9 @@ class LinearModel:
     def __init__(self, *, estimator: str, link: str, coef: ArrayLike, intercept: ArrayLike,
                  n_features: int, classes: Optional[ArrayLike] = None,
                  feature_names: Optional[Sequence[str]] = None, center: Optional[ArrayLike] = None,
-                 sklearn_version: Optional[str] = None, backend: Optional[str] = None) -> None:
+                 sklearn_version: Optional[str] = None, backend: Optional[str] = None,
+                 inputs: Optional[Sequence[Dict[str, Any]]] = None, numeric: Optional[Sequence[Any]] = None,
+                 tables: Optional[Sequence[Dict[str, Any]]] = None) -> None:
         """A model from its fields, checked as a model file's are (docs/FORMAT.md).
 
         coef is (n_features,) for a regressor with one flat output, else
@@ -46,7 +48,10 @@ class LinearModel:
         feature_names are n_features distinct str; center, n_features numbers
         subtracted from x before the dot product. Arrays are copied.
         backend: "compiled" or "pure" to pick the kernel, None for the
-        default (fastscore.backend).
+        default (fastscore.backend). inputs, numeric and tables are the input
+        stage of a pipeline with encoders (docs/FORMAT.md, fastscore.front):
+        the model then reads X's columns by name and n_features counts its
+        numeric columns.
 
         Raises ValueError (fastscore.fields.FieldError) naming the field for
         anything a model file could not hold, so that every model can be
@@ -57,7 +62,7 @@ class LinearModel:
         checked = fields.check(self._KIND, estimator=estimator, link=link, coef=coef,
                                intercept=intercept, n_features=n_features, classes=classes,
                                feature_names=feature_names, center=center,
-                               sklearn_version=sklearn_version)
+                               sklearn_version=sklearn_version, inputs=inputs, numeric=numeric, tables=tables)
         self._build(checked, backend)
 
     def _build(self, f: fields.Fields, backend: Optional[str]) -> None:
@@ -71,9 +76,17 @@ class LinearModel:
         self._feature_names = f.feature_names
         self.center = f.center
         self.sklearn_version = f.sklearn_version
-        coef2d = self.coef_.reshape(-1, self.n_features_in_)
-        self._kernel: _backend.Kernel = _backend.kernel_class(backend)(coef2d, self.intercept_.reshape(-1),
-                                                                        self.center)
+        self._front = f.front
+        coef2d = self.coef_.reshape(1, -1) if self.coef_.ndim == 1 else self.coef_
+        if f.front is not None:
+            from fastscore.front import FrontKernel
+
+            self.n_features_in_ = len(f.front.inputs)
+            if f.front.inputs[0].name is not None:
+                self._feature_names = np.array([x.name for x in f.front.inputs], dtype=object)
+            self._kernel = FrontKernel(f.front, coef2d, self.intercept_.reshape(-1), self.center, backend)
+        else:
+            self._kernel = _backend.kernel_class(backend)(coef2d, self.intercept_.reshape(-1), self.center)
         self._n_outputs = coef2d.shape[0]
         if f.classes is not None:
             self.classes_ = f.classes
@@ -89,6 +102,10 @@ class LinearModel:
 
     def _fields(self) -> fields.Fields:
         """The model's fields (read-only arrays): what its file, its pickle and == are made of."""
+        if self._front is not None:
+            return fields.Fields(self._KIND, self.estimator, self.link, self.coef_.shape[-1], self.coef_,
+                                 self.intercept_, getattr(self, "classes_", None), None, self.center,
+                                 self.sklearn_version, self._front)
         return fields.Fields(self._KIND, self.estimator, self.link, self.n_features_in_, self.coef_,
                              self.intercept_, getattr(self, "classes_", None), self._feature_names,
                              self.center, self.sklearn_version)
@@ -127,7 +144,9 @@ class LinearModel:
     def score_one(self, row: Union[Sequence[float], np.ndarray]) -> Union[float, Tuple[float, ...]]:
         """score() for a single row given as a list, a tuple or a 1-D array.
 
-        Returns a float (a tuple of floats for models with several outputs).
+        A model with named inputs (a pipeline with encoders) also takes a
+        dict or a pandas Series, by name. Returns a float (a tuple of floats
+        for models with several outputs).
         This is the latency path for request handlers: a list or tuple of
         numbers never touches numpy.
         """
@@ -162,7 +181,8 @@ class LinearModel:
                 and all(_same_numbers(x, y) for x, y in ((a.coef, b.coef), (a.intercept, b.intercept),
                                                           (a.center, b.center)))
                 and _labels(a.classes) == _labels(b.classes)
-                and _labels(a.feature_names) == _labels(b.feature_names))
+                and _labels(a.feature_names) == _labels(b.feature_names)
+                and _front_json(a.front) == _front_json(b.front))
 
     # Models compare by value but can be changed (attributes are plain): like lists and
     # numpy arrays, they are not hashable.
@@ -181,6 +201,8 @@ class LinearModel:
                  "feature_names": None if f.feature_names is None else f.feature_names.tolist(),
                  "center": None if f.center is None else _packed(f.center),
                  "sklearn_version": f.sklearn_version, "backend": self.backend}
+        if f.front is not None:
+            state["front"] = _front_json(f.front)
         return rebuild, (type(self), state)
 
     def __repr__(self):
@@ -330,7 +352,8 @@ def rebuild(cls: type, state: Dict[str, Any], backend: Optional[str] = None) -> 
                            intercept=_unpacked(state["intercept"]), classes=classes,
                            feature_names=state["feature_names"],
                            center=None if state["center"] is None else _unpacked(state["center"]),
-                           sklearn_version=state["sklearn_version"], copy=False)
+                           sklearn_version=state["sklearn_version"], copy=False,
+                           **json.loads(state.get("front", "{}")))
     model = cls.__new__(cls)
     model._build(checked, backend)
     return model
@@ -350,6 +373,15 @@ def _same_numbers(a, b):
     if a is None or b is None:
         return a is b
     return a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def _front_json(front):
+    """The input stage as its file's JSON text (None without one): what == and pickles compare and keep."""
+    if front is None:
+        return None
+    from fastscore.front import to_json
+
+    return json.dumps(to_json(front), sort_keys=True)
 
 
 def _labels(a):

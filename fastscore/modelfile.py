@@ -30,14 +30,17 @@ from fastscore._files import atomic_path
 from fastscore.fields import MAX_OUTPUTS, FieldError, Fields
 
 FORMAT = "fastscore-linear-model"
-VERSION = 1
+VERSION = 2
 
 # Checked before the file is read: a model this large would not fit in memory anyway.
 MAX_FILE_BYTES = 2**31
 
 REQUIRED = ("format", "format_version", "kind", "estimator", "link", "n_features", "coef",
             "intercept", "checksum")
-OPTIONAL = ("classes", "feature_names", "center", "sklearn_version", "fastscore_version")
+OPTIONAL = ("classes", "feature_names", "center", "sklearn_version", "fastscore_version",
+            "inputs", "numeric", "tables")
+# Fields that only format version 2 has: the input stage (fastscore.front).
+VERSION_2 = ("inputs", "numeric", "tables")
 
 # Fields that hold numbers only: read in chunks into arrays, not as Python objects.
 _NUMERIC = ("coef", "intercept", "center")
@@ -421,6 +424,10 @@ def _validated(d, text, name):
     if unknown:
         raise ModelFormatError(f"unknown field(s) {', '.join(map(repr, unknown))} "
                                f"(format version {d['format_version']} has no such field)")
+    newer = [k for k in VERSION_2 if d.get(k) is not None]
+    if newer and d["format_version"] < 2:
+        raise ModelFormatError(f"field {newer[0]!r} needs format version 2, but the file says "
+                               f"{d['format_version']}")
     try:
         fastscore_version = d.get("fastscore_version")
         if fastscore_version is not None:
@@ -429,7 +436,8 @@ def _validated(d, text, name):
         fields = _fields.check(d["kind"], estimator=d["estimator"], link=d["link"],
                                n_features=d["n_features"], classes=d.get("classes"),
                                feature_names=d.get("feature_names"),
-                               sklearn_version=d.get("sklearn_version"), copy=False, **arrays)
+                               sklearn_version=d.get("sklearn_version"), inputs=d.get("inputs"),
+                               numeric=d.get("numeric"), tables=d.get("tables"), copy=False, **arrays)
         checksum = _fields.text(d["checksum"], "checksum")
     except FieldError as exc:
         raise ModelFormatError(str(exc)) from None
@@ -540,7 +548,8 @@ def _file_fields(fields):
     """The file's fields in the file's order, with their checksum last."""
     from fastscore import __version__
 
-    d = {"format": FORMAT, "format_version": VERSION, "kind": fields.kind,
+    # A model that needs nothing of version 2 is written as version 1, which older readers read.
+    d = {"format": FORMAT, "format_version": 1 if fields.front is None else 2, "kind": fields.kind,
          "estimator": fields.estimator, "link": fields.link, "n_features": fields.n_features,
          "coef": fields.coef, "intercept": fields.intercept}
     if fields.classes is not None:
@@ -551,6 +560,10 @@ def _file_fields(fields):
         d["center"] = fields.center
     if fields.sklearn_version is not None:
         d["sklearn_version"] = fields.sklearn_version
+    if fields.front is not None:
+        from fastscore.front import to_json
+
+        d.update(to_json(fields.front))
     d["fastscore_version"] = __version__
     d["checksum"] = _checksum(d)
     return d
