@@ -71,10 +71,15 @@ def from_sklearn(estimator: Any, *, backend: Optional[str] = None) -> LinearMode
     if not all(np.isfinite(a).all() for a in arrays):
         raise ConversionError(f"{parts.name} has NaN or infinite coefficients (did fitting diverge?)")
     names = getattr(estimator, "feature_names_in_", None)
+    if parts.front is not None:
+        for table in parts.front["tables"]:
+            if not np.isfinite(table["rows"]).all():
+                raise ConversionError(f"{parts.name} has NaN or infinite coefficients (did fitting diverge?)")
+        names = None
     fields = dict(estimator=parts.name, link=parts.link, coef=parts.coef, intercept=parts.intercept,
                   n_features=parts.coef.shape[-1], center=parts.center,
                   feature_names=None if names is None else [str(n) for n in names],
-                  sklearn_version=sklearn.__version__, backend=backend)
+                  sklearn_version=sklearn.__version__, backend=backend, **(parts.front or {}))
     if parts.kind == "classifier":
         return Classifier(classes=parts.classes, **fields)
     return Regressor(**fields)

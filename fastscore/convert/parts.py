@@ -39,6 +39,8 @@ class Parts(NamedTuple):
     intercept: np.ndarray     # () with a 1-D coef, else (k,)
     classes: Optional[np.ndarray] = None
     center: Optional[np.ndarray] = None  # (d,) subtracted from x inside the kernel
+    #: the input stage of a pipeline with encoders (fastscore.front): its fields' JSON form, or None
+    front: Optional[Dict[str, Any]] = None
 
 
 #: x' = (x - shift) / scale, per feature; shift or scale may be None (no shift, no scaling)

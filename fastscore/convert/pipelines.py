@@ -18,14 +18,14 @@ from fastscore.convert.parts import (MUL_ADD, SUB_DIV, Affine, ConversionError, 
                                      Table, check_fitted)
 
 
-def _steps(pipe: Any) -> List[Any]:
+def flat_steps(pipe: Any) -> List[Any]:
     """The pipeline's estimators in order, nested pipelines expanded, passthrough steps dropped."""
     from sklearn.pipeline import Pipeline
 
     out = []
     for _, step in pipe.steps:
         if type(step) is Pipeline:
-            out.extend(_steps(step))
+            out.extend(flat_steps(step))
         elif step is not None and not (isinstance(step, str) and step == "passthrough"):
             out.append(step)
     return out
@@ -45,7 +45,11 @@ def _step(est: Any, registry: Registry) -> Affine:
 
 
 def _pipeline(pipe: Any, registry: Registry) -> Parts:
-    steps = _steps(pipe)
+    from fastscore.convert import columns
+
+    steps = flat_steps(pipe)
+    if any(type(s) not in registry.steps for s in steps[:-1]):  # encoders, imputers, ...: not only scalers
+        return columns.convert_pipeline(pipe, registry)
     if not steps or type(steps[-1]) in registry.steps:
         raise ConversionError("Pipeline does not end in a model: fastscore converts a Pipeline of "
                               "scalers followed by a supported estimator")

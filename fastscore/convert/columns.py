@@ -1,0 +1,169 @@
+"""The structure of a preprocessing pipeline: Pipeline steps, ColumnTransformer, FeatureUnion.
+
+convert_pipeline walks a fitted Pipeline's steps before its model with the
+symbolic features of fastscore.convert.features, one per column, starting
+from the raw inputs. The structural steps here route features (a
+ColumnTransformer's branches read the input columns it selected at fit
+time, from its fitted _transformer_to_input_indices, whatever selected
+them: names, positions, masks, make_column_selector); the column-wise steps
+of fastscore.convert.encoders transform them. Then the model's
+coefficients are folded in (features.assemble).
+
+Every refusal names the step's class and its path in the pipeline, the
+names of the steps down to it: ``columntransformer/num/functiontransformer``.
+"""
+import functools
+from typing import Any, Dict, List, NamedTuple
+
+import numpy as np
+
+from fastscore.convert.features import Cat, Feature, Raw, as_num, assemble, refuse
+from fastscore.convert.parts import ConversionError, Parts, Registry, check_fitted, resolve
+
+
+class Context(NamedTuple):
+    """What the walk carries beside the features: the registry, and guards.
+
+    A guard is a Cat that feeds no model column but whose errors hold (a
+    MissingIndicator raising for missing values in a column it did not
+    fit on).
+    """
+
+    registry: Registry
+    guards: List[Cat]
+
+
+@functools.lru_cache(maxsize=1)
+def handlers() -> Dict[type, Any]:
+    """The handlers of every step this walk converts, by exact class."""
+    from fastscore.convert import encoders
+
+    table = dict(resolve(encoders.HANDLERS))
+    table.update(resolve(STRUCTURE))
+    return table
+
+
+def apply(step: Any, features: List[Feature], path: str, ctx: Context) -> List[Feature]:
+    """The features step writes, from those it reads; ConversionError naming step and path if it cannot be converted."""
+    if step is None or (isinstance(step, str) and step == "passthrough"):
+        return list(features)
+    handler = handlers().get(type(step))
+    if handler is None:
+        raise refuse(step, path, "it is not a step fastscore converts (it converts "
+                     + ", ".join(sorted(cls.__name__ for cls in handlers())) + ")")
+    try:
+        check_fitted(step)
+    except ConversionError:
+        raise refuse(step, path, "it is not fitted yet") from None
+    n_in = getattr(step, "n_features_in_", None)
+    if n_in is not None and n_in != len(features):
+        raise refuse(step, path, f"it was fitted on {n_in} columns but receives {len(features)}")
+    return handler(step, features, path, ctx)
+
+
+def _pipeline(pipe: Any, features: List[Feature], path: str, ctx: Context) -> List[Feature]:
+    for name, step in pipe.steps:
+        features = apply(step, features, f"{path}/{name}", ctx)
+    return features
+
+
+def _weighted(features: List[Feature], weight: Any) -> List[Feature]:
+    """Features times a transformer weight, as scikit-learn multiplies its output."""
+    if weight is None:
+        return features
+    w = float(weight)
+    out: List[Feature] = []
+    for f in features:
+        if isinstance(f, Cat):
+            out.append(f._replace(values=np.asarray(f.values, dtype=np.float64) * w))
+        else:
+            n = as_num(f, "a transformer weight", "")
+            out.append(n._replace(ops=n.ops + (("mul", w),)))
+    return out
+
+
+def _column_transformer(ct: Any, features: List[Feature], path: str, ctx: Context) -> List[Feature]:
+    weights = ct.transformer_weights or {}
+    pieces: List[Any] = []
+    for name, trans, _ in ct.transformers_:
+        indices = list(ct._transformer_to_input_indices.get(name, []))
+        if (isinstance(trans, str) and trans == "drop") or not indices:
+            continue
+        out = apply(trans, [features[i] for i in indices], f"{path}/{name}", ctx)
+        where = ct.output_indices_[name]
+        if where.stop - where.start != len(out):
+            raise refuse(trans, f"{path}/{name}", f"fastscore finds {len(out)} output columns where "
+                                                  f"scikit-learn has {where.stop - where.start}")
+        pieces.append((where.start, _weighted(out, weights.get(name))))
+    return [f for _, out in sorted(pieces, key=lambda p: p[0]) for f in out]
+
+
+def _feature_union(union: Any, features: List[Feature], path: str, ctx: Context) -> List[Feature]:
+    weights = union.transformer_weights or {}
+    out: List[Feature] = []
+    for name, trans in union.transformer_list:
+        if isinstance(trans, str) and trans == "drop":
+            continue
+        out.extend(_weighted(apply(trans, list(features), f"{path}/{name}", ctx), weights.get(name)))
+    return out
+
+
+#: (module, class name) -> handler of the steps that route features
+STRUCTURE = {
+    ("sklearn.pipeline", "Pipeline"): _pipeline,
+    ("sklearn.pipeline", "FeatureUnion"): _feature_union,
+    ("sklearn.compose", "ColumnTransformer"): _column_transformer,
+}
+
+
+def convert_pipeline(pipe: Any, registry: Registry) -> Parts:
+    """Parts of a Pipeline whose steps before the model are any steps this walk converts.
+
+    The model reads the pipeline's raw input columns (named when it was
+    fitted on a DataFrame); its Parts carry the input stage in ``front``.
+    """
+    steps = _named_steps(pipe, "")
+    if not steps:
+        raise ConversionError("Pipeline has no steps")
+    *pre, (model_path, model) = steps
+    n_inputs = getattr(pipe, "n_features_in_", None)
+    if n_inputs is None:
+        raise ConversionError("Pipeline is not fitted yet: call fit(X, y) before converting it")
+    names = getattr(pipe, "feature_names_in_", None)
+    ctx = Context(registry, [])
+    features: List[Feature] = [Raw(i) for i in range(n_inputs)]
+    for path, step in pre:
+        features = apply(step, features, path, ctx)
+    parts = registry.convert(model)
+    coef = parts.coef.reshape(-1, parts.coef.shape[-1])
+    if coef.shape[1] != len(features):
+        raise ConversionError(f"fastscore cannot convert the pipeline at {model_path}: the model has "
+                              f"{coef.shape[1]} coefficients for {len(features)} features")
+    intercept = parts.intercept.reshape(-1)
+    if parts.center is not None:
+        raise ConversionError(f"fastscore cannot convert the pipeline at {model_path}: {parts.name} "
+                              "centres its input itself")
+    done = assemble(features + ctx.guards, np.hstack([coef, np.zeros((coef.shape[0], len(ctx.guards)))]),
+                    intercept, n_inputs, None if names is None else [str(n) for n in names], model_path)
+    flat = parts.coef.ndim == 1
+    names_ = [type(s).__name__ for _, s in pre] + [parts.name]
+    return parts._replace(name=f"Pipeline({', '.join(names_)})",
+                          coef=done.coef.reshape(-1) if flat else done.coef,
+                          intercept=done.intercept.reshape(parts.intercept.shape), center=done.center,
+                          front=done.front)
+
+
+def _named_steps(pipe: Any, prefix: str) -> List[Any]:
+    """(path, step) of the pipeline's steps, the model's enclosing pipelines expanded, passthrough dropped."""
+    from sklearn.pipeline import Pipeline
+
+    out = []
+    for i, (name, step) in enumerate(pipe.steps):
+        path = f"{prefix}{name}"
+        if step is None or (isinstance(step, str) and step == "passthrough"):
+            continue
+        if type(step) is Pipeline and i == len(pipe.steps) - 1:
+            out.extend(_named_steps(step, path + "/"))
+        else:
+            out.append((path, step))
+    return out
