@@ -1,0 +1,464 @@
+"""Pipelines with encoders, imputers and ColumnTransformer: every model scores as scikit-learn predicts.
+
+Each test fits a scikit-learn pipeline on a mixed DataFrame (numbers with
+NaN, strings with missing values, booleans), converts it, and compares
+predict_proba, decision_function and predict (or predict) on new rows with
+unseen categories, on both backends and after a save and load; where
+scikit-learn raises, the model must raise too.
+"""
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+pd = pytest.importorskip("pandas", reason="pipelines over DataFrames need pandas")
+from sklearn import linear_model as lm  # noqa: E402
+from sklearn.compose import ColumnTransformer, make_column_selector  # noqa: E402
+from sklearn.impute import MissingIndicator, SimpleImputer  # noqa: E402
+from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline  # noqa: E402
+from sklearn.preprocessing import (FunctionTransformer, KBinsDiscretizer, MaxAbsScaler, MinMaxScaler,  # noqa: E402
+                                   OneHotEncoder, OrdinalEncoder, PolynomialFeatures, RobustScaler,
+                                   SplineTransformer, StandardScaler, TargetEncoder)
+from sklearn.svm import LinearSVC  # noqa: E402
+
+import fastscore  # noqa: E402
+from helpers import assert_close  # noqa: E402
+
+NUM = ["age", "income", "score"]
+CAT = ["city", "kind"]
+
+
+def frame(n, seed, unseen=False):
+    """A mixed DataFrame: numbers with NaN, strings with missing values, a boolean column, an int column."""
+    rng = np.random.default_rng(seed)
+    cities = ["paris", "lyon", "nice", "lille", "brest", "metz"]
+    df = pd.DataFrame({
+        "age": rng.normal(40, 12, n),
+        "income": rng.lognormal(3, 0.5, n),
+        "score": rng.integers(0, 5, n).astype(float),
+        "city": rng.choice(cities + (["oslo", "rome"] if unseen else []), n,
+                           p=None if unseen else [0.4, 0.25, 0.15, 0.1, 0.06, 0.04]),
+        "kind": rng.choice(["a", "b"], n),
+        "flag": rng.random(n) < 0.3,
+        "level": rng.integers(1, 4, n),
+    })
+    df.loc[rng.random(n) < 0.1, "age"] = np.nan
+    df.loc[rng.random(n) < 0.05, "income"] = np.nan
+    df.loc[rng.random(n) < 0.08, "city"] = np.nan
+    return df
+
+
+def target(df, seed, kind="binary"):
+    rng = np.random.default_rng(seed)
+    signal = (np.nan_to_num(df["age"].to_numpy(), nan=40) - 40) / 12 + (df["city"] == "paris") - 0.5 * df["flag"]
+    if kind == "binary":
+        return (signal + rng.normal(0, 1, len(df)) > 0).astype(int)
+    if kind == "multiclass":
+        return np.digitize(signal + rng.normal(0, 1, len(df)), [-0.5, 0.5])
+    return signal + rng.normal(0, 0.3, len(df))
+
+
+def fit(est, df, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return est.fit(df, y)
+
+
+def sklearn_outputs(est, X):
+    """{method: result, or the exception type} for each method the estimator has."""
+    out = {}
+    for method in ("predict_proba", "decision_function", "predict"):
+        if not hasattr(est, method):
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out[method] = getattr(est, method)(X)
+        except ValueError as exc:
+            out[method] = exc
+    return out
+
+
+def assert_agrees(est, X, backend, roundtrip=True):
+    """The converted model gives scikit-learn's outputs on X (or raises ValueError where it does)."""
+    model = fastscore.from_sklearn(est, backend=backend)
+    models = [model]
+    if roundtrip:
+        models.append(fastscore.loads(model.dumps(), backend=backend))
+        assert models[-1] == model
+        models.append(pickle.loads(pickle.dumps(model)))
+    expected = sklearn_outputs(est, X)
+    for m in models:
+        for method, theirs in expected.items():
+            if isinstance(theirs, Exception):
+                with pytest.raises(ValueError):
+                    getattr(m, method)(X)
+                continue
+            ours = getattr(m, method)(X)
+            if method == "predict" and theirs.dtype.kind not in "fc":
+                margin = np.abs(m.decision_function(X)) if hasattr(m, "decision_function") else None
+                same = ours == theirs
+                if margin is not None and margin.ndim == 1:
+                    same |= margin < 1e-9  # a tie within rounding may go either way
+                assert same.all(), (method, np.flatnonzero(~same)[:5])
+            else:
+                assert_close(ours, theirs)
+    return model
+
+
+# ---- the common pipeline --------------------------------------------------------------------------------
+
+def common(model, handle_unknown="ignore"):
+    pre = ColumnTransformer([("num", make_pipeline(SimpleImputer(), StandardScaler()), NUM),
+                             ("cat", OneHotEncoder(handle_unknown=handle_unknown), CAT)])
+    return make_pipeline(pre, model)
+
+
+@pytest.mark.parametrize("model, kind", [
+    (lm.LogisticRegression(), "binary"),
+    (lm.LogisticRegression(), "multiclass"),
+    (lm.Ridge(), "continuous"),
+    (lm.SGDClassifier(loss="log_loss", random_state=0), "multiclass"),
+    (LinearSVC(), "binary"),
+    (lm.RidgeClassifier(), "multiclass"),
+    (lm.PoissonRegressor(), "poisson"),
+])
+def test_the_common_pipeline_scores_as_sklearn(model, kind, backend):
+    df = frame(400, 1)
+    y = target(df, 2, "continuous" if kind == "poisson" else kind)
+    if kind == "poisson":
+        y = np.exp(y / 4)
+    est = fit(common(model), df, y)
+    assert_agrees(est, frame(300, 3, unseen=True), backend)
+
+
+def test_the_common_pipeline_writes_format_version_2_with_named_inputs():
+    df = frame(200, 1)
+    est = fit(common(lm.LogisticRegression()), df, target(df, 2))
+    model = fastscore.from_sklearn(est)
+    text = model.dumps()
+    assert '"format_version": 2' in text
+    assert list(model.feature_names_in_) == list(df.columns)
+    assert model.n_features_in_ == df.shape[1]
+
+
+def test_unknown_category_raises_where_sklearn_raises(backend):
+    df = frame(300, 1)
+    est = fit(common(lm.LogisticRegression(), handle_unknown="error"), df, target(df, 2))
+    model = assert_agrees(est, frame(50, 3), backend)
+    X = frame(50, 3)
+    X.loc[7, "city"] = "oslo"
+    with pytest.raises(ValueError, match="unknown categories"):
+        est.predict_proba(X)
+    with pytest.raises(ValueError, match="'city'.*'oslo'"):
+        model.predict_proba(X)
+
+
+def test_columns_by_name_in_any_order_with_extra_columns(backend):
+    df = frame(300, 1)
+    est = fit(common(lm.LogisticRegression()), df, target(df, 2))
+    X = frame(100, 4, unseen=True)
+    model = fastscore.from_sklearn(est, backend=backend)
+    expected = est.predict_proba(X)
+    shuffled = X[list(reversed(X.columns))].assign(extra=np.arange(len(X)), other="x")
+    assert_close(model.predict_proba(shuffled), expected)
+    assert_close(model.predict_proba({c: X[c].to_numpy() for c in X.columns}), expected)
+    assert_close(model.predict_proba(X.to_dict("records")), expected)
+    with pytest.raises(ValueError, match="'city'"):
+        model.predict_proba(X.drop(columns=["city"]))
+
+
+def test_score_one_takes_a_dict_or_a_series_by_name(backend):
+    df = frame(300, 1)
+    est = fit(common(lm.LogisticRegression()), df, target(df, 2))
+    X = frame(40, 5, unseen=True)
+    model = fastscore.from_sklearn(est, backend=backend)
+    expected = est.predict_proba(X)[:, 1]
+    for i in range(len(X)):
+        row = X.iloc[i]
+        record = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.to_dict().items()}
+        assert abs(model.score_one(dict(reversed(list(record.items())))) - expected[i]) <= 1e-12
+        assert abs(model.score_one(row[list(reversed(X.columns))]) - expected[i]) <= 1e-12
+
+
+def test_arrow_tables_score_by_name(backend):
+    pa = pytest.importorskip("pyarrow", reason="Arrow input needs pyarrow")
+    df = frame(300, 1)
+    est = fit(common(lm.LogisticRegression()), df, target(df, 2))
+    X = frame(100, 6, unseen=True)
+    model = fastscore.from_sklearn(est, backend=backend)
+    assert_close(model.predict_proba(pa.Table.from_pandas(X)), est.predict_proba(X))
+
+
+# ---- column selection, remainder, structure -----------------------------------------------------------------
+
+@pytest.mark.parametrize("columns", ["names", "positions", "mask", "selector"])
+@pytest.mark.parametrize("remainder", ["drop", "passthrough", "scaler"])
+def test_columns_chosen_any_way_and_any_remainder(columns, remainder, backend):
+    full = frame(300, 7)
+    df = full[["age", "city", "income", "kind", "score"]]
+    num, cat = ["age", "income"], ["city", "kind"]
+    pick = {"names": (num, cat),
+            "positions": ([0, 2], [1, 3]),
+            "mask": ([c in num for c in df.columns], [c in cat for c in df.columns]),
+            "selector": (make_column_selector(pattern="^(age|income)$"),
+                         make_column_selector(dtype_include=[object, "string"]))}[columns]
+    rest = {"drop": "drop", "passthrough": "passthrough", "scaler": StandardScaler()}[remainder]
+    pre = ColumnTransformer([("num", make_pipeline(SimpleImputer(strategy="median"), RobustScaler()), pick[0]),
+                             ("cat", OneHotEncoder(handle_unknown="ignore"), pick[1])], remainder=rest)
+    est = fit(make_pipeline(pre, lm.LogisticRegression()), df, target(full, 8))
+    assert_agrees(est, frame(200, 9, unseen=True)[df.columns], backend)
+
+
+def test_dropped_columns_need_not_be_present(backend):
+    df = frame(300, 7)
+    pre = ColumnTransformer([("num", SimpleImputer(), ["age"]), ("cat", OneHotEncoder(), ["kind"])])
+    est = fit(make_pipeline(pre, lm.LogisticRegression()), df, target(df, 8))
+    X = frame(50, 9)[["kind", "age"]]
+    model = fastscore.from_sklearn(est, backend=backend)
+    assert_close(model.predict_proba(X), est.predict_proba(X))
+
+
+def test_feature_union_and_nested_pipelines(backend):
+    df = frame(300, 10)
+    num = make_pipeline(SimpleImputer(), FeatureUnion([("std", StandardScaler()), ("minmax", MinMaxScaler()),
+                                                       ("drop", "drop")],
+                                                      transformer_weights={"minmax": 2.5}))
+    cat = Pipeline([("impute", SimpleImputer(strategy="most_frequent")),
+                    ("encode", make_pipeline(OneHotEncoder(handle_unknown="ignore"), MaxAbsScaler()))])
+    pre = ColumnTransformer([("num", num, NUM), ("cat", cat, CAT)], transformer_weights={"cat": 0.5})
+    est = fit(Pipeline([("pre", pre), ("model", make_pipeline(StandardScaler(with_mean=False),
+                                                              lm.LogisticRegression()))]), df, target(df, 11))
+    assert_agrees(est, frame(200, 12, unseen=True), backend)
+
+
+def test_a_pipeline_fitted_on_an_array_reads_columns_by_position(backend):
+    df = frame(300, 13)
+    X = df[["age", "income"]].to_numpy()
+    est = fit(make_pipeline(SimpleImputer(), StandardScaler(), lm.LogisticRegression()), X, target(df, 14))
+    model = assert_agrees(est, frame(100, 15)[["age", "income"]].to_numpy(), backend)
+    assert not hasattr(model, "feature_names_in_")
+
+
+# ---- OneHotEncoder --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("options", [
+    dict(handle_unknown="ignore"),
+    dict(handle_unknown="ignore", drop="first"),
+    dict(handle_unknown="ignore", drop="if_binary"),
+    dict(drop="first"),
+    dict(handle_unknown="infrequent_if_exist", min_frequency=30),
+    dict(handle_unknown="infrequent_if_exist", max_categories=3),
+    dict(handle_unknown="infrequent_if_exist", min_frequency=0.1, drop="first"),
+    dict(handle_unknown="ignore", sparse_output=False),
+    dict(handle_unknown="ignore", min_frequency=20),
+    dict(handle_unknown="warn", max_categories=4),
+])
+def test_one_hot_encoder_settings(options, backend):
+    df = frame(400, 20)
+    enc = OneHotEncoder(**options)
+    pre = ColumnTransformer([("num", SimpleImputer(), ["age"]), ("cat", enc, ["city", "kind", "level"])])
+    est = fit(make_pipeline(pre, lm.LogisticRegression()), df, target(df, 21))
+    X = frame(300, 22, unseen=True)
+    if options.get("handle_unknown", "error") == "error":
+        X = X[X["city"].isin(df["city"].dropna().unique()) | X["city"].isna()]
+    assert_agrees(est, X, backend)
+
+
+def test_one_hot_encoder_with_given_categories_and_explicit_drop(backend):
+    df = frame(400, 23)
+    cats = [["brest", "lille", "lyon", "metz", "nice", "paris", "zurich"], ["a", "b"], [1, 2, 3, 4]]
+    enc = OneHotEncoder(categories=cats, drop=["paris", "b", 2], handle_unknown="ignore")
+    pre = ColumnTransformer([("cat", enc, ["city", "kind", "level"])], remainder="drop")
+    est = fit(make_pipeline(pre, lm.LogisticRegression()), df.assign(city=df["city"].fillna("paris")),
+              target(df, 24))
+    assert_agrees(est, frame(200, 25, unseen=True).assign(city=lambda d: d["city"].fillna("nice")), backend)
+
+
+def test_one_hot_encoder_over_booleans_integers_and_floats(backend):
+    df = frame(400, 26)
+    pre = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), ["flag", "level", "score"])])
+    est = fit(make_pipeline(pre, lm.LogisticRegression()), df, target(df, 27))
+    X = frame(200, 28)
+    X.loc[:20, "level"] = 7
+    X.loc[20:30, "score"] = 2.5
+    assert_agrees(est, X, backend)
+
+
+def test_missing_values_as_a_category(backend):
+    df = frame(400, 29)
+    pre = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="error"), ["city", "kind"]),
+                             ("num", OneHotEncoder(handle_unknown="ignore"), ["age"])], remainder="drop")
+    df["age"] = df["age"].round(-1)
+    est = fit(make_pipeline(pre, lm.LogisticRegression()), df, target(df, 30))
+    X = frame(200, 31)
+    X["age"] = X["age"].round(-1)
+    X = X[X["city"].isin(df["city"].unique())]
+    assert X["city"].isna().any() and X["age"].isna().any()
+    assert_agrees(est, X, backend)
+
+
+# ---- OrdinalEncoder, TargetEncoder ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("options", [
+    dict(),
+    dict(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-2),
+    dict(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-2, max_categories=3),
+    dict(handle_unknown="use_encoded_value", unknown_value=np.nan, min_frequency=25),
+])
+def test_ordinal_encoder_settings(options, backend):
+    df = frame(400, 40)
+    enc = OrdinalEncoder(**options)
+    cat = make_pipeline(enc, SimpleImputer(strategy="constant", fill_value=-5), StandardScaler())
+    pre = ColumnTransformer([("num", SimpleImputer(), ["age"]), ("cat", cat, ["city", "kind"])])
+    est = fit(make_pipeline(pre, lm.LogisticRegression()), df, target(df, 41))
+    X = frame(300, 42, unseen=True)
+    if options.get("handle_unknown", "error") == "error":
+        X = X[X["city"].isin(df["city"].dropna().unique()) | X["city"].isna()]
+    assert_agrees(est, X, backend)
+
+
+def test_ordinal_encoder_then_one_hot_encoder(backend):
+    df = frame(400, 43)
+    cat = make_pipeline(OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1,
+                                       encoded_missing_value=-1),
+                        OneHotEncoder(handle_unknown="ignore", drop="first"))
+    pre = ColumnTransformer([("cat", cat, ["city"])])
+    est = fit(make_pipeline(pre, lm.LogisticRegression()), df, target(df, 44))
+    assert_agrees(est, frame(300, 45, unseen=True), backend)
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "continuous"])
+def test_target_encoder(kind, backend):
+    df = frame(500, 50)
+    y = target(df, 51, kind)
+    pre = ColumnTransformer([("num", make_pipeline(SimpleImputer(), StandardScaler()), ["age"]),
+                             ("te", TargetEncoder(random_state=0), ["city", "kind"])])
+    model = lm.Ridge() if kind == "continuous" else lm.LogisticRegression()
+    est = fit(make_pipeline(pre, model), df, y)
+    assert_agrees(est, frame(300, 52, unseen=True), backend)
+
+
+# ---- KBinsDiscretizer, imputers, polynomial terms ---------------------------------------------------------
+
+@pytest.mark.parametrize("encode", ["onehot", "onehot-dense", "ordinal"])
+@pytest.mark.parametrize("strategy", ["uniform", "quantile", "kmeans"])
+def test_kbins_discretizer(encode, strategy, backend):
+    df = frame(400, 60)
+    kb = KBinsDiscretizer(n_bins=4, encode=encode, strategy=strategy, quantile_method="averaged_inverted_cdf") \
+        if strategy == "quantile" else KBinsDiscretizer(n_bins=4, encode=encode, strategy=strategy)
+    pre = ColumnTransformer([("bins", make_pipeline(SimpleImputer(), StandardScaler(), kb), ["age", "income"]),
+                             ("raw", KBinsDiscretizer(n_bins=3, encode=encode), ["score"])])
+    est = fit(make_pipeline(pre, lm.LogisticRegression()), df, target(df, 61))
+    X = frame(300, 62)
+    edges = est[0].named_transformers_["bins"][-1].bin_edges_[0]
+    X.loc[:10, "age"] = np.nan
+    X.loc[10:20, "score"] = np.nan  # no imputer before these bins: scikit-learn raises
+    assert_agrees(est, X, backend)
+    X = X.dropna(subset=["score"])
+    mean, scale = est[0].named_transformers_["bins"][1].mean_[0], est[0].named_transformers_["bins"][1].scale_[0]
+    X.loc[X.index[:len(edges)], "age"] = edges * scale + mean  # values on the edges, after scaling back
+    assert_agrees(est, X, backend, roundtrip=False)
+
+
+@pytest.mark.parametrize("strategy", ["mean", "median", "most_frequent", "constant"])
+def test_simple_imputer_numbers_and_strings(strategy, backend):
+    df = frame(400, 70)
+    df.loc[:3, "kind"] = None
+    num = SimpleImputer(strategy=strategy, add_indicator=True)
+    cat = make_pipeline(SimpleImputer(strategy="most_frequent" if strategy in ("mean", "median") else strategy,
+                                      fill_value="missing" if strategy == "constant" else None,
+                                      add_indicator=True),
+                        OneHotEncoder(handle_unknown="ignore"))
+    pre = ColumnTransformer([("num", num, NUM), ("cat", cat, CAT)])
+    est = fit(make_pipeline(pre, lm.LogisticRegression()), df, target(df, 71))
+    X = frame(300, 72, unseen=True)
+    X.loc[5:9, "kind"] = None
+    assert_agrees(est, X, backend)
+
+
+def test_simple_imputer_keep_empty_features(backend):
+    df = frame(300, 73).assign(empty=np.nan)
+    for keep in (False, True):
+        pre = ColumnTransformer([("num", SimpleImputer(keep_empty_features=keep), ["age", "empty", "income"])])
+        est = fit(make_pipeline(pre, lm.LogisticRegression()), df, target(df, 74))
+        assert_agrees(est, frame(100, 75).assign(empty=np.nan), backend)
+
+
+def test_missing_values_reach_the_imputers_as_none_nan_or_pandas_na(backend):
+    df = frame(300, 76)
+    est = fit(common(lm.LogisticRegression()), df, target(df, 77))
+    X = frame(60, 78)
+    X["age"] = X["age"].astype("Float64")
+    X.loc[3, "age"] = pd.NA
+    X["city"] = X["city"].astype(object)
+    X.loc[4, "city"] = None
+    model = fastscore.from_sklearn(est, backend=backend)
+    expected = est.predict_proba(X.assign(age=X["age"].astype(float), city=X["city"].fillna(np.nan)))
+    assert_close(model.predict_proba(X), expected)
+
+
+def test_missing_indicator(backend):
+    df = frame(300, 80)
+    union = FeatureUnion([("imp", SimpleImputer()), ("ind", MissingIndicator(features="all"))])
+    pre = ColumnTransformer([("num", union, NUM), ("cat", MissingIndicator(error_on_new=False), ["city"])])
+    est = fit(make_pipeline(pre, lm.LogisticRegression()), df, target(df, 81))
+    assert_agrees(est, frame(200, 82), backend)
+
+
+def test_missing_indicator_raises_for_new_missing_columns_as_sklearn_does(backend):
+    df = frame(300, 83)
+    pre = ColumnTransformer([("imp", SimpleImputer(), ["age", "score"]), ("ind", MissingIndicator(), ["age", "score"])])
+    est = fit(make_pipeline(pre, lm.LogisticRegression()), df, target(df, 84))
+    X = frame(100, 85)
+    assert_agrees(est, X, backend)
+    X.loc[3, "score"] = np.nan
+    assert_agrees(est, X, backend)
+
+
+@pytest.mark.parametrize("options", [dict(degree=2), dict(degree=3, include_bias=False),
+                                     dict(degree=2, interaction_only=True), dict(degree=(2, 3))])
+def test_polynomial_features(options, backend):
+    df = frame(300, 90)
+    num = make_pipeline(SimpleImputer(), StandardScaler(), PolynomialFeatures(**options), StandardScaler())
+    pre = ColumnTransformer([("num", num, NUM), ("cat", OneHotEncoder(handle_unknown="ignore"), ["city"])])
+    est = fit(make_pipeline(pre, lm.Ridge()), df, target(df, 91, "continuous"))
+    assert_agrees(est, frame(200, 92, unseen=True), backend)
+
+
+def test_polynomial_features_over_the_encodings_of_one_column(backend):
+    df = frame(300, 93)
+    cat = make_pipeline(OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1,
+                                       encoded_missing_value=-1), PolynomialFeatures(2))
+    pre = ColumnTransformer([("cat", cat, ["city"]), ("num", SimpleImputer(), ["age"])])
+    est = fit(make_pipeline(pre, lm.Ridge()), df, target(df, 94, "continuous"))
+    assert_agrees(est, frame(200, 95, unseen=True), backend)
+
+
+@pytest.mark.parametrize("scaler", [StandardScaler(), MinMaxScaler(), MaxAbsScaler(), RobustScaler()])
+def test_scalers_anywhere_in_a_branch(scaler, backend):
+    df = frame(300, 96)
+    num = make_pipeline(SimpleImputer(), scaler, StandardScaler())
+    cat = make_pipeline(OneHotEncoder(handle_unknown="ignore", sparse_output=False), type(scaler)())
+    pre = ColumnTransformer([("num", num, NUM), ("cat", cat, CAT)])
+    est = fit(make_pipeline(pre, type(scaler)(), lm.LogisticRegression()), df, target(df, 97))
+    assert_agrees(est, frame(200, 98, unseen=True), backend)
+
+
+# ---- refusals ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("step, path", [
+    (FunctionTransformer(np.log1p), "columntransformer/num/functiontransformer"),
+    (SplineTransformer(), "columntransformer/num/splinetransformer"),
+])
+def test_steps_that_cannot_be_converted_are_named_with_their_path(step, path):
+    df = frame(200, 99)
+    num = make_pipeline(SimpleImputer(), step)
+    pre = ColumnTransformer([("num", num, ["income"]), ("cat", OneHotEncoder(), ["kind"])])
+    est = fit(make_pipeline(pre, lm.LogisticRegression()), df, target(df, 100))
+    with pytest.raises(fastscore.ConversionError,
+                       match=f"fastscore cannot convert {type(step).__name__} at {path}: "):
+        fastscore.from_sklearn(est)
