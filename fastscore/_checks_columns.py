@@ -112,7 +112,7 @@ def _readable(a: np.ndarray, dtype) -> np.ndarray:
     if (a.dtype == dtype and a.dtype.isnative and a.flags.aligned
             and a.strides[0] % a.dtype.itemsize == 0):
         return a
-    return np.ascontiguousarray(a, dtype=dtype)
+    return np.array(a, dtype=dtype, order="C")  # a new, aligned array (ascontiguousarray keeps unaligned ones)
 
 
 def _as_int32(c: np.ndarray) -> np.ndarray:
