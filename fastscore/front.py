@@ -93,8 +93,9 @@ def check(inputs: Any, numeric: Any, tables: Any, n_features: int, n_outputs: in
     cols = tuple(_column(c, f"numeric[{j}]", ins) for j, c in enumerate(numeric))
     if tables is None:
         tables = []
-    if not isinstance(tables, (list, tuple)) or len(tables) > MAX_FEATURES:
-        raise FieldError(f"field 'tables' must be a list of tables, got {what(tables)}")
+    if not isinstance(tables, (list, tuple)) or len(tables) > MAX_FEATURES or not (tables or numeric):
+        raise FieldError(f"field 'tables' must be a list of tables (at least one when 'numeric' is empty), "
+                         f"got {what(tables)}")
     tabs = tuple(_table(t, f"tables[{i}]", ins, n_outputs) for i, t in enumerate(tables))
     return Front(ins, cols, tabs)
 
@@ -340,9 +341,7 @@ class FrontKernel:
         self._names = [x.name if x.name is not None else f"x{i}" for i, x in enumerate(front.inputs)]
         self._coders = [Coder(t.encode, t.unknown, t.missing, front.inputs[t.input].type == NUMBER,
                               self._names[t.input]) for t in front.tables]
-        self._kernel: Any = None
-        if hasattr(cls, "score_columns") and self.n_features:
-            self._kernel = cls(coef, intercept, center, fill=self._fill, tables=self._tables)
+        self._kernel = cls(coef, intercept, center, fill=self._fill, tables=self._tables)
         # score_one's plain-float form of the parameters
         self._w = coef.T.tolist()
         self._b = intercept.tolist()
@@ -359,16 +358,11 @@ class FrontKernel:
         """link(z) for every row of X, in `layout` (see fastscore._backend.Kernel.score)."""
         _checks.check_link(link)
         n, columns, codes = self.prepare(X)
-        shape = _checks.result_shape(n, self.n_outputs, layout)
-        if out is not None:
-            _checks.check_out(out, shape)
-        if self._kernel is not None:
-            try:
-                return self._kernel.score_columns(columns, link, out, layout=layout, n_threads=n_threads,
-                                                  codes=codes)
-            except ValueError as exc:
-                raise self._named_error(exc) from None
-        return self._score_numpy(n, columns, codes, link, out, shape, layout)
+        try:
+            return self._kernel.score_columns(columns, link, out, layout=layout, n_threads=n_threads,
+                                              codes=codes)
+        except ValueError as exc:
+            raise self._named_error(exc) from None
 
     def _named_error(self, exc: ValueError) -> ValueError:
         m = re.search(r"row (\d+), column (\d+)", str(exc))
@@ -441,35 +435,6 @@ class FrontKernel:
             row = int(np.argmax(np.isinf(x)))
             raise ValueError(f"column {self._names[f.input]!r} holds infinity in row {row}")
         return apply_ops(x, f.ops)
-
-    def _score_numpy(self, n: int, cols: List[np.ndarray], codes: List[np.ndarray], link: int,
-                     out: Optional[np.ndarray], shape: Tuple[int, ...], layout: int) -> np.ndarray:
-        """The numbers score_columns computes, with numpy: the reference, and the path without numeric columns."""
-        Z = np.empty((n, self.n_outputs))
-        Z[:] = self.intercept
-        for j, x in enumerate(cols):
-            missing = np.isnan(x)
-            if missing.any():
-                if math.isnan(self._fill[j]):
-                    raise self._named_error(ValueError(f"row {int(np.argmax(missing))}, column {j}"))
-                x = np.where(missing, self._fill[j], x)
-            if np.isinf(x).any():
-                raise self._named_error(ValueError(f"row {int(np.argmax(np.isinf(x)))}, column {j}"))
-            if self.center is not None:
-                x = x - self.center[j]
-            Z += x[:, None] * self.coef[:, j]
-        for rows, c in zip(self._tables, codes):
-            Z += rows[c]
-        with np.errstate(over="ignore", invalid="ignore"):
-            LINKS[link].apply(Z)
-        if out is None:
-            out = np.empty(shape)
-        if layout == _checks.BINARY_PROBA:
-            out[:, 1] = Z[:, 0]
-            np.subtract(1.0, Z[:, 0], out=out[:, 0])
-        else:
-            out.reshape(n, self.n_outputs)[:] = Z
-        return out
 
     # ---- one row --------------------------------------------------------------------------------
 

@@ -347,6 +347,9 @@ def assemble(features: Sequence[Feature], coef: np.ndarray, intercept: np.ndarra
     out_tables = []
     for code, rows, errors in tables.values():
         out_tables.append(_table(code, rows, errors, names, path))
+    if not numeric and not out_tables:
+        raise ConversionError(f"fastscore cannot convert the pipeline at {path}: its model reads no input "
+                              "(every feature it sees is a constant)")
     # inputs that the model ignores stay listed: X must have them, as scikit-learn requires
     inputs = [{"name": None if names is None else str(names[i]), "type": types.get(i, "category")}
               for i in range(n_inputs)]
