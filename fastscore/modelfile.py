@@ -30,14 +30,18 @@ from fastscore._files import atomic_path
 from fastscore.fields import MAX_OUTPUTS, FieldError, Fields
 
 FORMAT = "fastscore-linear-model"
-VERSION = 1
+VERSION = 2
 
 # Checked before the file is read: a model this large would not fit in memory anyway.
 MAX_FILE_BYTES = 2**31
 
 REQUIRED = ("format", "format_version", "kind", "estimator", "link", "n_features", "coef",
             "intercept", "checksum")
-OPTIONAL = ("classes", "feature_names", "center", "sklearn_version", "fastscore_version")
+OPTIONAL = ("classes", "feature_names", "center", "sklearn_version", "fastscore_version", "post")
+#: The format version that introduced each field after version 1: a file of an older
+#: version may not hold it, and a model is written with the oldest version that holds
+#: all its fields (version 1 when it has none of these).
+SINCE = {"post": 2}
 
 # Fields that hold numbers only: read in chunks into arrays, not as Python objects.
 _NUMERIC = ("coef", "intercept", "center")
@@ -417,7 +421,9 @@ def _validated(d, text, name):
     missing = [k for k in REQUIRED if k not in d]
     if missing:
         raise ModelFormatError(f"missing field(s) {', '.join(map(repr, missing))}")
-    unknown = sorted(set(d) - set(REQUIRED) - set(OPTIONAL))
+    # A field is unknown to the format or to the file's version of it.
+    unknown = sorted(set(d) - set(REQUIRED) - set(OPTIONAL)) or \
+        sorted(k for k in d if SINCE.get(k, 1) > d["format_version"])
     if unknown:
         raise ModelFormatError(f"unknown field(s) {', '.join(map(repr, unknown))} "
                                f"(format version {d['format_version']} has no such field)")
@@ -429,7 +435,8 @@ def _validated(d, text, name):
         fields = _fields.check(d["kind"], estimator=d["estimator"], link=d["link"],
                                n_features=d["n_features"], classes=d.get("classes"),
                                feature_names=d.get("feature_names"),
-                               sklearn_version=d.get("sklearn_version"), copy=False, **arrays)
+                               sklearn_version=d.get("sklearn_version"), post=d.get("post"), copy=False,
+                               **arrays)
         checksum = _fields.text(d["checksum"], "checksum")
     except FieldError as exc:
         raise ModelFormatError(str(exc)) from None
@@ -540,7 +547,9 @@ def _file_fields(fields):
     """The file's fields in the file's order, with their checksum last."""
     from fastscore import __version__
 
-    d = {"format": FORMAT, "format_version": VERSION, "kind": fields.kind,
+    extra = {"post": None if fields.post is None else fields.post.data}
+    version = max([1] + [SINCE[k] for k, v in extra.items() if v is not None])
+    d = {"format": FORMAT, "format_version": version, "kind": fields.kind,
          "estimator": fields.estimator, "link": fields.link, "n_features": fields.n_features,
          "coef": fields.coef, "intercept": fields.intercept}
     if fields.classes is not None:
@@ -551,6 +560,7 @@ def _file_fields(fields):
         d["center"] = fields.center
     if fields.sklearn_version is not None:
         d["sklearn_version"] = fields.sklearn_version
+    d.update((k, v) for k, v in extra.items() if v is not None)
     d["fastscore_version"] = __version__
     d["checksum"] = _checksum(d)
     return d

@@ -181,7 +181,8 @@ def _signed(fields):
     ({"format": "onnx"}, "field 'format' must be 'fastscore-linear-model'"),
     ({"format_version": "1"}, "field 'format_version' must be an integer"),
     ({"format_version": 0}, "field 'format_version' must be at least 1"),
-    ({"format_version": 2}, "the file needs model format version 2, but fastscore"),
+    ({"format_version": modelfile.VERSION + 1},
+     f"the file needs model format version {modelfile.VERSION + 1}, but fastscore"),
     ({"coeff": [[1.0, 1.0]]}, "unknown field(s) 'coeff'"),
     ({"coef": None}, "field 'coef' must be a list of 2 numbers (n_features), got null"),
 ])
