@@ -77,7 +77,7 @@ def _one_vs_rest(ovr: Any, registry: Registry) -> Parts:
     inner = [registry.convert(e, at="estimator") for e in ovr.estimators_]
     first = inner[0]
     for p in inner:
-        if p.kind != "classifier" or p.coef.shape[0] != 1 or p.center is not None:
+        if p.kind != "classifier" or p.coef.shape[0] != 1 or p.center is not None or p.post is not None:
             raise ConversionError(f"OneVsRestClassifier over {p.name}: fastscore converts it over "
                                   "binary linear classifiers only")
     if len({p.link for p in inner}) != 1:

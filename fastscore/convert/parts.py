@@ -48,6 +48,7 @@ class Parts(NamedTuple):
     intercept: np.ndarray     # () with a 1-D coef, else (k,)
     classes: Optional[np.ndarray] = None
     center: Optional[np.ndarray] = None  # (d,) subtracted from x inside the kernel
+    post: Optional[Dict[str, Any]] = None  # a classifier's post stage: the JSON of fastscore.post
 
 
 #: x' = (x - shift) / scale, per feature; shift or scale may be None (no shift, no scaling)
@@ -171,11 +172,15 @@ def resolve(table: Table[_V]) -> Dict[type, _V]:
     """{class: value} from a table keyed by (module, class name).
 
     Tables name classes rather than import them so that a class a
-    scikit-learn version lacks (PassiveAggressive* go in 1.10) is skipped.
+    scikit-learn version lacks (PassiveAggressive* go in 1.10, sklearn.frozen
+    came in 1.6) is skipped.
     """
     resolved = {}
     for (module, name), value in table.items():
-        cls = getattr(importlib.import_module(module), name, None)
+        try:
+            cls = getattr(importlib.import_module(module), name, None)
+        except ImportError:
+            continue
         if cls is not None:
             resolved[cls] = value
     return resolved
