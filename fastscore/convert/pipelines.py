@@ -56,7 +56,7 @@ def _runs_code(est: Any) -> str:
     func = getattr(est, "func", None)
     if type(est).__name__ != "FunctionTransformer" or func is None:
         return ""
-    return f"it runs Python code (func={getattr(func, '__qualname__', type(func).__name__)}), which a model " \
+    return f"it runs Python code (func={getattr(func, '__name__', type(func).__name__)}), which a model " \
            "file cannot hold; "
 
 

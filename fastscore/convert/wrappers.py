@@ -245,7 +245,7 @@ def _inverse_affine(affine: Any, coef: np.ndarray, intercept: np.ndarray) -> tup
 
 
 def _called(func: Any) -> str:
-    return "None" if func is None else getattr(func, "__qualname__", None) or type(func).__name__
+    return "None" if func is None else getattr(func, "__name__", None) or type(func).__name__
 
 
 #: (module, class name) -> converter
