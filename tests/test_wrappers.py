@@ -658,3 +658,15 @@ def test_a_response_equal_to_the_threshold_predicts_the_positive_class(backend, 
     want = est.predict(rows)
     assert len(set(want.tolist())) == 2
     assert np.array_equal(fastscore.from_sklearn(est, backend=backend).predict(rows), want)
+
+
+@pytest.mark.parametrize("case", ["sigmoid-ensemble-linearsvc-binary", "isotonic-single-logreg-multi"])
+def test_a_calibrated_score_writes_into_out(case, backend):
+    est, X = fitted(case)
+    model = fastscore.from_sklearn(est, backend=backend)
+    want = model.score(X)
+    out = np.empty(want.shape)
+    assert model.score(X, out=out, n_threads=2) is out and out.tobytes() == want.tobytes()
+    with pytest.raises(ValueError):
+        model.score(X, out=np.empty((len(X) + 1,) + want.shape[1:]))
+    assert model.score(X[:0]).shape == (0,) + want.shape[1:]
