@@ -44,6 +44,8 @@ typedef enum fs_link {
                                    normalised to sum 1 (SGDClassifier's predict_proba) */
     FS_LINK_ONEVSREST = 6,  /* as OVR, but a row of all 0 stays 0 (OneVsRestClassifier) */
     FS_LINK_ONEVSREST_MODIFIED_HUBER = 7, /* as MODIFIED_HUBER, a row of all 0 stays 0 */
+    FS_LINK_EXPM1 = 8,    /* exp(z) - 1, as libm's expm1: the inverse of log1p */
+    FS_LINK_SQUARE = 9,   /* z * z: the inverse of sqrt */
     FS_LINK_COUNT /* not a link: the number of links (every code is below it) */
 } fs_link;
 

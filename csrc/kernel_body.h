@@ -112,6 +112,14 @@ static FS_TARGET void FS_FN(link_block)(fs_link link, double *z, size_t rows, si
         for (v = 0; v < nv; v++)
             z[v] = FS_FN(exp)(z[v]);
         break;
+    case FS_LINK_EXPM1: /* libm's, as numpy's: exact near 0, where exp(z) - 1 is not */
+        for (v = 0; v < nv; v++)
+            z[v] = expm1(z[v]);
+        break;
+    case FS_LINK_SQUARE:
+        for (v = 0; v < nv; v++)
+            z[v] = z[v] * z[v];
+        break;
     case FS_LINK_MODIFIED_HUBER:
     case FS_LINK_ONEVSREST_MODIFIED_HUBER:
         for (v = 0; v < nv; v++)

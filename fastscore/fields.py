@@ -39,6 +39,7 @@ class Fields(NamedTuple):
     feature_names: Optional[np.ndarray]   # object array of n_features distinct str
     center: Optional[np.ndarray]          # (n_features,) subtracted from x before the dot product
     sklearn_version: Optional[str]
+    post: Any = None                      # classifiers: a fastscore.post.Post, or None
     front: Any = None                     # the input stage (fastscore.front.Front): inputs, numeric, tables
 
 
@@ -54,13 +55,15 @@ def classifier_link_problem(link: str, n_rows: int) -> Optional[str]:
 
 def check(kind: str, *, estimator: Any, link: Any, n_features: Any, coef: Any, intercept: Any,
           classes: Any = None, feature_names: Any = None, center: Any = None,
-          sklearn_version: Any = None, inputs: Any = None, numeric: Any = None, tables: Any = None,
-          copy: bool = True) -> Fields:
+          sklearn_version: Any = None, post: Any = None, inputs: Any = None, numeric: Any = None,
+          tables: Any = None, copy: bool = True) -> Fields:
     """Validate a model's fields and return them as Fields, or raise FieldError naming the first bad one.
 
-    inputs, numeric and tables are the input stage of format version 2
-    (fastscore.front validates them): with them, n_features counts the
-    numeric columns (it may be 0) and the inputs carry the names.
+    post (classifiers only) is the JSON value of the field "post", or a
+    fastscore.post.Post; fastscore.post validates it. inputs, numeric and
+    tables are the input stage of format version 2 (fastscore.front
+    validates them): with them, n_features counts the numeric columns (it
+    may be 0) and the inputs carry the names.
 
     Arrays are converted to float64 and made read-only; with copy=True
     (the default) they are copies, so that the caller's arrays stay theirs.
@@ -88,9 +91,18 @@ def check(kind: str, *, estimator: Any, link: Any, n_features: Any, coef: Any, i
                              "regressor has none")
         classes = _classes(classes, copy)
         expected = class_rows(len(classes))
+        if post is not None:
+            from fastscore import post as _post  # only models with a post stage need it
+
+            post = _post.check(post, link, len(classes))
+            if post.calibration is not None:  # one row of coef per calibrated column of z
+                expected = post.calibration.n_outputs
         if coef.ndim == 1:
             raise FieldError(f"field 'coef' must have {expected} row(s) for {len(classes)} classes, "
                              "got a flat list")
+        if coef.shape[0] != expected and post is not None and post.calibration is not None:
+            raise FieldError(f"field 'coef' must have one row per calibrator of field 'post' ({expected}), "
+                             f"but coef has {coef.shape[0]} row(s)")
         if coef.shape[0] != expected:
             raise FieldError("field 'coef' must have one row for 2 classes, else one per class, but "
                              f"coef has {coef.shape[0]} row(s) for classes of shape ({len(classes)},)")
@@ -100,6 +112,8 @@ def check(kind: str, *, estimator: Any, link: Any, n_features: Any, coef: Any, i
     elif classes is not None:
         raise FieldError("field 'classes' is only allowed for classifiers: a classifier needs classes "
                          "and a regressor has none")
+    elif post is not None:
+        raise FieldError("field 'post' is only allowed for classifiers")
     intercept = _intercept(intercept, coef, copy)
     if center is not None:
         center = _vector(center, "center", n_features, "n_features", copy)
@@ -114,7 +128,7 @@ def check(kind: str, *, estimator: Any, link: Any, n_features: Any, coef: Any, i
         if a is not None:
             a.flags.writeable = False
     return Fields(kind, estimator, link, n_features, coef, intercept, classes, feature_names,
-                  center, sklearn_version, front)
+                  center, sklearn_version, post, front)
 
 
 def what(value: Any) -> str:

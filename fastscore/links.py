@@ -84,6 +84,14 @@ def _exp(Z: np.ndarray) -> None:
     np.exp(Z, out=Z)
 
 
+def _expm1(Z: np.ndarray) -> None:
+    np.expm1(Z, out=Z)
+
+
+def _square(Z: np.ndarray) -> None:
+    np.square(Z, out=Z)
+
+
 def _modified_huber(Z: np.ndarray) -> None:
     np.clip(Z, -1.0, 1.0, out=Z)
     Z += 1.0
@@ -232,6 +240,9 @@ LINKS: Tuple[Link, ...] = (
     _link("modified_huber", 5, _C, ANY_ROWS, _modified_huber, UNIFORM, log_of_proba=True),
     _link("onevsrest", 6, _C, SEVERAL_ROWS, _expit, ZERO, log=_log_ovr),
     _link("onevsrest_modified_huber", 7, _C, SEVERAL_ROWS, _modified_huber, ZERO, log_of_proba=True),
+    # The inverses of TransformedTargetRegressor's log1p and sqrt (its log's is exp).
+    _link("expm1", 8, _R, ANY_ROWS, _expm1),
+    _link("square", 9, _R, ANY_ROWS, _square),
 )
 assert all(link.code == i for i, link in enumerate(LINKS)), "LINKS must be in code order"
 

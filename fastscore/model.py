@@ -34,8 +34,9 @@ class LinearModel:
     def __init__(self, *, estimator: str, link: str, coef: ArrayLike, intercept: ArrayLike,
                  n_features: int, classes: Optional[ArrayLike] = None,
                  feature_names: Optional[Sequence[str]] = None, center: Optional[ArrayLike] = None,
-                 sklearn_version: Optional[str] = None, backend: Optional[str] = None,
-                 inputs: Optional[Sequence[Dict[str, Any]]] = None, numeric: Optional[Sequence[Any]] = None,
+                 sklearn_version: Optional[str] = None, post: Any = None,
+                 backend: Optional[str] = None, inputs: Optional[Sequence[Dict[str, Any]]] = None,
+                 numeric: Optional[Sequence[Any]] = None,
                  tables: Optional[Sequence[Dict[str, Any]]] = None) -> None:
         """A model from its fields, checked as a model file's are (docs/FORMAT.md).
 
@@ -46,7 +47,9 @@ class LinearModel:
         (none ending with a NUL character), int in the signed 64-bit range,
         bool, or finite float; a numpy array of labels keeps its dtype.
         feature_names are n_features distinct str; center, n_features numbers
-        subtracted from x before the dot product. Arrays are copied.
+        subtracted from x before the dot product. post: a classifier's post
+        stage (fastscore.post: calibration, decision threshold), as the JSON
+        value of the model file's field "post". Arrays are copied.
         backend: "compiled" or "pure" to pick the kernel, None for the
         default (fastscore.backend). inputs, numeric and tables are the input
         stage of a pipeline with encoders (docs/FORMAT.md, fastscore.front):
@@ -62,7 +65,8 @@ class LinearModel:
         checked = fields.check(self._KIND, estimator=estimator, link=link, coef=coef,
                                intercept=intercept, n_features=n_features, classes=classes,
                                feature_names=feature_names, center=center,
-                               sklearn_version=sklearn_version, inputs=inputs, numeric=numeric, tables=tables)
+                               sklearn_version=sklearn_version, post=post, inputs=inputs, numeric=numeric,
+                               tables=tables)
         self._build(checked, backend)
 
     def _build(self, f: fields.Fields, backend: Optional[str]) -> None:
@@ -98,17 +102,22 @@ class LinearModel:
         self._proba_layout = None
         if f.classes is not None and _LINK_TABLE[self._link_code].log is not None:
             self._proba_layout = BINARY_PROBA if self._n_outputs == 1 else MATRIX
+        # The post stage (fastscore.post), if any: a calibration replaces the probabilities.
+        self._post = f.post
+        self._calibration = None if f.post is None else f.post.calibration
+        if self._calibration is not None:
+            self._proba_layout = MATRIX
         self._convert = functools.partial(_as_matrix, self.n_features_in_, self._feature_names)
 
     def _fields(self) -> fields.Fields:
         """The model's fields (read-only arrays): what its file, its pickle and == are made of."""
-        if self._front is not None:
+        if self._front is not None:  # n_features counts the numeric columns; the inputs hold the names
             return fields.Fields(self._KIND, self.estimator, self.link, self.coef_.shape[-1], self.coef_,
                                  self.intercept_, getattr(self, "classes_", None), None, self.center,
-                                 self.sklearn_version, self._front)
+                                 self.sklearn_version, self._post, self._front)
         return fields.Fields(self._KIND, self.estimator, self.link, self.n_features_in_, self.coef_,
                              self.intercept_, getattr(self, "classes_", None), self._feature_names,
-                             self.center, self.sklearn_version)
+                             self.center, self.sklearn_version, self._post)
 
     @property
     def feature_names_in_(self):
@@ -137,8 +146,10 @@ class LinearModel:
         models, and of the result's for multiclass links. n_threads caps the kernel's threads
         (None or 0: its default); results do not depend on it.
         """
-        return self._kernel.score(X, self._link_code, out, layout=self._layout,
-                                  n_threads=0 if n_threads is None else _checks.thread_count(n_threads),
+        threads = 0 if n_threads is None else _checks.thread_count(n_threads)
+        if self._calibration is not None:
+            return self._calibration.score(self._kernel, X, out, threads, self._convert)
+        return self._kernel.score(X, self._link_code, out, layout=self._layout, n_threads=threads,
                                   convert=self._convert)
 
     def score_one(self, row: Union[Sequence[float], np.ndarray]) -> Union[float, Tuple[float, ...]]:
@@ -150,6 +161,8 @@ class LinearModel:
         This is the latency path for request handlers: a list or tuple of
         numbers never touches numpy.
         """
+        if self._calibration is not None:
+            return self._calibration.one(self._score_one(row, _IDENTITY))
         return self._score_one(row, self._link_code)
 
     def save(self, path: Union[str, os.PathLike]) -> None:
@@ -168,7 +181,7 @@ class LinearModel:
         """Models are equal when their fields are, whatever their backends.
 
         The fields: kind, estimator, link, n_features, coef, intercept,
-        classes, feature names, center and sklearn_version. Numbers compare
+        classes, feature names, center, sklearn_version and post. Numbers compare
         bit for bit, as their files would (0.0 and -0.0 differ); labels by
         type and value, as their files would (1 and 1.0 differ, an int32
         label equals the same int64 one).
@@ -182,6 +195,7 @@ class LinearModel:
                                                           (a.center, b.center)))
                 and _labels(a.classes) == _labels(b.classes)
                 and _labels(a.feature_names) == _labels(b.feature_names)
+                and _post_data(a.post) == _post_data(b.post)
                 and _front_json(a.front) == _front_json(b.front))
 
     # Models compare by value but can be changed (attributes are plain): like lists and
@@ -201,6 +215,8 @@ class LinearModel:
                  "feature_names": None if f.feature_names is None else f.feature_names.tolist(),
                  "center": None if f.center is None else _packed(f.center),
                  "sklearn_version": f.sklearn_version, "backend": self.backend}
+        if f.post is not None:  # absent otherwise, as in the pickles of models without one
+            state["post"] = f.post.data
         if f.front is not None:
             state["front"] = _front_json(f.front)
         return rebuild, (type(self), state)
@@ -225,6 +241,8 @@ class Classifier(LinearModel):
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Raw scores z: shape (n,) for binary models, (n, n_classes) otherwise."""
+        if self._calibration is not None:  # as CalibratedClassifierCV, which has none
+            raise AttributeError(f"{self.estimator} has no decision_function")
         return self._kernel.score(X, _IDENTITY, layout=self._layout, convert=self._convert)
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
@@ -232,6 +250,8 @@ class Classifier(LinearModel):
         layout = self._proba_layout
         if layout is None:
             raise AttributeError(f"{self.estimator} has no predict_proba")
+        if self._calibration is not None:
+            return self._calibration.proba(self._kernel.score(X, _IDENTITY, layout=MATRIX, convert=self._convert))
         return self._kernel.score(X, self._link_code, layout=layout, convert=self._convert)
 
     def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
@@ -247,7 +267,9 @@ class Classifier(LinearModel):
         return log(self._kernel.score(X, _IDENTITY, layout=MATRIX, convert=self._convert))
 
     def predict(self, X: ArrayLike) -> np.ndarray:
-        """Predicted class labels, taken from classes_."""
+        """Predicted class labels, taken from classes_ (by the decision threshold of a post stage that has one)."""
+        if self._post is not None:
+            return self._post.predict(self, X)
         z = self.decision_function(X)
         index = (z > 0).astype(np.intp) if z.ndim == 1 else z.argmax(axis=1)
         return self.classes_.take(index)
@@ -352,7 +374,7 @@ def rebuild(cls: type, state: Dict[str, Any], backend: Optional[str] = None) -> 
                            intercept=_unpacked(state["intercept"]), classes=classes,
                            feature_names=state["feature_names"],
                            center=None if state["center"] is None else _unpacked(state["center"]),
-                           sklearn_version=state["sklearn_version"], copy=False,
+                           sklearn_version=state["sklearn_version"], post=state.get("post"), copy=False,
                            **json.loads(state.get("front", "{}")))
     model = cls.__new__(cls)
     model._build(checked, backend)
@@ -382,6 +404,11 @@ def _front_json(front):
     from fastscore.front import to_json
 
     return json.dumps(to_json(front), sort_keys=True)
+
+
+def _post_data(post):
+    """A post stage as its file holds it (canonical JSON), or None."""
+    return None if post is None else json.dumps(post.data, sort_keys=True)
 
 
 def _labels(a):

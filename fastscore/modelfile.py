@@ -37,10 +37,12 @@ MAX_FILE_BYTES = 2**31
 
 REQUIRED = ("format", "format_version", "kind", "estimator", "link", "n_features", "coef",
             "intercept", "checksum")
-OPTIONAL = ("classes", "feature_names", "center", "sklearn_version", "fastscore_version",
+OPTIONAL = ("classes", "feature_names", "center", "sklearn_version", "fastscore_version", "post",
             "inputs", "numeric", "tables")
-# Fields that only format version 2 has: the input stage (fastscore.front).
-VERSION_2 = ("inputs", "numeric", "tables")
+#: The format version that introduced each field after version 1: a file of an older
+#: version may not hold it, and a model is written with the oldest version that holds
+#: all its fields (version 1 when it has none of these).
+SINCE = {"post": 2, "inputs": 2, "numeric": 2, "tables": 2}
 
 # Fields that hold numbers only: read in chunks into arrays, not as Python objects.
 _NUMERIC = ("coef", "intercept", "center")
@@ -420,14 +422,12 @@ def _validated(d, text, name):
     missing = [k for k in REQUIRED if k not in d]
     if missing:
         raise ModelFormatError(f"missing field(s) {', '.join(map(repr, missing))}")
-    unknown = sorted(set(d) - set(REQUIRED) - set(OPTIONAL))
+    # A field is unknown to the format or to the file's version of it.
+    unknown = sorted(set(d) - set(REQUIRED) - set(OPTIONAL)) or \
+        sorted(k for k in d if SINCE.get(k, 1) > d["format_version"])
     if unknown:
         raise ModelFormatError(f"unknown field(s) {', '.join(map(repr, unknown))} "
                                f"(format version {d['format_version']} has no such field)")
-    newer = [k for k in VERSION_2 if d.get(k) is not None]
-    if newer and d["format_version"] < 2:
-        raise ModelFormatError(f"field {newer[0]!r} needs format version 2, but the file says "
-                               f"{d['format_version']}")
     try:
         fastscore_version = d.get("fastscore_version")
         if fastscore_version is not None:
@@ -436,8 +436,9 @@ def _validated(d, text, name):
         fields = _fields.check(d["kind"], estimator=d["estimator"], link=d["link"],
                                n_features=d["n_features"], classes=d.get("classes"),
                                feature_names=d.get("feature_names"),
-                               sklearn_version=d.get("sklearn_version"), inputs=d.get("inputs"),
-                               numeric=d.get("numeric"), tables=d.get("tables"), copy=False, **arrays)
+                               sklearn_version=d.get("sklearn_version"), post=d.get("post"),
+                               inputs=d.get("inputs"), numeric=d.get("numeric"), tables=d.get("tables"),
+                               copy=False, **arrays)
         checksum = _fields.text(d["checksum"], "checksum")
     except FieldError as exc:
         raise ModelFormatError(str(exc)) from None
@@ -548,8 +549,13 @@ def _file_fields(fields):
     """The file's fields in the file's order, with their checksum last."""
     from fastscore import __version__
 
-    # A model that needs nothing of version 2 is written as version 1, which older readers read.
-    d = {"format": FORMAT, "format_version": 1 if fields.front is None else 2, "kind": fields.kind,
+    extra = {"post": None if fields.post is None else fields.post.data}
+    if fields.front is not None:
+        from fastscore.front import to_json
+
+        extra.update(to_json(fields.front))
+    version = max([1] + [SINCE[k] for k, v in extra.items() if v is not None])
+    d = {"format": FORMAT, "format_version": version, "kind": fields.kind,
          "estimator": fields.estimator, "link": fields.link, "n_features": fields.n_features,
          "coef": fields.coef, "intercept": fields.intercept}
     if fields.classes is not None:
@@ -560,10 +566,7 @@ def _file_fields(fields):
         d["center"] = fields.center
     if fields.sklearn_version is not None:
         d["sklearn_version"] = fields.sklearn_version
-    if fields.front is not None:
-        from fastscore.front import to_json
-
-        d.update(to_json(fields.front))
+    d.update((k, v) for k, v in extra.items() if v is not None)
     d["fastscore_version"] = __version__
     d["checksum"] = _checksum(d)
     return d

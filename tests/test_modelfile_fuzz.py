@@ -26,6 +26,22 @@ def _models():
                                coef=[0.1, -0.2, 0.3], intercept=1e-2, center=[1.0, 0.0, -1.0]),
         "multi-target": Regressor(estimator="Ridge", link="identity", n_features=3,
                                   coef=[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], intercept=[7.0, 8.0]),
+        # Format version 2: a post stage (calibration of two members, then a threshold) ...
+        "calibrated": Classifier(
+            estimator="FixedThresholdClassifier(CalibratedClassifierCV(LinearSVC))", link="identity",
+            n_features=3, coef=[[1.5, -0.5, 0.25], [1.0, 0.5, -0.25]], intercept=[0.75, -0.1],
+            classes=["no", "yes"], post={
+                "calibration": {"method": "sigmoid", "members": [[{"class": 1, "a": -1.5, "b": 0.1}],
+                                                                 [{"class": 1, "a": -2.0, "b": -0.3}]]},
+                "threshold": {"value": 0.3, "response": "predict_proba", "pos": 1}}),
+        # ... and an isotonic calibration of three classes.
+        "isotonic": Classifier(
+            estimator="CalibratedClassifierCV(LogisticRegression)", link="identity", n_features=3,
+            coef=[[1.0, 2.0, -1.0], [0.5, -0.5, 0.0], [-1.5, 0.1, 1e-3]], intercept=[0.1, -0.2, 0.3],
+            classes=[0, 1, 2], post={"calibration": {"method": "isotonic", "members": [[
+                {"class": 0, "x": [-2.0, 0.0, 1.5], "y": [0.0, 0.25, 0.9]},
+                {"class": 1, "x": [-1.0, 1.0], "y": [0.1, 0.8]},
+                {"class": 2, "x": [0.5], "y": [0.5]}]]}}),
     }
 
 

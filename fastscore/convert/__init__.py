@@ -6,7 +6,8 @@ It is built from one table per family, each in its own module:
 - linear_classifiers: the linear classifiers and OneVsRestClassifier;
 - linear_regressors: the linear regressors, the GLMs and RANSACRegressor;
 - scalers: the steps a Pipeline folds in front of its model;
-- pipelines: Pipeline itself.
+- pipelines: Pipeline itself;
+- wrappers: the searches, calibration, decision thresholds and target transforms.
 
 parts holds what they share: Parts, Registry, ConversionError and the
 helpers that read estimators. A converter is ``converter(est, registry) ->
@@ -32,10 +33,10 @@ def registry() -> Registry:
     The families are imported here rather than at the top so that importing
     fastscore to score loads none of them; none of them imports this module.
     """
-    from fastscore.convert import linear_classifiers, linear_regressors, pipelines, scalers
+    from fastscore.convert import linear_classifiers, linear_regressors, pipelines, scalers, wrappers
 
     converters = {}
-    for family in (linear_classifiers, linear_regressors, pipelines):
+    for family in (linear_classifiers, linear_regressors, pipelines, wrappers):
         converters.update(resolve(family.CONVERTERS))
     return Registry(converters, resolve(scalers.STEPS))
 
@@ -81,5 +82,5 @@ def from_sklearn(estimator: Any, *, backend: Optional[str] = None) -> LinearMode
                   feature_names=None if names is None else [str(n) for n in names],
                   sklearn_version=sklearn.__version__, backend=backend, **(parts.front or {}))
     if parts.kind == "classifier":
-        return Classifier(classes=parts.classes, **fields)
+        return Classifier(classes=parts.classes, post=parts.post, **fields)
     return Regressor(**fields)

@@ -49,12 +49,18 @@ def apply(step: Any, features: List[Feature], path: str, ctx: Context) -> List[F
         return list(features)
     handler = handlers().get(type(step))
     if handler is None:
-        raise refuse(step, path, "it is not a step fastscore converts (it converts "
-                     + ", ".join(sorted(cls.__name__ for cls in handlers())) + ")")
+        from fastscore.convert import encoders
+
+        reason = resolve(encoders.REFUSED).get(type(step))
+        if reason is not None:
+            raise refuse(step, path, reason)
+        raise refuse(step, path, f"fastscore cannot fold {type(step).__name__} into the features of a model: "
+                     "the steps before a model may be "
+                     + ", ".join(sorted(cls.__name__ for cls in handlers())))
     try:
         check_fitted(step)
-    except ConversionError:
-        raise refuse(step, path, "it is not fitted yet") from None
+    except ConversionError as exc:
+        raise refuse(step, path, str(exc)) from None
     n_in = getattr(step, "n_features_in_", None)
     if n_in is not None and n_in != len(features):
         raise refuse(step, path, f"it was fitted on {n_in} columns but receives {len(features)}")
@@ -122,6 +128,7 @@ def convert_pipeline(pipe: Any, registry: Registry) -> Parts:
     The model reads the pipeline's raw input columns (named when it was
     fitted on a DataFrame); its Parts carry the input stage in ``front``.
     """
+    prefix = f"{registry.path}/" if registry.path else ""
     steps = _named_steps(pipe, "")
     if not steps:
         raise ConversionError("Pipeline has no steps")
@@ -133,16 +140,15 @@ def convert_pipeline(pipe: Any, registry: Registry) -> Parts:
     ctx = Context(registry, [])
     features: List[Feature] = [Raw(i) for i in range(n_inputs)]
     for path, step in pre:
-        features = apply(step, features, path, ctx)
-    parts = registry.convert(model)
+        features = apply(step, features, prefix + path, ctx)
+    parts = registry.convert(model, at=model_path)
     coef = parts.coef.reshape(-1, parts.coef.shape[-1])
     if coef.shape[1] != len(features):
-        raise ConversionError(f"fastscore cannot convert the pipeline at {model_path}: the model has "
-                              f"{coef.shape[1]} coefficients for {len(features)} features")
+        raise refuse(model, prefix + model_path, f"it has {coef.shape[1]} coefficients for the "
+                                                 f"{len(features)} features that fastscore finds before it")
     intercept = parts.intercept.reshape(-1)
     if parts.center is not None:
-        raise ConversionError(f"fastscore cannot convert the pipeline at {model_path}: {parts.name} "
-                              "centres its input itself")
+        raise refuse(model, prefix + model_path, "it centres its input itself")
     done = assemble(features + ctx.guards, np.hstack([coef, np.zeros((coef.shape[0], len(ctx.guards)))]),
                     intercept, n_inputs, None if names is None else [str(n) for n in names], model_path)
     flat = parts.coef.ndim == 1

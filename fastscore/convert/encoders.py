@@ -285,13 +285,10 @@ def _polynomial(step: Any, features: List[Feature], path: str, ctx: Any) -> List
 
 def _function(step: Any, features: List[Feature], path: str, ctx: Any) -> List[Feature]:
     if step.func is not None:
-        raise refuse(step, path, "it runs a function, whose code fastscore cannot read (only "
-                                 "FunctionTransformer(func=None), the identity, converts)")
+        name = getattr(step.func, "__name__", type(step.func).__name__)
+        raise refuse(step, path, f"it runs Python code (func={name}), which a model file cannot hold; "
+                                 "FunctionTransformer(func=None), the identity, converts")
     return list(features)
-
-
-def _spline(step: Any, features: List[Feature], path: str, ctx: Any) -> List[Feature]:
-    raise refuse(step, path, "B-splines are not in fastscore's model format")
 
 
 #: (module, class name) -> handler
@@ -306,7 +303,12 @@ HANDLERS: Table[Handler] = {
     (PRE, "KBinsDiscretizer"): _kbins,
     (PRE, "PolynomialFeatures"): _polynomial,
     (PRE, "FunctionTransformer"): _function,
-    (PRE, "SplineTransformer"): _spline,
     ("sklearn.impute", "SimpleImputer"): _simple_imputer,
     ("sklearn.impute", "MissingIndicator"): _missing_indicator,
+}
+
+#: (module, class name) -> why a step that looks convertible is not
+REFUSED: Table[str] = {
+    (PRE, "SplineTransformer"): "its B-splines are piecewise polynomials of several pieces per column, which "
+                                "fastscore's model format does not hold",
 }

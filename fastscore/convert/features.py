@@ -82,8 +82,15 @@ def const(value: float) -> Cat:
 
 
 def refuse(step: Any, path: str, reason: str) -> ConversionError:
-    """The error for a step that cannot be converted, naming its class and its path in the pipeline."""
-    return ConversionError(f"fastscore cannot convert {type(step).__name__} at {path}: {reason}")
+    """The error for a step that cannot be converted, naming its class and its path in the pipeline.
+
+    As fastscore.convert.parts.Registry.refuse makes it: located, so that
+    the estimators around it pass it on as it is.
+    """
+    error = ConversionError(f"fastscore cannot convert {type(step).__name__} at {path}: {reason}")
+    error.path = path
+    error.located = True
+    return error
 
 
 def as_num(f: Feature, step: Any, path: str) -> Num:
@@ -302,8 +309,8 @@ def assemble(features: Sequence[Feature], coef: np.ndarray, intercept: np.ndarra
 
     def typed(col: int, kind: str) -> None:
         if types.setdefault(col, kind) != kind:
-            raise ConversionError(f"fastscore cannot convert the pipeline at {path}: input "
-                                  f"{_name(names, col)!r} is read both as numbers and as categories")
+            raise ConversionError(f"its input {_name(names, col)!r} is read both as numbers and as "
+                                  "categories")
 
     for f in features:  # first the inputs whose type their use decides
         if isinstance(f, Cat) and f.code is not None and f.code.number is not None:
@@ -312,8 +319,7 @@ def assemble(features: Sequence[Feature], coef: np.ndarray, intercept: np.ndarra
         w = coef[:, j].astype(np.float64)
         if isinstance(f, Raw):
             if f.fill is not None and not isinstance(f.fill, (int, float, np.integer, np.floating)):
-                raise ConversionError(f"fastscore cannot convert the pipeline at {path}: input "
-                                      f"{_name(names, f.col)!r} reaches the model as text")
+                raise ConversionError(f"its input {_name(names, f.col)!r} reaches the model as text")
             f = as_num(f, "the model", path)
         if isinstance(f, Num):
             w, center, shift = _fold(w, f.ops)
@@ -348,8 +354,7 @@ def assemble(features: Sequence[Feature], coef: np.ndarray, intercept: np.ndarra
     for code, rows, errors in tables.values():
         out_tables.append(_table(code, rows, errors, names, path))
     if not numeric and not out_tables:
-        raise ConversionError(f"fastscore cannot convert the pipeline at {path}: its model reads no input "
-                              "(every feature it sees is a constant)")
+        raise ConversionError("its model reads no input (every feature it sees is a constant)")
     # inputs that the model ignores stay listed: X must have them, as scikit-learn requires
     inputs = [{"name": None if names is None else str(names[i]), "type": types.get(i, "category")}
               for i in range(n_inputs)]
@@ -410,8 +415,8 @@ def _table(code: Code, rows: np.ndarray, errors: set, names: Optional[Sequence[s
     bad = sorted(c for c in errors if c not in special)
     if bad:
         shown = code.encode.values[bad[0]] if bad[0] < len(code.encode.values) else f"code {bad[0]}"
-        raise ConversionError(f"fastscore cannot convert the pipeline at {path}: scikit-learn raises for the "
-                              f"value {shown!r} of input {_name(names, code.col)!r}, a category it was fitted on")
+        raise ConversionError(f"scikit-learn raises for the value {shown!r} of its input "
+                              f"{_name(names, code.col)!r}, a category it was fitted on")
     return {"input": code.col, "encode": encode, "unknown": "error" if unknown is None else unknown,
             "missing": "error" if missing is None else missing, "rows": rows.tolist()}
 

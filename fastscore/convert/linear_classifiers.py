@@ -74,10 +74,10 @@ def _one_vs_rest(ovr: Any, registry: Registry) -> Parts:
     if ovr.label_binarizer_.y_type_ not in ("binary", "multiclass"):
         raise ConversionError(f"OneVsRestClassifier was fitted on {ovr.label_binarizer_.y_type_} "
                               "targets; fastscore converts single-label classifiers")
-    inner = [registry.convert(e) for e in ovr.estimators_]
+    inner = [registry.convert(e, at="estimator") for e in ovr.estimators_]
     first = inner[0]
     for p in inner:
-        if p.kind != "classifier" or p.coef.shape[0] != 1 or p.center is not None:
+        if p.kind != "classifier" or p.coef.shape[0] != 1 or p.center is not None or p.post is not None:
             raise ConversionError(f"OneVsRestClassifier over {p.name}: fastscore converts it over "
                                   "binary linear classifiers only")
     if len({p.link for p in inner}) != 1:

@@ -28,7 +28,7 @@ def _glm(est: Any, registry: Registry) -> Parts:
 
 def _ransac(est: Any, registry: Registry) -> Parts:
     """RANSAC predicts with its final estimator, refitted on the inliers."""
-    parts = registry.convert(est.estimator_)
+    parts = registry.convert(est.estimator_, at="estimator")
     if parts.kind != "regressor":
         raise ConversionError(f"RANSACRegressor over {parts.name}: fastscore converts it over regressors")
     return parts._replace(name=f"RANSACRegressor({parts.name})")

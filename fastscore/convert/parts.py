@@ -11,6 +11,7 @@ fastscore.convert itself, and the same checks apply at every level.
 This module imports scikit-learn only inside the functions that need it,
 and only when a conversion runs: importing fastscore never imports it.
 """
+import copy
 import importlib
 from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple, TypeVar
 
@@ -21,8 +22,16 @@ class ConversionError(ValueError):
     """The estimator cannot be converted: unsupported, unfitted, or not finite.
 
     The message names the estimator (and, for an unsupported one, lists
-    what is supported).
+    what is supported). When the part that cannot be converted lies inside
+    the estimator given (a Pipeline's step, a wrapper's estimator), the
+    message reads ``fastscore cannot convert <Class> at <path>: <why>`` and
+    `path` holds that path; it is None for the estimator given itself.
     """
+
+    #: where the part lies, e.g. "calibratedclassifiercv/estimator/functiontransformer"
+    path: Optional[str] = None
+    #: whether the error already says where it happened (set by Registry.refuse)
+    located: bool = False
 
 
 class Parts(NamedTuple):
@@ -39,6 +48,7 @@ class Parts(NamedTuple):
     intercept: np.ndarray     # () with a 1-D coef, else (k,)
     classes: Optional[np.ndarray] = None
     center: Optional[np.ndarray] = None  # (d,) subtracted from x inside the kernel
+    post: Optional[Dict[str, Any]] = None  # a classifier's post stage: the JSON of fastscore.post
     #: the input stage of a pipeline with encoders (fastscore.front): its fields' JSON form, or None
     front: Optional[Dict[str, Any]] = None
 
@@ -71,24 +81,77 @@ class Registry:
     """The converters by exact estimator class, and the steps a Pipeline folds in front of a model.
 
     fastscore.convert builds the one instance from the families' tables and
-    hands it to every converter it calls.
+    hands it to every converter it calls. Each convert() hands its converter
+    a view of the registry located at the estimator it converts (the same
+    tables, and that estimator's `path`), so that what cannot be converted
+    deep inside is refused with the name of the part and where it lies.
     """
 
     def __init__(self, converters: Mapping[type, Converter], steps: Mapping[type, StepReader]):
         self.converters: Dict[type, Converter] = dict(converters)
         self.steps: Dict[type, StepReader] = dict(steps)
+        #: The path of the estimator this view converts: its parts named as scikit-learn's
+        #: get_params names them, joined by "/" ("calibratedclassifiercv/estimator/standardscaler").
+        #: The estimator given is named by its class in lower case, as make_pipeline names
+        #: steps, except a Pipeline, whose steps carry their own names (its path is "").
+        #: None for the registry itself, outside any estimator.
+        self.path: Optional[str] = None
+        #: whether this view is located at the estimator given (not inside it)
+        self.top = False
 
-    def convert(self, est: Any) -> Parts:
+    def convert(self, est: Any, at: Optional[str] = None) -> Parts:
         """The Parts of a supported, fitted estimator; ConversionError otherwise.
 
+        at: the name est has inside the estimator being converted (a
+        Pipeline's step name, a wrapper's parameter such as "estimator");
+        None for the estimator given, or for a part named by its class.
         Subclasses of supported estimators are refused: they may change how
-        predictions are made.
+        predictions are made. An error raised inside est is reported at
+        est's path (see refuse), unless it already names a deeper one.
         """
+        here = self.at(at, est)
         converter = self.converters.get(type(est))
         if converter is None:
-            raise self._unsupported(est)
-        check_fitted(est)
-        return converter(est, self)
+            raise here.refuse(est, self._unsupported(est))
+        try:
+            check_fitted(est)
+            return converter(est, here)
+        except ConversionError as exc:
+            if exc.located or here.top:
+                exc.located = True
+                raise
+            raise here.refuse(est, str(exc)) from None
+
+    def at(self, name: Optional[str], est: Any = None) -> "Registry":
+        """This registry located at the part called `name` of the estimator being converted.
+
+        name None names est by its class in lower case; the estimator given,
+        when it is a Pipeline, adds no name of its own (its steps are named).
+        """
+        if name is None:
+            from sklearn.pipeline import Pipeline
+
+            name = "" if self.path is None and type(est) is Pipeline else type(est).__name__.lower()
+        view = copy.copy(self)
+        view.top = self.path is None
+        view.path = name if not self.path else f"{self.path}/{name}" if name else self.path
+        return view
+
+    def refuse(self, est: Any, why: str) -> ConversionError:
+        """The ConversionError refusing est, the part at this view's path, because of `why`.
+
+        "fastscore cannot convert <Class> at <path>: <why>" inside the
+        estimator given, with the error's `path` set; for the estimator given
+        itself, "fastscore cannot convert <Class>: <why>".
+        """
+        name = type(est).__name__
+        if self.top or self.path is None:
+            error = ConversionError(f"fastscore cannot convert {name}: {why}")
+        else:
+            error = ConversionError(f"fastscore cannot convert {name} at {self.path}: {why}")
+            error.path = self.path
+        error.located = True
+        return error
 
     def supported(self) -> List[str]:
         """Names of the estimators that convert, sorted."""
@@ -98,23 +161,28 @@ class Registry:
         """Names of the steps a Pipeline folds in front of its model, in their table's order."""
         return [cls.__name__ for cls in self.steps]
 
-    def _unsupported(self, est: Any) -> ConversionError:
-        return ConversionError(
-            f"fastscore cannot convert {type(est).__name__}: it converts exactly these scikit-learn "
-            f"estimators: {', '.join(self.supported())} (OneVsRestClassifier over a binary classifier of "
-            f"this list; Pipeline of any number of {', '.join(self.step_names())} followed "
-            "by one of these)")
+    def _unsupported(self, est: Any) -> str:
+        """Why est's class does not convert, with the list of what does."""
+        parent = next((cls for cls in type(est).__mro__[1:] if cls in self.converters), None)
+        why = f"it is a subclass of {parent.__name__}, which may predict differently; " if parent else ""
+        return (f"{why}fastscore converts exactly these scikit-learn estimators: {', '.join(self.supported())} "
+                f"(OneVsRestClassifier over a binary classifier of this list; Pipeline of any number of "
+                f"{', '.join(self.step_names())} followed by one of these)")
 
 
 def resolve(table: Table[_V]) -> Dict[type, _V]:
     """{class: value} from a table keyed by (module, class name).
 
     Tables name classes rather than import them so that a class a
-    scikit-learn version lacks (PassiveAggressive* go in 1.10) is skipped.
+    scikit-learn version lacks (PassiveAggressive* go in 1.10, sklearn.frozen
+    came in 1.6) is skipped.
     """
     resolved = {}
     for (module, name), value in table.items():
-        cls = getattr(importlib.import_module(module), name, None)
+        try:
+            cls = getattr(importlib.import_module(module), name, None)
+        except ImportError:
+            continue
         if cls is not None:
             resolved[cls] = value
     return resolved

@@ -12,49 +12,66 @@ scikit-learn keeps. Later shifts act on values that scikit-learn has
 already rounded at their own magnitude, so folding them adds no error of a
 larger order than scikit-learn's own.
 """
-from typing import Any, List
+from typing import Any, List, Tuple
 
 from fastscore.convert.parts import (MUL_ADD, SUB_DIV, Affine, ConversionError, Converter, Parts, Registry,
                                      Table, check_fitted)
 
 
-def flat_steps(pipe: Any) -> List[Any]:
-    """The pipeline's estimators in order, nested pipelines expanded, passthrough steps dropped."""
+def _steps(pipe: Any, prefix: str = "") -> List[Tuple[str, Any]]:
+    """The pipeline's (path, estimator) pairs in order, nested pipelines expanded, passthrough steps dropped.
+
+    A step's path is its name, after those of the pipelines it is nested in ("inner/scaler").
+    """
     from sklearn.pipeline import Pipeline
 
     out = []
-    for _, step in pipe.steps:
+    for name, step in pipe.steps:
         if type(step) is Pipeline:
-            out.extend(flat_steps(step))
+            out.extend(_steps(step, f"{prefix}{name}/"))
         elif step is not None and not (isinstance(step, str) and step == "passthrough"):
-            out.append(step)
+            out.append((prefix + name, step))
     return out
 
 
 def _step(est: Any, registry: Registry) -> Affine:
+    """The Affine map of a step, with `registry` located at the step."""
     reader = registry.steps.get(type(est))
     if reader is None:
-        raise ConversionError(
-            f"fastscore cannot fold {type(est).__name__} into a Pipeline: the steps before the model "
-            f"must be scalers ({', '.join(registry.step_names())})")
-    if getattr(est, "clip", False):
-        raise ConversionError(f"{type(est).__name__}(clip=True) is not linear; fastscore folds scalers "
-                              "with clip=False only")
-    check_fitted(est)
-    return reader(est, registry)
+        raise registry.refuse(est, f"{_runs_code(est)}fastscore cannot fold {type(est).__name__} into a "
+                                   f"Pipeline: the steps before the model must be scalers "
+                                   f"({', '.join(registry.step_names())})")
+    try:
+        if getattr(est, "clip", False):
+            raise ConversionError(f"{type(est).__name__}(clip=True) is not linear; fastscore folds scalers "
+                                  "with clip=False only")
+        check_fitted(est)
+        return reader(est, registry)
+    except ConversionError as exc:
+        raise registry.refuse(est, str(exc)) from None
+
+
+def _runs_code(est: Any) -> str:
+    """ "it runs Python code ...; " for a step that calls a function of the user's (FunctionTransformer), else ""."""
+    func = getattr(est, "func", None)
+    if type(est).__name__ != "FunctionTransformer" or func is None:
+        return ""
+    return f"it runs Python code (func={getattr(func, '__name__', type(func).__name__)}), which a model " \
+           "file cannot hold; "
 
 
 def _pipeline(pipe: Any, registry: Registry) -> Parts:
-    from fastscore.convert import columns
-
-    steps = flat_steps(pipe)
+    named = _steps(pipe)
+    steps = [step for _, step in named]
     if any(type(s) not in registry.steps for s in steps[:-1]):  # encoders, imputers, ...: not only scalers
+        from fastscore.convert import columns
+
         return columns.convert_pipeline(pipe, registry)
     if not steps or type(steps[-1]) in registry.steps:
         raise ConversionError("Pipeline does not end in a model: fastscore converts a Pipeline of "
                               "scalers followed by a supported estimator")
-    affine = [_step(s, registry) for s in steps[:-1]]
-    parts = registry.convert(steps[-1])
+    affine = [_step(s, registry.at(name)) for name, s in named[:-1]]
+    parts = registry.convert(steps[-1], at=named[-1][0])
     if parts.center is not None:  # a model that centres (a wrapped pipeline) is one more step
         affine.append(Affine(SUB_DIV, parts.center, None))
     coef = parts.coef.reshape(-1, parts.coef.shape[-1])
