@@ -131,7 +131,8 @@ class Coder:
             row = int(np.argmax(bad))
             raise ValueError(f"column {self.name!r} holds {x[row]} in row {row}: infinity is not a number "
                              "scikit-learn accepts")
-        v = apply_ops(x, self.encode.ops) if self.encode.ops else x
+        with np.errstate(over="ignore", invalid="ignore"):  # as numpy's: inf is then binned or unknown
+            v = apply_ops(x, self.encode.ops) if self.encode.ops else x
         if self.encode.kind == BINS:
             with np.errstate(invalid="ignore"):
                 codes = np.searchsorted(self.encode.values, v, side="right").astype(np.int32)

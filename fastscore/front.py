@@ -419,8 +419,9 @@ class FrontKernel:
         """A product column as scikit-learn's PolynomialFeatures computes it: the last factor times the others, right to left."""
         values = [self._factor(f, number(f.input)) for f in factors]
         t = values[-1]
-        for v in reversed(values[:-1]):
-            t = t * v
+        with np.errstate(over="ignore", invalid="ignore"):
+            for v in reversed(values[:-1]):
+                t = t * v
         return t
 
     def _factor(self, f: Factor, x: np.ndarray) -> np.ndarray:
@@ -434,7 +435,8 @@ class FrontKernel:
         if np.isinf(x).any():
             row = int(np.argmax(np.isinf(x)))
             raise ValueError(f"column {self._names[f.input]!r} holds infinity in row {row}")
-        return apply_ops(x, f.ops)
+        with np.errstate(over="ignore", invalid="ignore"):  # the kernel names a non-finite result
+            return apply_ops(x, f.ops)
 
     # ---- one row --------------------------------------------------------------------------------
 

@@ -42,7 +42,24 @@ def _models():
                 {"class": 0, "x": [-2.0, 0.0, 1.5], "y": [0.0, 0.25, 0.9]},
                 {"class": 1, "x": [-1.0, 1.0], "y": [0.1, 0.8]},
                 {"class": 2, "x": [0.5], "y": [0.5]}]]}}),
+        # ... and an input stage: numeric columns (a fill, a product of scaled numbers) and tables
+        # (bins, categories of numbers), over three inputs read by position.
+        "staged": Classifier(
+            estimator="Pipeline(ColumnTransformer, LogisticRegression)", link="logistic", n_features=2,
+            coef=[[0.5, -0.25]], intercept=[0.1], classes=[0, 1], center=[0.5, 0.0],
+            inputs=[{"name": None, "type": "number"}] * 3,
+            numeric=[{"input": 0, "fill": 0.5},
+                     {"product": [{"input": 1, "fill": None, "ops": [["sub", 0.25], ["div", 2.0]]},
+                                  {"input": 2, "fill": 1.0}]}],
+            tables=[{"input": 2, "encode": {"bins": [-1.0, 0.0, 1.5]}, "unknown": "error", "missing": 1,
+                     "rows": [[0.1], [0.2], [-0.3], [0.4]]},
+                    {"input": 0, "encode": {"categories": [1.0, 2.0], "ops": [["mul", 0.0]]}, "unknown": 2,
+                     "missing": "error", "rows": [[1.0], [2.0], [0.5]]}]),
     }
+
+# Models whose inputs a mutated file may legitimately refuse while scoring (an unknown category
+# that is now an error, a column scaled to infinity): ValueError, as scikit-learn raises.
+REFUSING_INPUTS = {"staged"}
 
 
 MODELS = _models()
@@ -173,7 +190,13 @@ def test_mutated_fields_are_refused_or_load_a_working_model(name, data):
     if model is None:
         return
     with np.errstate(over="ignore"):  # a mutated coefficient may be legitimately huge
-        out = model.score(X)
+        try:
+            out = model.score(X)
+        except ValueError:
+            if name not in REFUSING_INPUTS:
+                raise
+            event("its input refused")
+            return
     assert out.shape[0] == len(X)
     if doc == json.loads(TEXTS[name]):
         assert out.tobytes() == EXPECTED[name].tobytes()
