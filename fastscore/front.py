@@ -24,7 +24,7 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 import numpy as np
 
 from fastscore import _backend, _checks, columns as _columns
-from fastscore.encoders import BINS, CATEGORIES, OPS, Coder, Encode, apply_ops, apply_ops_one
+from fastscore.encoders import BINS, CATEGORIES, OPS, Coder, Encode, apply_ops, apply_ops_one, is_missing
 from fastscore.fields import MAX_FEATURES, FieldError, text, what
 from fastscore.links import LINKS
 
@@ -49,12 +49,22 @@ class Factor(NamedTuple):
     ops: Tuple[Tuple[str, float], ...]
 
 
+class Coded(NamedTuple):
+    """One factor of a product column: a number for each code of an input's value (a value table)."""
+
+    input: int
+    encode: Encode
+    unknown: Optional[int]        # the code of an unknown category; None: an error
+    missing: Optional[int]        # the code of a missing value; None: an error
+    values: np.ndarray            # (codes,) float64, read-only
+
+
 class Column(NamedTuple):
     """A column of U: an input's number (NaN -> fill; NaN fill: an error), or a product of factors."""
 
     input: int                    # -1 for a product
     fill: float
-    product: Tuple[Factor, ...]   # empty for an input's number; else computed right to left
+    product: Tuple[Any, ...]      # Factor or Coded; empty for an input's number; else computed right to left
 
 
 class Table(NamedTuple):
@@ -191,9 +201,13 @@ def _column(value: Any, where: str, ins: Tuple[Input, ...]) -> Column:
         factors = d["product"]
         if not isinstance(factors, (list, tuple)) or not 1 <= len(factors) <= 64:
             raise FieldError(f"field '{where}.product' must be a list of 1 to 64 factors, got {what(factors)}")
-        out = []
+        out: List[Any] = []
         for i, f in enumerate(factors):
             w = f"{where}.product[{i}]"
+            if isinstance(f, dict) and "encode" in f:
+                d = _object(f, w, ("input", "encode", "unknown", "missing", "values"), ())
+                out.append(Coded(*_coded(d, w, ins, _values(d["values"], f"{w}.values"), "values")))
+                continue
             f = _object(f, w, ("input", "fill"), ("ops",))
             out.append(Factor(_number_input(f["input"], f"{w}.input", ins), _fill(f["fill"], f"{w}.fill"),
                               _ops(f.get("ops", []), f"{w}.ops")))
@@ -204,20 +218,33 @@ def _column(value: Any, where: str, ins: Tuple[Input, ...]) -> Column:
 
 def _table(value: Any, where: str, ins: Tuple[Input, ...], k: int) -> Table:
     d = _object(value, where, ("input", "encode", "unknown", "missing", "rows"), ())
+    return Table(*_coded(d, where, ins, _rows(d["rows"], f"{where}.rows", k), "rows"))
+
+
+def _coded(d: Dict[str, Any], where: str, ins: Tuple[Input, ...], rows: np.ndarray,
+           key: str) -> Tuple[int, Encode, Optional[int], Optional[int], np.ndarray]:
+    """The fields that tables and value factors share: input, encode, unknown, missing, and their rows."""
     i = _index(d["input"], f"{where}.input", len(ins), "an input")
     number = ins[i].type == NUMBER
-    rows = _rows(d["rows"], f"{where}.rows", k)
     encode = _encode(d["encode"], f"{where}.encode", number)
     needed = len(encode.values) + (1 if encode.kind == BINS else 0)
     if rows.shape[0] < needed:
-        raise FieldError(f"field '{where}.rows' must have at least {needed} rows (one per "
+        raise FieldError(f"field '{where}.{key}' must have at least {needed} entries (one per "
                          f"{'bin' if encode.kind == BINS else 'category'}), got {rows.shape[0]}")
     codes = []
-    for key in ("unknown", "missing"):
-        v = d[key]
+    for name in ("unknown", "missing"):
+        v = d[name]
         codes.append(None if v == ERROR and isinstance(v, str) else
-                     _index(v, f"{where}.{key}", rows.shape[0], "a row, or 'error'"))
-    return Table(i, encode, codes[0], codes[1], rows)
+                     _index(v, f"{where}.{name}", rows.shape[0], f"an entry of {key}, or 'error'"))
+    return i, encode, codes[0], codes[1], rows
+
+
+def _values(value: Any, where: str) -> np.ndarray:
+    if not isinstance(value, (list, tuple, np.ndarray)) or not 1 <= len(value) <= MAX_FEATURES:
+        raise FieldError(f"field {where!r} must be a list of 1 to {MAX_FEATURES} numbers, got {what(value)}")
+    a = np.array([_number(x, f"{where}") for x in value], dtype=np.float64)
+    a.flags.writeable = False
+    return a
 
 
 def _rows(value: Any, where: str, k: int) -> np.ndarray:
@@ -296,23 +323,26 @@ def to_json(front: Front) -> Dict[str, Any]:
     def fill(x: float) -> Optional[float]:
         return None if math.isnan(x) else x
 
-    numeric: List[Dict[str, Any]] = []
-    for c in front.numeric:
-        if c.product:
-            numeric.append({"product": [{"input": f.input, "fill": fill(f.fill), **({"ops": ops(f.ops)} if f.ops else {})}
-                                        for f in c.product]})
-        else:
-            numeric.append({"input": c.input, "fill": fill(c.fill)})
-    tables = []
-    for t in front.tables:
+    def coded(t: Any) -> Dict[str, Any]:
         encode: Dict[str, Any] = {t.encode.kind: list(t.encode.values) if t.encode.kind == CATEGORIES
                                   else t.encode.values.tolist()}
         if t.encode.ops:
             encode["ops"] = ops(t.encode.ops)
-        tables.append({"input": t.input, "encode": encode,
-                       "unknown": ERROR if t.unknown is None else t.unknown,
-                       "missing": ERROR if t.missing is None else t.missing,
-                       "rows": t.rows.tolist()})
+        return {"input": t.input, "encode": encode, "unknown": ERROR if t.unknown is None else t.unknown,
+                "missing": ERROR if t.missing is None else t.missing}
+
+    def factor(f: Any) -> Dict[str, Any]:
+        if isinstance(f, Coded):
+            return {**coded(f), "values": f.values.tolist()}
+        return {"input": f.input, "fill": fill(f.fill), **({"ops": ops(f.ops)} if f.ops else {})}
+
+    numeric: List[Dict[str, Any]] = []
+    for c in front.numeric:
+        if c.product:
+            numeric.append({"product": [factor(f) for f in c.product]})
+        else:
+            numeric.append({"input": c.input, "fill": fill(c.fill)})
+    tables = [{**coded(t), "rows": t.rows.tolist()} for t in front.tables]
     return {"inputs": [{"name": x.name, "type": x.type} for x in front.inputs],
             "numeric": numeric, "tables": tables}
 
@@ -349,6 +379,9 @@ class FrontKernel:
         self._rows = [t.rows.tolist() for t in front.tables]
         used = {c.input for c in front.numeric if not c.product} | {t.input for t in front.tables} | \
             {f.input for c in front.numeric for f in c.product}
+        self._factor_coders = {id(f): Coder(f.encode, f.unknown, f.missing, front.inputs[f.input].type == NUMBER,
+                                            self._names[f.input])
+                               for c in front.numeric for f in c.product if isinstance(f, Coded)}
         self._used = [self._names[i] for i in sorted(used)]
 
     # ---- a batch --------------------------------------------------------------------------------
@@ -389,7 +422,7 @@ class FrontKernel:
 
         cols = []
         for j, c in enumerate(self.front.numeric):
-            cols.append(self._product(c.product, number) if c.product else number(c.input))
+            cols.append(self._product(c.product, number, get) if c.product else number(c.input))
         codes = []
         for t, coder in zip(self.front.tables, self._coders):
             codes.append(coder.codes_of_numbers(number(t.input)) if coder.number
@@ -415,14 +448,20 @@ class FrontKernel:
             raise TypeError(f"X must hold numbers or categories, got {A.dtype} values")
         return A.shape[0], lambda i: A[:, i]
 
-    def _product(self, factors: Tuple[Factor, ...], number: Any) -> np.ndarray:
+    def _product(self, factors: Tuple[Any, ...], number: Any, get: Any) -> np.ndarray:
         """A product column as scikit-learn's PolynomialFeatures computes it: the last factor times the others, right to left."""
-        values = [self._factor(f, number(f.input)) for f in factors]
+        values = [self._coded(f, number, get) if isinstance(f, Coded) else self._factor(f, number(f.input))
+                  for f in factors]
         t = values[-1]
         with np.errstate(over="ignore", invalid="ignore"):
             for v in reversed(values[:-1]):
                 t = t * v
         return t
+
+    def _coded(self, f: Coded, number: Any, get: Any) -> np.ndarray:
+        coder = self._factor_coders[id(f)]
+        codes = coder.codes_of_numbers(number(f.input)) if coder.number else coder.codes_of_values(get(f.input))
+        return f.values[codes]
 
     def _factor(self, f: Factor, x: np.ndarray) -> np.ndarray:
         missing = np.isnan(x)
@@ -449,14 +488,14 @@ class FrontKernel:
             x = nums.get(i)
             if x is None:
                 v = values[i]
-                x = nums[i] = math.nan if v is None or v != v else _checks.to_float(v, f"column {self._names[i]!r}")
+                x = nums[i] = math.nan if is_missing(v) else _checks.to_float(v, f"column {self._names[i]!r}")
             return x
 
         k = self.n_outputs
         z = list(self._b)
         for j, c in enumerate(self.front.numeric):
             if c.product:
-                x = self._product_one(c.product, number)
+                x = self._product_one(c.product, number, values)
             else:
                 x = number(c.input)
                 if x != x:
@@ -465,7 +504,8 @@ class FrontKernel:
                         raise ValueError(f"column {self._names[c.input]!r} has a missing value, which the "
                                          "model does not accept")
             if x - x != 0.0:
-                raise ValueError(f"column {self._names[c.input]!r} holds infinity")
+                raise ValueError(f"column {self._names[c.input]!r} holds infinity" if not c.product else
+                                 f"numeric column {j} (a product) is not finite")
             d = x - self._c[j]
             w = self._w[j]
             for o in range(k):
@@ -481,9 +521,13 @@ class FrontKernel:
         LINKS[link].apply(Z)
         return float(Z[0, 0]) if k == 1 else tuple(Z[0].tolist())
 
-    def _product_one(self, factors: Tuple[Factor, ...], number: Any) -> float:
+    def _product_one(self, factors: Tuple[Any, ...], number: Any, raw: List[Any]) -> float:
         values = []
         for f in factors:
+            if isinstance(f, Coded):
+                coder = self._factor_coders[id(f)]
+                values.append(float(f.values[coder.code_one(number(f.input) if coder.number else raw[f.input])]))
+                continue
             x = number(f.input)
             if x != x:
                 x = f.fill

@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 pd = pytest.importorskip("pandas", reason="pipelines over DataFrames need pandas")
@@ -462,3 +462,103 @@ def test_steps_that_cannot_be_converted_are_named_with_their_path(step, path):
     with pytest.raises(fastscore.ConversionError,
                        match=f"fastscore cannot convert {type(step).__name__} at {path}: "):
         fastscore.from_sklearn(est)
+
+
+# ---- random pipelines on random mixed frames ---------------------------------------------------------------
+
+@st.composite
+def mixed_frames(draw):
+    """(train, test) DataFrames: numbers with NaN, strings with missing and unseen values, booleans, integers.
+
+    The test frame has its columns in another order and one more column.
+    """
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    n_num, n_cat = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    n_levels = [draw(st.integers(2, 6)) for _ in range(n_cat)]
+    nan_rate = draw(st.sampled_from([0.0, 0.1, 0.3]))
+
+    def make(n, unseen):
+        cols = {}
+        for j in range(n_num):
+            x = rng.normal(draw_scale[j][0], draw_scale[j][1], n)
+            x[rng.random(n) < nan_rate] = np.nan
+            cols[f"n{j}"] = x
+        for j, k in enumerate(n_levels):
+            levels = [f"v{i}" for i in range(k)] + (["new", "other"] if unseen else [])
+            v = rng.choice(levels, n).astype(object)
+            v[rng.random(n) < nan_rate] = np.nan
+            cols[f"c{j}"] = pd.array(v, dtype="str")
+        cols["b"] = rng.random(n) < 0.4
+        cols["i"] = rng.integers(0, 4, n)
+        return pd.DataFrame(cols)
+
+    draw_scale = [(draw(st.sampled_from([0.0, 5.0, 1e3])), draw(st.sampled_from([1.0, 10.0]))) for _ in range(n_num)]
+    train = make(draw(st.integers(80, 200)), False)
+    test = make(60, draw(st.booleans()))
+    order = draw(st.permutations(list(test.columns)))
+    return train, test[order].assign(extra=rng.normal(size=len(test)))
+
+
+@st.composite
+def pipelines(draw, train):
+    """A ColumnTransformer pipeline of the parts above for the columns of train, and its model."""
+    num = [c for c in train.columns if c.startswith("n")]
+    cat = [c for c in train.columns if c.startswith("c")]
+    num_steps = [SimpleImputer(strategy=draw(st.sampled_from(["mean", "median", "most_frequent", "constant"])),
+                               add_indicator=draw(st.booleans()))]
+    num_steps.append(draw(st.sampled_from([StandardScaler(), MinMaxScaler(), RobustScaler(), MaxAbsScaler(),
+                                           "passthrough"])))
+    extra = draw(st.sampled_from(["none", "poly", "bins"]))
+    if extra == "poly":
+        num_steps.append(PolynomialFeatures(draw(st.integers(2, 3)), interaction_only=draw(st.booleans())))
+    elif extra == "bins":
+        num_steps.append(KBinsDiscretizer(n_bins=draw(st.integers(2, 4)),
+                                          encode=draw(st.sampled_from(["onehot", "ordinal"])),
+                                          strategy=draw(st.sampled_from(["uniform", "kmeans"]))))
+    encoder = draw(st.sampled_from(["onehot", "onehot_infrequent", "ordinal", "target"]))
+    if encoder == "onehot":
+        enc = OneHotEncoder(handle_unknown=draw(st.sampled_from(["ignore", "error"])),
+                            drop=draw(st.sampled_from([None, "first", "if_binary"])),
+                            sparse_output=draw(st.booleans()))
+    elif encoder == "onehot_infrequent":
+        enc = OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=draw(st.sampled_from([5, 0.2])),
+                            max_categories=draw(st.sampled_from([None, 3])))
+    elif encoder == "ordinal":
+        enc = make_pipeline(OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1,
+                                           encoded_missing_value=-2), StandardScaler())
+    else:
+        enc = TargetEncoder(random_state=0)
+    cat_steps = [enc]
+    if draw(st.booleans()):
+        cat_steps.insert(0, SimpleImputer(strategy="most_frequent"))
+    branches = [("num", make_pipeline(*num_steps), num), ("cat", make_pipeline(*cat_steps), cat),
+                ("flag", draw(st.sampled_from(["passthrough", OneHotEncoder(drop="if_binary")])), ["b"])]
+    pre = ColumnTransformer(branches, remainder=draw(st.sampled_from(["drop", "passthrough", StandardScaler()])))
+    kind = draw(st.sampled_from(["binary", "multiclass", "continuous"]))
+    model = {"binary": lm.LogisticRegression(max_iter=500), "multiclass": lm.LogisticRegression(max_iter=500),
+             "continuous": lm.Ridge()}[kind]
+    return make_pipeline(pre, model), kind
+
+
+@settings(max_examples=int(__import__("os").environ.get("PIPELINES_N", 25)))
+@given(st.data())
+def test_random_pipelines_on_random_frames_score_as_sklearn(data):
+    train, test = data.draw(mixed_frames())
+    est, kind = data.draw(pipelines(train))
+    rng = np.random.default_rng(0)
+    signal = np.nan_to_num(train.iloc[:, 0].to_numpy(dtype=float)) + rng.normal(0, 1, len(train))
+    y = {"binary": signal > np.median(signal), "multiclass": np.digitize(signal, np.quantile(signal, [0.3, 0.7])),
+         "continuous": signal}[kind]
+    try:
+        fit(est, train, y)
+    except ValueError:  # a draw that scikit-learn itself refuses to fit: not an example
+        reject()
+    for backend in fastscore_backends():
+        assert_agrees(est, test, backend, roundtrip=backend == "pure")
+
+
+def fastscore_backends():
+    from conftest import BACKENDS
+
+    return BACKENDS

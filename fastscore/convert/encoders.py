@@ -253,12 +253,9 @@ def _inside(edges: np.ndarray, b: int) -> float:
 
 def _polynomial(step: Any, features: List[Feature], path: str, ctx: Any) -> List[Feature]:
     cats = [f for f in features if isinstance(f, Cat)]
-    if cats:
-        codes = {id(f.code) for f in cats if f.code is not None}
-        if len(cats) != len(features) or len(codes) > 1:
-            raise refuse(step, path, "it multiplies categorical features with other features; fastscore "
-                                     "converts PolynomialFeatures over numbers, or over the encodings of "
-                                     "one column")
+    codes = {id(f.code) for f in cats if f.code is not None}
+    if cats and len(cats) == len(features) and len(codes) <= 1:
+        # every term is a function of one input's code: scikit-learn computes each code's terms
         first = next((f for f in cats if f.code is not None), cats[0])
         n = len(first.values)
         columns = [list(f.values) if f.code is not None else [f.values[0]] * n for f in cats]
@@ -266,17 +263,23 @@ def _polynomial(step: Any, features: List[Feature], path: str, ctx: Any) -> List
         errors = frozenset().union(*(f.errors for f in cats))
         return [Cat(first.code, rows[:, o], errors) if first.code is not None else Cat(None, rows[:1, o])
                 for o in range(rows.shape[1])]
-    nums = [as_num(f, step, path) for f in features]
+    # otherwise each term is a product of numbers and of values of codes, computed as scikit-learn does
+    factors_of = [f if isinstance(f, Cat) else as_num(f, step, path) for f in features]
     out: List[Feature] = []
     for powers in np.asarray(step.powers_):
-        factors = tuple(nums[i] for i in range(len(nums)) for _ in range(int(powers[i])))
+        factors = tuple(factors_of[i] for i in range(len(features)) for _ in range(int(powers[i])))
         if not factors:
             out.append(const(1.0))
         elif len(factors) == 1:
             out.append(factors[0])
         else:
-            if any(g.factors for g in factors):
-                raise refuse(step, path, "it multiplies polynomial terms again")
+            for g in factors:
+                if isinstance(g, Num) and g.factors:
+                    raise refuse(step, path, "it multiplies polynomial terms again, which fastscore does not "
+                                             "convert")
+                if isinstance(g, Cat) and g.code is None:
+                    raise refuse(step, path, "it multiplies a constant feature, which fastscore does not "
+                                             "convert")
             out.append(Num(-1, None, (), factors))
     return out
 

@@ -45,7 +45,7 @@ class Num(NamedTuple):
     col: int
     fill: Optional[float]
     ops: Ops = ()
-    factors: Tuple["Num", ...] = ()   # a product (col is -1): the factors, multiplied right to left
+    factors: Tuple[Any, ...] = ()     # a product (col is -1): Num or Cat factors, multiplied right to left
 
 
 class Code:
@@ -312,9 +312,22 @@ def assemble(features: Sequence[Feature], coef: np.ndarray, intercept: np.ndarra
             raise ConversionError(f"its input {_name(names, col)!r} is read both as numbers and as "
                                   "categories")
 
-    for f in features:  # first the inputs whose type their use decides
-        if isinstance(f, Cat) and f.code is not None and f.code.number is not None:
-            typed(f.code.col, "number" if f.code.number else "category")
+    # First the type of each input, as its uses decide; a missing indicator reads its input as the
+    # other uses do (as categories when it is the only one).
+    codes: List[Code] = []
+    for f in features:
+        for g in (f.factors if isinstance(f, Num) and f.factors else [f]):
+            if isinstance(g, (Num, Raw)):
+                typed(g.col, "number")
+            elif g.code is not None:
+                codes.append(g.code)
+    for code in codes:
+        if code.number is not None:
+            typed(code.col, "number" if code.number else "category")
+    for code in codes:
+        if code.number is None:
+            code.number = types.get(code.col, "category") == "number"
+            typed(code.col, "number" if code.number else "category")
     for j, f in enumerate(features):
         w = coef[:, j].astype(np.float64)
         if isinstance(f, Raw):
@@ -325,11 +338,8 @@ def assemble(features: Sequence[Feature], coef: np.ndarray, intercept: np.ndarra
             w, center, shift = _fold(w, f.ops)
             intercept += shift
             if f.factors:
-                for g in f.factors:
-                    typed(g.col, "number")
-                numeric.append({"product": [_factor(g) for g in f.factors]})
+                numeric.append({"product": [_factor(g, names) for g in f.factors]})
             else:
-                typed(f.col, "number")
                 numeric.append({"input": f.col, "fill": f.fill})
             columns.append(w)
             centers.append(center)
@@ -346,10 +356,6 @@ def assemble(features: Sequence[Feature], coef: np.ndarray, intercept: np.ndarra
         errors.update(f.errors)
         errors.update(np.flatnonzero(bad).tolist())
         rows += np.where(bad, 0.0, values)[:, None] * w[None, :]
-    for code, _, _ in tables.values():  # a missing indicator reads its input as the other uses do
-        if code.number is None:
-            code.number = types.get(code.col, "category") == "number"
-            typed(code.col, "number" if code.number else "category")
     out_tables = []
     for code, rows, errors in tables.values():
         out_tables.append(_table(code, rows, errors, names, path))
@@ -368,9 +374,18 @@ def _name(names: Optional[Sequence[str]], col: int) -> str:
     return f"x{col}" if names is None else str(names[col])
 
 
-def _factor(g: Num) -> Dict[str, Any]:
+def _factor(g: Union[Num, Cat], names: Optional[Sequence[str]]) -> Dict[str, Any]:
+    """A factor of a product column: a number of an input, or a value of each code of one (a Cat)."""
+    if isinstance(g, Cat):
+        if g.code is None:
+            raise ConversionError("a polynomial term multiplies a constant feature, which fastscore does not "
+                                  "convert")
+        values = np.asarray(g.values, dtype=np.float64)
+        bad = ~np.isfinite(values)
+        return {**_coded(g.code, set(g.errors) | set(np.flatnonzero(bad).tolist()), names),
+                "values": np.where(bad, 0.0, values).tolist()}
     if g.factors:
-        raise ConversionError("fastscore cannot convert a polynomial term of polynomial terms")
+        raise ConversionError("a polynomial term multiplies polynomial terms, which fastscore does not convert")
     d: Dict[str, Any] = {"input": g.col, "fill": g.fill}
     if g.ops:
         d["ops"] = [[op, v] for op, v in g.ops]
@@ -402,6 +417,11 @@ def _fold(w: np.ndarray, ops: Ops) -> Tuple[np.ndarray, float, np.ndarray]:
 
 
 def _table(code: Code, rows: np.ndarray, errors: set, names: Optional[Sequence[str]], path: str) -> Dict[str, Any]:
+    return {**_coded(code, errors, names), "rows": rows.tolist()}
+
+
+def _coded(code: Code, errors: set, names: Optional[Sequence[str]]) -> Dict[str, Any]:
+    """The JSON of a Code: input, encode, unknown, missing; a code for which scikit-learn raises is an error."""
     encode: Dict[str, Any] = {code.encode.kind: list(code.encode.values) if code.encode.kind == CATEGORIES
                               else [float(e) for e in code.encode.values]}
     if code.encode.ops:
@@ -418,7 +438,7 @@ def _table(code: Code, rows: np.ndarray, errors: set, names: Optional[Sequence[s
         raise ConversionError(f"scikit-learn raises for the value {shown!r} of its input "
                               f"{_name(names, code.col)!r}, a category it was fitted on")
     return {"input": code.col, "encode": encode, "unknown": "error" if unknown is None else unknown,
-            "missing": "error" if missing is None else missing, "rows": rows.tolist()}
+            "missing": "error" if missing is None else missing}
 
 
 def bins_code(col: int, inner_edges: np.ndarray, ops: Ops, fill: Optional[float]) -> Code:
