@@ -231,6 +231,10 @@ def _factorize_pandas(column: Any) -> Tuple[np.ndarray, List[Any]]:
     if isinstance(dtype, pd.CategoricalDtype):
         cat = column.array if isinstance(column, (pd.Series, pd.Index)) else column
         return np.asarray(cat.codes, dtype=np.intp), list(cat.categories)
+    arrow = getattr(getattr(column, "array", None), "__arrow_array__", None)
+    if arrow is not None:
+        # pyarrow-backed strings and ArrowDtype: Arrow's own hash table, on the buffers as they are
+        return _factorize_arrow(arrow())
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.intp), list(uniques)
 

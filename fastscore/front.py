@@ -377,6 +377,14 @@ class FrontKernel:
         self._b = intercept.tolist()
         self._c = [0.0] * self.n_features if center is None else center.tolist()
         self._rows = [t.rows.tolist() for t in front.tables]
+        # score_one's plan for a dict, one output and no products: (name, fill, centre, weight) per
+        # numeric column, (name, coder, contribution per code) per table
+        self._plan = None
+        if self.n_outputs == 1 and front.inputs[0].name is not None and not any(c.product for c in front.numeric):
+            self._plan = ([(self._names[c.input], float(self._fill[j]), self._c[j], self._w[j][0])
+                           for j, c in enumerate(front.numeric)],
+                          [(self._names[t.input], coder, [r[0] for r in rows])
+                           for t, coder, rows in zip(front.tables, self._coders, self._rows)])
         used = {c.input for c in front.numeric if not c.product} | {t.input for t in front.tables} | \
             {f.input for c in front.numeric for f in c.product}
         self._factor_coders = {id(f): Coder(f.encode, f.unknown, f.missing, front.inputs[f.input].type == NUMBER,
@@ -481,6 +489,13 @@ class FrontKernel:
 
     def score_one(self, row: Any, link: int) -> Any:
         """Score one row: a dict or pandas Series (by name) or a sequence (by position)."""
+        if self._plan is not None and type(row) is dict:
+            scalar = LINKS[link].scalar
+            if scalar is not None:
+                try:
+                    return scalar(self._z_one(row))
+                except KeyError:
+                    pass  # the general path names what the row lacks
         values = self._row_values(row)
         nums: Dict[int, float] = {}
 
@@ -520,6 +535,32 @@ class FrontKernel:
         Z = np.array([z])
         LINKS[link].apply(Z)
         return float(Z[0, 0]) if k == 1 else tuple(Z[0].tolist())
+
+    def _z_one(self, row: Dict[str, Any]) -> float:
+        """z of a dict row for one output and no product columns: the request path, plain floats only."""
+        numbers, tables = self._plan  # type: ignore[misc]
+        z = self._b[0]
+        for name, fill, c, w in numbers:
+            x = row[name]
+            if type(x) is not float:
+                x = self._number_one(x, name)
+            if x != x:
+                x = fill
+                if x != x:
+                    raise ValueError(f"column {name!r} has a missing value, which the model does not accept")
+            elif x - x != 0.0:
+                raise ValueError(f"column {name!r} holds infinity")
+            z += w * (x - c)
+        for name, coder, rows in tables:
+            x = row[name]
+            if coder.number and type(x) is not float:
+                x = self._number_one(x, name)
+            z += rows[coder.code_one(x)]
+        return z
+
+    @staticmethod
+    def _number_one(value: Any, name: str) -> float:
+        return math.nan if is_missing(value) else _checks.to_float(value, f"column {name!r}")
 
     def _product_one(self, factors: Tuple[Any, ...], number: Any, raw: List[Any]) -> float:
         values = []
