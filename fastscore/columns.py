@@ -23,13 +23,6 @@ class Named:
         """The column called name, as X holds it (numpy array, pandas Series, pyarrow array)."""
         return self._get(name)
 
-    def require(self, names: Sequence[str]) -> None:
-        """ValueError naming every one of names that X lacks."""
-        have = set(self.names)
-        missing = [n for n in names if n not in have]
-        if missing:
-            raise ValueError(f"X lacks the column(s) {', '.join(map(repr, missing))} that the model reads")
-
 
 def named(X: Any) -> Optional[Named]:
     """X's columns by name, or None when X is positional (an array, a list of lists)."""

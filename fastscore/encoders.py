@@ -24,7 +24,7 @@ in a dict, and the codes are gathered with numpy. ``code_one`` maps one value
 through the same dict: the pure reference for the batch path, and score_one's
 path. pandas and pyarrow are used only for columns that are theirs.
 """
-import math
+import importlib
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
@@ -147,7 +147,8 @@ class Coder:
                 if self.unknown is None:
                     row = int(np.argmax(unknown))
                     self._unknown_one(float(x[row]))
-                codes[unknown] = self.unknown
+                else:
+                    codes[unknown] = self.unknown
         if missing.any():
             if self.missing is None:
                 row = int(np.argmax(missing))
@@ -258,12 +259,7 @@ def _pandas() -> Any:
     pd = sys.modules.get("pandas")
     if pd is None:
         try:
-            import pandas as pd
+            pd = importlib.import_module("pandas")
         except ImportError:
             return None
     return pd
-
-
-def finite_or_nan(x: float) -> bool:
-    """True for a finite float or NaN (missing); False for infinity."""
-    return not math.isinf(x)

@@ -445,7 +445,10 @@ class FrontKernel:
                     raise ValueError(f"X has {len(named.names)} columns; the model, fitted without column "
                                      f"names, reads {len(self._names)} by position")
                 return named.n_rows, lambda i: named.column(named.names[i])
-            named.require(self._used)  # an input that nothing reads (a dropped column) may be absent
+            have = set(named.names)
+            lacking = [n for n in self._used if n not in have]  # an input nothing reads may be absent
+            if lacking:
+                raise ValueError(f"X lacks the column(s) {', '.join(map(repr, lacking))} that the model reads")
             return named.n_rows, lambda i: named.column(self._names[i])
         A = np.asarray(X) if not isinstance(X, (list, tuple)) else np.array(X, dtype=object)
         if A.ndim != 2 or A.shape[1] != len(self._names):
@@ -530,8 +533,9 @@ class FrontKernel:
             r = self._rows[t][coder.code_one(v)]
             for o in range(k):
                 z[o] += r[o]
-        if k == 1 and LINKS[link].scalar is not None:
-            return LINKS[link].scalar(z[0])
+        scalar = LINKS[link].scalar
+        if k == 1 and scalar is not None:
+            return scalar(z[0])
         Z = np.array([z])
         LINKS[link].apply(Z)
         return float(Z[0, 0]) if k == 1 else tuple(Z[0].tolist())

@@ -149,7 +149,7 @@ def convert_pipeline(pipe: Any, registry: Registry) -> Parts:
     intercept = parts.intercept.reshape(-1)
     if parts.center is not None:
         raise refuse(model, prefix + model_path, "it centres its input itself")
-    done = assemble(features + ctx.guards, np.hstack([coef, np.zeros((coef.shape[0], len(ctx.guards)))]),
+    done = assemble([*features, *ctx.guards], np.hstack([coef, np.zeros((coef.shape[0], len(ctx.guards)))]),
                     intercept, n_inputs, None if names is None else [str(n) for n in names], model_path)
     flat = parts.coef.ndim == 1
     names_ = [type(s).__name__ for _, s in pre] + [parts.name]

@@ -7,7 +7,7 @@ frame (columnwise): numbers (Raw, Num) go through the handler's own rule,
 categorical features (Cat) through the fitted step itself (probe), which
 gives scikit-learn's exact outputs for each code.
 """
-from typing import Any, Callable, Dict, List, Sequence
+from typing import Any, Callable, Dict, FrozenSet, List, Sequence
 
 import numpy as np
 
@@ -32,6 +32,7 @@ def columnwise(step: Any, features: List[Feature], out_inputs: Sequence[int], nu
     neutral(j), a value the step accepts there).
     """
     per_input: Dict[int, List[Feature]] = {}
+    errors: FrozenSet[int]
     counts: Dict[int, int] = {}
     for i in out_inputs:
         counts[i] = counts.get(i, 0) + 1
@@ -109,7 +110,9 @@ def _check_missing_values(step: Any, path: str) -> None:
 
 
 def _indicator(step: Any, f: Feature, path: str) -> Feature:
-    """Whether input f is missing, as a 0/1 feature (a table on its input)."""
+    """Whether input f (a Raw or a Num) is missing, as a 0/1 feature (a table on its input)."""
+    if isinstance(f, Cat):
+        raise AssertionError("a Cat's missing values are found by the step itself")
     if isinstance(f, Num) and f.factors:
         raise refuse(step, path, "it marks missing values of a polynomial term")
     if f.fill is not None:  # an imputer before: nothing arrives missing

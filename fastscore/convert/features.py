@@ -198,11 +198,11 @@ def unknown_value(categories: Sequence[Any]) -> Any:
         while candidate in set(map(float, known)):
             candidate = candidate / 2 + 0.25
         return candidate
-    candidate = "\x00fastscore: no such category"
+    text = "\x00fastscore: no such category"
     strings = {c for c in known if isinstance(c, str)}
-    while candidate in strings:
-        candidate += "\x00"
-    return candidate
+    while text in strings:
+        text += "\x00"
+    return text
 
 
 def json_categories(categories: Sequence[Any], step: Any, path: str) -> Tuple[Tuple[Any, ...], bool]:
@@ -249,10 +249,10 @@ def category_probe(f: Feature, categories: Sequence[Any], step: Any, path: str) 
         if f.factors:
             raise refuse(step, path, "it encodes a polynomial term as categories")
         col, ops, fill = f.col, f.ops, f.fill
-    else:
+    elif isinstance(f, Raw):
         col, ops, fill = f.col, (), f.fill
-        if number and fill is not None and not isinstance(fill, (int, float, np.integer, np.floating)):
-            fill = None if is_missing(fill) else fill
+    else:
+        raise AssertionError("a Cat has its Code already")
     m = len(cats)
     code = Code(col, Encode(CATEGORIES, cats, ops), m + 2, m, m + 1, number)
     has_none = any(c is None for c in categories)
@@ -364,10 +364,9 @@ def assemble(features: Sequence[Feature], coef: np.ndarray, intercept: np.ndarra
     # inputs that the model ignores stay listed: X must have them, as scikit-learn requires
     inputs = [{"name": None if names is None else str(names[i]), "type": types.get(i, "category")}
               for i in range(n_inputs)]
-    center = np.array(centers) if any(c != 0.0 for c in centers) else None
     coef_out = np.column_stack(columns) if columns else np.zeros((k, 0))
-    return Assembled({"inputs": inputs, "numeric": numeric, "tables": out_tables},
-                     coef_out, intercept, center)
+    return Assembled({"inputs": inputs, "numeric": numeric, "tables": out_tables}, coef_out, intercept,
+                     np.array(centers) if any(c != 0.0 for c in centers) else None)
 
 
 def _name(names: Optional[Sequence[str]], col: int) -> str:
