@@ -447,3 +447,45 @@ def bins_code(col: int, inner_edges: np.ndarray, ops: Ops, fill: Optional[float]
     if fill is not None:
         code.missing = code.coder().code_one(float(fill))
     return code
+
+
+def stack_fronts(heads: Sequence[Tuple[Dict[str, Any], np.ndarray, np.ndarray, Optional[np.ndarray]]]) -> Assembled:
+    """One input stage computing several heads' z: (front, coef (k_h, d_h), intercept, center) each.
+
+    The heads (a CalibratedClassifierCV's members, each a pipeline fitted on
+    its own fold) read the same inputs; their numeric columns are put side
+    by side, their coefficients block by block, and each table's rows get
+    zeros for the other heads' outputs.
+    """
+    first = heads[0][0]["inputs"]
+    for front, *_ in heads:
+        if [x["name"] for x in front["inputs"]] != [x["name"] for x in first]:
+            raise ConversionError("its members read different inputs")
+    types: Dict[int, str] = {}
+    for front, *_ in heads:
+        used = {c["input"] for c in front["numeric"] if "input" in c} | {t["input"] for t in front["tables"]} | \
+            {f["input"] for c in front["numeric"] for f in c.get("product", [])}
+        for i in used:
+            if types.setdefault(i, front["inputs"][i]["type"]) != front["inputs"][i]["type"]:
+                raise ConversionError(f"its members read input {i} both as numbers and as categories")
+    total = sum(coef.shape[0] for _, coef, _, _ in heads)
+    width = sum(coef.shape[1] for _, coef, _, _ in heads)
+    coef_out = np.zeros((total, width))
+    numeric: List[Dict[str, Any]] = []
+    tables: List[Dict[str, Any]] = []
+    centers: List[float] = []
+    row = col = 0
+    for front, coef, _, center in heads:
+        k, d = coef.shape
+        coef_out[row:row + k, col:col + d] = coef
+        numeric.extend(front["numeric"])
+        centers.extend([0.0] * d if center is None else [float(c) for c in center])
+        for t in front["tables"]:
+            rows = np.zeros((len(t["rows"]), total))
+            rows[:, row:row + k] = np.asarray(t["rows"], dtype=np.float64).reshape(len(t["rows"]), k)
+            tables.append({**t, "rows": rows.tolist()})
+        row, col = row + k, col + d
+    inputs = [{"name": x["name"], "type": types.get(i, x["type"])} for i, x in enumerate(first)]
+    return Assembled({"inputs": inputs, "numeric": numeric, "tables": tables}, coef_out,
+                     np.concatenate([np.asarray(i, dtype=np.float64).reshape(-1) for _, _, i, _ in heads]),
+                     np.array(centers) if any(c != 0.0 for c in centers) else None)

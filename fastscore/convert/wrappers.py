@@ -99,7 +99,7 @@ def _calibrator(cls: int, calibrator: Any, registry: Registry) -> Dict[str, Any]
 
 
 #: The fields of Parts that _stack knows how to stack.
-_STACKED = {"kind", "name", "link", "coef", "intercept", "classes", "center", "post"}
+_STACKED = {"kind", "name", "link", "coef", "intercept", "classes", "center", "post", "front"}
 
 
 def _stack(heads: List[Parts]) -> Parts:
@@ -112,6 +112,13 @@ def _stack(heads: List[Parts]) -> Parts:
     rounding where x is far from the origin.
     """
     first = heads[0]
+    if any(parts.front is not None for parts in heads):  # pipelines with an input stage
+        from fastscore.convert.features import stack_fronts
+
+        if not all(parts.front is not None for parts in heads):
+            raise ConversionError("CalibratedClassifierCV's members do not all read named inputs")
+        done = stack_fronts([(p.front, p.coef.reshape(-1, p.coef.shape[-1]), p.intercept, p.center) for p in heads])
+        return first._replace(coef=done.coef, intercept=done.intercept, center=done.center, front=done.front)
     d = first.coef.shape[-1]
     for parts in heads:
         if parts.coef.shape[-1] != d:
