@@ -6,7 +6,9 @@ It is built from one table per family, each in its own module:
 - linear_classifiers: the linear classifiers and OneVsRestClassifier;
 - linear_regressors: the linear regressors, the GLMs and RANSACRegressor;
 - scalers: the steps a Pipeline folds in front of its model;
-- pipelines: Pipeline itself;
+- pipelines: Pipeline itself; a Pipeline with encoders, imputers or a
+  ColumnTransformer before its model is walked by columns (structure),
+  encoders (the column-wise steps) and features (what each feature is);
 - wrappers: the searches, calibration, decision thresholds and target transforms.
 
 parts holds what they share: Parts, Registry, ConversionError and the

@@ -167,7 +167,8 @@ class Registry:
         why = f"it is a subclass of {parent.__name__}, which may predict differently; " if parent else ""
         return (f"{why}fastscore converts exactly these scikit-learn estimators: {', '.join(self.supported())} "
                 f"(OneVsRestClassifier over a binary classifier of this list; Pipeline of any number of "
-                f"{', '.join(self.step_names())} followed by one of these)")
+                f"{', '.join(self.step_names())} followed by one of these, or of ColumnTransformer, FeatureUnion, "
+                "encoders, imputers, KBinsDiscretizer and PolynomialFeatures: see docs/ESTIMATORS.md)")
 
 
 def resolve(table: Table[_V]) -> Dict[type, _V]:

@@ -1,5 +1,8 @@
 """The pipelines: fold a Pipeline's scalers into the model that ends it.
 
+A Pipeline with other steps before its model (encoders, imputers,
+ColumnTransformer) is walked by fastscore.convert.columns instead.
+
 Every step the registry folds (fastscore.convert.scalers) maps each feature
 affinely, x' = (x - m) / s or x' = x * s + q, so z = w . x' + b is again
 linear in x. Going backwards from the model, each step's divisor or factor
