@@ -620,3 +620,13 @@ def test_calibrated_and_searched_column_pipelines(backend):
     assert_agrees(calibrated, frame(200, 124, unseen=True), backend)
     searched = fit(GridSearchCV(common(lm.LogisticRegression()), {"logisticregression__C": [0.1, 1.0]}, cv=3), df, y)
     assert_agrees(searched, frame(200, 125, unseen=True), backend)
+
+
+def test_a_branch_of_float32_computes_in_float32(backend):
+    df = frame(300, 126)
+    cat = make_pipeline(OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float32),
+                        StandardScaler())
+    pre = ColumnTransformer([("cat", cat, ["city", "kind"]), ("num", SimpleImputer(), ["age"])])
+    est = fit(make_pipeline(pre, lm.LogisticRegression()), df, target(df, 127))
+    assert est[0].named_transformers_["cat"].transform(df[["city", "kind"]]).dtype == np.float32
+    assert_agrees(est, frame(200, 128, unseen=True), backend)

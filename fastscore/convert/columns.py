@@ -81,7 +81,7 @@ def _weighted(features: List[Feature], weight: Any) -> List[Feature]:
     out: List[Feature] = []
     for f in features:
         if isinstance(f, Cat):
-            out.append(f._replace(values=np.asarray(f.values, dtype=np.float64) * w))
+            out.append(f._replace(values=np.asarray(f.values) * w))  # float32 stays float32, as in scikit-learn
         else:
             n = as_num(f, "a transformer weight", "")
             out.append(n._replace(ops=n.ops + (("mul", w),)))

@@ -57,7 +57,8 @@ def columnwise(step: Any, features: List[Feature], out_inputs: Sequence[int], nu
         if batch is not None:
             rows, errors = batch[:n], frozenset()
         else:
-            columns = [[neutral(j)] for j in range(len(features))]
+            # the other columns hold a value they can have: a Cat its first (of its dtype), others neutral
+            columns = [[g.values[0]] if isinstance(g, Cat) else [neutral(j)] for j, g in enumerate(features)]
             columns[i] = list(f.values)
             rows, errors = probe_rows(step, columns, i)
         per_input[i] = [Cat(f.code, rows[:n, o], f.errors | errors) for o in positions.get(i, [])]

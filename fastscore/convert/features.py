@@ -125,7 +125,7 @@ def probe(step: Any, columns: Sequence[Sequence[Any]], objects: Sequence[bool] =
         import pandas as pd
 
         X: Any = pd.DataFrame({name: a for name, a in zip(names, arrays)})
-    elif all(a.dtype == np.float64 for a in arrays):
+    elif all(a.dtype == np.float64 for a in arrays) or all(a.dtype == np.float32 for a in arrays):
         X = np.column_stack(arrays)
     else:
         X = np.empty((n, len(arrays)), dtype=object)
@@ -136,7 +136,9 @@ def probe(step: Any, columns: Sequence[Sequence[Any]], objects: Sequence[bool] =
         out = step.transform(X)
     if hasattr(out, "toarray"):
         out = out.toarray()
-    return np.asarray(out, dtype=np.float64).reshape(n, -1)
+    out = np.asarray(out)
+    # float32 outputs (an encoder's dtype) stay float32: the steps after them compute in float32
+    return out.astype(np.float32 if out.dtype == np.float32 else np.float64, copy=False).reshape(n, -1)
 
 
 def _column_array(values: List[Any], objects: bool = False) -> np.ndarray:
@@ -144,6 +146,8 @@ def _column_array(values: List[Any], objects: bool = False) -> np.ndarray:
         a = np.empty(len(values), dtype=object)
         a[:] = values
         return a
+    if all(isinstance(v, np.float32) for v in values):
+        return np.array(values, dtype=np.float32)
     if all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
            for v in values):
         return np.array(values, dtype=np.float64)
