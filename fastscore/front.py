@@ -475,6 +475,7 @@ class FrontKernel:
         return f.values[codes]
 
     def _factor(self, f: Factor, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64)  # ops in float64, as in a float64 pipeline
         missing = np.isnan(x)
         if missing.any():
             if math.isnan(f.fill):
