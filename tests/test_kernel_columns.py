@@ -40,8 +40,13 @@ def _reference(columns, coef, intercept, center=None, fill=None, tables=(), code
         magnitude += np.abs(rows)
     bound = 2 * (coef.shape[1] + len(tables) + 2) * EPS * magnitude
     links.LINKS[link].apply(Z)
+    name = links.LINKS[link].name
     if link == EXP:  # exp's error is relative: z's error times exp(z)
         bound = np.abs(Z) * (bound + 4 * EPS)
+    elif name == "expm1":  # z's error times exp(z) = expm1(z) + 1, and expm1's own rounding
+        bound = (np.abs(Z) + 1) * bound + 4 * EPS * np.abs(Z)
+    elif name == "square":  # z's error times 2|z|, and the square's own rounding
+        bound = 2 * np.sqrt(np.abs(Z)) * bound + bound ** 2 + 4 * EPS * np.abs(Z)
     return Z, bound
 
 
