@@ -47,12 +47,15 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define FS_INLINE inline __attribute__((always_inline))
 #define FS_PREFETCH(p) __builtin_prefetch((p), 0, 3)
+#define FS_RESTRICT __restrict
 #elif defined(_MSC_VER) /* MSVC's C mode knows only its own spelling */
 #define FS_INLINE __inline
 #define FS_PREFETCH(p) ((void)(p))
+#define FS_RESTRICT __restrict
 #else
 #define FS_INLINE inline
 #define FS_PREFETCH(p) ((void)(p))
+#define FS_RESTRICT
 #endif
 
 /* Rows of several per-output probabilities are scaled to sum 1.  When all are

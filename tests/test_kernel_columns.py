@@ -158,6 +158,13 @@ def test_threads_and_blocks_do_not_change_a_bit(Kernel):
     outs = [kernel.score_columns(columns, LOGISTIC, layout=FLAT, codes=codes, n_threads=t) for t in (1, 2, 0, 7)]
     for out in outs[1:]:
         assert out.tobytes() == outs[0].tobytes()
+    # Each row alone: its place in a block (shifted by one row), and the path (a pass per strided
+    # column, or one pass over contiguous ones), cannot change a bit either.
+    shifted = kernel.score_columns([c[1:] for c in columns], LOGISTIC, layout=FLAT, codes=[c[1:] for c in codes])
+    assert shifted.tobytes() == outs[0][1:].tobytes()
+    C = np.ascontiguousarray(F)
+    strided = kernel.score_columns([C[:, i] for i in range(3)], LOGISTIC, layout=FLAT, codes=codes, n_threads=1)
+    assert strided.tobytes() == outs[0].tobytes()
     want, bound = _reference(columns, coef, intercept, center, fill, tables, codes, LOGISTIC)
     assert_close(outs[0], want[:, 0], bound[:, 0])
 
