@@ -49,7 +49,7 @@ typedef enum fs_link {
 
 typedef enum fs_status {
     FS_OK = 0,
-    FS_NONFINITE = 1,    /* a row of X holds NaN or infinity; see bad_row */
+    FS_NONFINITE = 1,    /* a row holds infinity or a NaN without a fill; see bad_row (bad_col) */
     FS_BAD_ARGUMENT = 2, /* NULL pointer, no outputs, unknown link, binary call with k != 1,
                             a row entry point given a model with tables */
     FS_BAD_CODE = 3      /* a code outside [0, table_rows[t]); see bad_row and bad_col */

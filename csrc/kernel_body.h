@@ -8,8 +8,8 @@
  *   FS_TARGET  the function attribute that selects the instruction set
  * so each copy is the same C code, vectorised by the compiler for its target.
  * Here live what does not depend on X's type (exp, the links, the check for
- * NaN and infinity); kernel_dtype.h, included below once per type, holds the
- * dot products and the row loop.
+ * NaN and infinity, the code tables); kernel_dtype.h, included below once
+ * per type, holds the dot products and the loops over rows and columns.
  *
  * Everything here is written so that GCC and Clang vectorise it at -O2/-O3
  * without -ffast-math: loops without early exits, branch-free bodies,
@@ -199,13 +199,15 @@ static FS_TARGET size_t FS_FN(add_tables)(const fs_model *m, const int32_t *cons
                         z[i * k + o] += row[o];
                 }
         }
-        if (bad)
-            for (i = 0; i < limit; i++)
-                for (t = 0; t < g; t++)
-                    if ((uint32_t)c[t][(ptrdiff_t)i * s[t]] >= top[t]) {
-                        limit = i;
-                        break;
-                    }
+        if (bad) {
+            for (i = 0; i < limit; i++) {
+                for (t = 0; t < g && (uint32_t)c[t][(ptrdiff_t)i * s[t]] < top[t]; t++)
+                    continue;
+                if (t < g)
+                    break;
+            }
+            limit = i;
+        }
     }
     return limit;
 }
