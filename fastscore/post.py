@@ -160,6 +160,7 @@ class Threshold:
     """A binary classifier's decision threshold on one of its responses."""
 
     def __init__(self, value: float, response: str, pos: int) -> None:
+        """The threshold, the response it applies to (one of RESPONSES) and the positive class's index (0 or 1)."""
         self.value = value
         self.response = response
         self.pos = pos
@@ -178,6 +179,7 @@ class Post:
 
     def __init__(self, calibration: Optional[Calibration], threshold: Optional[Threshold],
                  data: Dict[str, Any]) -> None:
+        """The validated parts (see check()) and the field's value they were read from."""
         self.calibration = calibration
         self.threshold = threshold
         #: the field's value, canonical (plain dicts, lists, ints and floats)

@@ -21,6 +21,7 @@ from helpers import assert_close, dot_bound
 
 LINKS = [link.code for link in links.LINKS]
 IDENTITY, LOGISTIC, SOFTMAX, EXP = (links.BY_NAME[name].code for name in ("identity", "logistic", "softmax", "exp"))
+EXPM1, SQUARE = (links.BY_NAME[name].code for name in ("expm1", "square"))
 
 
 def _reference(X, coef, intercept, center, link):
@@ -57,6 +58,10 @@ def test_every_link_dtype_thread_count_and_block_boundary(kernel_module, isa, k,
                 bound = dot_bound(X, coef, intercept, center)
                 if link == EXP:  # exp's error is relative: z's error times exp(z)
                     bound = np.abs(want) * (bound + 4 * np.finfo(float).eps)
+                elif link == EXPM1:  # z's error times exp(z) = expm1(z) + 1
+                    bound = np.abs(want + 1) * bound + 4 * np.finfo(float).eps * np.abs(want)
+                elif link == SQUARE:  # z's error times 2 |z|, |z| = sqrt(z * z)
+                    bound = 2 * np.sqrt(want) * bound + bound * bound + 4 * np.finfo(float).eps * want
                 threads = (1, 2, n + 3) if n < 2 else (1, 2)  # n + 3: more threads than rows
                 got = {t: _score(kernel, X, link, t) for t in threads}
                 assert_close(got[1], want, bound)

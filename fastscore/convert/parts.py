@@ -4,9 +4,11 @@ A converter is a function ``converter(est, registry) -> Parts``: it reads a
 fitted estimator's attributes into Parts, the fields of the model to be; a
 step reader, ``reader(est, registry) -> Affine``, reads a step that a
 Pipeline folds in front of its model.
-A wrapper (OneVsRestClassifier, RANSACRegressor, Pipeline) converts what it
-wraps with ``registry.convert(inner)``, so no family module needs
-fastscore.convert itself, and the same checks apply at every level.
+A wrapper (OneVsRestClassifier, RANSACRegressor, Pipeline, the searches,
+CalibratedClassifierCV, ...) converts what it wraps with
+``registry.convert(inner, at=name)``, so no family module needs
+fastscore.convert itself, the same checks apply at every level, and what is
+refused deep inside is named with its path (Registry.refuse).
 
 This module imports scikit-learn only inside the functions that need it,
 and only when a conversion runs: importing fastscore never imports it.
