@@ -89,6 +89,14 @@ static void spread_pairs(double *p, size_t rows)
     }
 }
 
+/* The column entry points' arrays, passed on as one argument. */
+typedef struct fs_columns {
+    const void *const *cols;      /* n_features pointers to FS_T */
+    const ptrdiff_t *strides;     /* n_features, in elements */
+    const int32_t *const *codes;  /* n_tables */
+    const ptrdiff_t *code_strides; /* n_tables, in elements */
+} fs_columns;
+
 /* Wider instruction sets exist only where GCC or Clang can target them
  * function by function and the CPU can be asked at run time. */
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && !defined(FS_NO_DISPATCH)
@@ -120,12 +128,15 @@ static void spread_pairs(double *p, size_t rows)
 #endif
 
 typedef size_t (*fs_range_fn)(const fs_model *, const void *, size_t, size_t, fs_link, double *, int);
+typedef size_t (*fs_columns_fn)(const fs_model *, const fs_columns *, size_t, size_t, fs_link, double *,
+                                int);
 
 typedef struct fs_isa_impl {
     const char *name;
     int (*cpu_has)(void); /* 1 when this CPU can run it */
     fs_range_fn f64, f32;
     void (*link)(fs_link, double *, size_t, size_t);
+    fs_columns_fn columns_f64, columns_f32;
 } fs_isa_impl;
 
 static int cpu_any(void) { return 1; }
@@ -141,7 +152,9 @@ static int cpu_avx512(void) { return cpu_avx2() && __builtin_cpu_supports("avx51
 #endif
 
 /* An entry of isas[]: the instruction set's name is the suffix of its functions. */
-#define FS_ISA_ENTRY(isa, cpu) {#isa, cpu, range_##isa##_f64, range_##isa##_f32, link_block_##isa}
+#define FS_ISA_ENTRY(isa, cpu)                                                                     \
+    {#isa, cpu, range_##isa##_f64, range_##isa##_f32, link_block_##isa, columns_range_##isa##_f64,  \
+     columns_range_##isa##_f32}
 
 /* Every instruction set of this build, widest first: the first available one
  * is the default.  The one list of their names (fs_isa_name). */
@@ -266,7 +279,7 @@ static void note_pool_start(void)
 
 static int threads_for(const fs_model *m, size_t n_rows, int n_threads)
 {
-    size_t values = n_rows * (m->n_features + m->n_outputs), most;
+    size_t values = n_rows * (m->n_features + m->n_outputs + m->n_tables), most;
     int t;
 
 #ifdef _OPENMP
@@ -286,14 +299,34 @@ static int threads_for(const fs_model *m, size_t n_rows, int n_threads)
     return (size_t)t < most ? t : (int)most;
 }
 
-static fs_status run(const fs_model *m, fs_range_fn range, const void *X, size_t n_rows,
-                     fs_link link, double *out, int pairs, size_t *bad_row, int n_threads)
+/* One call's work: rows of X (range) or columns (columns), split by run(). */
+typedef struct fs_job {
+    const fs_model *m;
+    fs_range_fn range; /* NULL for columns */
+    const void *X;
+    fs_columns_fn columns;
+    const fs_columns *cols;
+    fs_link link;
+    double *out;
+    int pairs;
+} fs_job;
+
+static size_t job_range(const fs_job *job, size_t r0, size_t r1)
 {
+    if (job->range != NULL)
+        return job->range(job->m, job->X, r0, r1, job->link, job->out, job->pairs);
+    return job->columns(job->m, job->cols, r0, r1, job->link, job->out, job->pairs);
+}
+
+/* Score every row of the job; returns its first bad row, or FS_NO_ROW. */
+static size_t run(const fs_job *job, size_t n_rows, int n_threads)
+{
+    const fs_model *m = job->m;
     size_t first = FS_NO_ROW;
     int threads = threads_for(m, n_rows, n_threads);
 
     if (threads <= 1) {
-        first = range(m, X, 0, n_rows, link, out, pairs);
+        first = job_range(job, 0, n_rows);
     } else {
 #ifdef _OPENMP
         /* Chunks of up to 16 blocks, handed out as threads come free: a
@@ -310,18 +343,14 @@ static fs_status run(const fs_model *m, fs_range_fn range, const void *X, size_t
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(min : first)
         for (c = 0; c < n_chunks; c++) {
             size_t r0 = (size_t)c * chunk, r1 = r0 + chunk < n_rows ? r0 + chunk : n_rows;
-            size_t bad = range(m, X, r0, r1, link, out, pairs);
+            size_t bad = job_range(job, r0, r1);
             first = bad < first ? bad : first;
         }
 #else
-        first = range(m, X, 0, n_rows, link, out, pairs);
+        first = job_range(job, 0, n_rows);
 #endif
     }
-    if (first != FS_NO_ROW) {
-        *bad_row = first;
-        return FS_NONFINITE;
-    }
-    return FS_OK;
+    return first;
 }
 
 static int link_is_known(fs_link link)
@@ -346,13 +375,26 @@ static fs_status score(const fs_model *m, int is_f32, const void *X, size_t n_ro
                        double *out, int binary, size_t *bad_row, int n_threads)
 {
     fs_status status = check_args(m, X, n_rows, link, out, bad_row);
+    fs_job job;
+    size_t first;
 
-    if (status == FS_OK && binary && m->n_outputs != 1)
+    if (status == FS_OK && ((binary && m->n_outputs != 1) || m->n_tables != 0))
         status = FS_BAD_ARGUMENT;
     if (status != FS_OK || n_rows == 0)
         return status;
-    return run(m, is_f32 ? current()->f32 : current()->f64, X, n_rows, link, out, binary,
-               bad_row, n_threads);
+    job.m = m;
+    job.range = is_f32 ? current()->f32 : current()->f64;
+    job.X = X;
+    job.columns = NULL;
+    job.cols = NULL;
+    job.link = link;
+    job.out = out;
+    job.pairs = binary;
+    first = run(&job, n_rows, n_threads);
+    if (first == FS_NO_ROW)
+        return FS_OK;
+    *bad_row = first;
+    return FS_NONFINITE;
 }
 
 fs_status fs_score_f64(const fs_model *m, const double *X, size_t n_rows, fs_link link,
@@ -377,6 +419,96 @@ fs_status fs_score_binary_f32(const fs_model *m, const float *X, size_t n_rows, 
                               double *out, size_t *bad_row, int n_threads)
 {
     return score(m, 1, X, n_rows, link, out, 1, bad_row, n_threads);
+}
+
+/* What is wrong with a row that run() reported: its first non-finite column
+ * (FS_NONFINITE), else its first table whose code is out of range
+ * (FS_BAD_CODE).  Read serially after the threads, as one row. */
+static fs_status diagnose(const fs_model *m, int is_f32, const fs_columns *a, size_t row,
+                          size_t *bad_col)
+{
+    size_t i = is_f32 ? row_nonfinite_baseline_f32(m, (const float *const *)a->cols, a->strides, row)
+                      : row_nonfinite_baseline_f64(m, (const double *const *)a->cols, a->strides, row);
+
+    if (i < m->n_features) {
+        *bad_col = i;
+        return FS_NONFINITE;
+    }
+    for (i = 0; i < m->n_tables; i++) {
+        int32_t code = a->codes[i][(ptrdiff_t)row * a->code_strides[i]];
+        if (code < 0 || (size_t)code >= m->table_rows[i]) {
+            *bad_col = i;
+            return FS_BAD_CODE;
+        }
+    }
+    return FS_BAD_ARGUMENT; /* not reached: run() reports only rows with a problem */
+}
+
+static fs_status score_columns(const fs_model *m, int is_f32, const void *const *cols,
+                               const ptrdiff_t *strides, const int32_t *const *codes,
+                               const ptrdiff_t *code_strides, size_t n_rows, fs_link link,
+                               double *out, int pairs, size_t *bad_row, size_t *bad_col,
+                               int n_threads)
+{
+    fs_columns a;
+    fs_job job;
+    size_t i, first;
+
+    if (m == NULL || m->n_outputs == 0 || m->coef == NULL || m->intercept == NULL ||
+        !link_is_known(link) || bad_row == NULL || bad_col == NULL ||
+        (pairs && m->n_outputs != 1))
+        return FS_BAD_ARGUMENT;
+    if (m->n_tables > 0 && (m->table_rows == NULL || m->tables == NULL))
+        return FS_BAD_ARGUMENT;
+    for (i = 0; i < m->n_tables; i++)
+        if (m->tables[i] == NULL && m->table_rows[i] > 0)
+            return FS_BAD_ARGUMENT;
+    if (n_rows == 0)
+        return FS_OK;
+    if (out == NULL || (m->n_features > 0 && (cols == NULL || strides == NULL)) ||
+        (m->n_tables > 0 && (codes == NULL || code_strides == NULL)))
+        return FS_BAD_ARGUMENT;
+    for (i = 0; i < m->n_features; i++)
+        if (cols[i] == NULL)
+            return FS_BAD_ARGUMENT;
+    for (i = 0; i < m->n_tables; i++)
+        if (codes[i] == NULL)
+            return FS_BAD_ARGUMENT;
+    a.cols = cols;
+    a.strides = strides;
+    a.codes = codes;
+    a.code_strides = code_strides;
+    job.m = m;
+    job.range = NULL;
+    job.X = NULL;
+    job.columns = is_f32 ? current()->columns_f32 : current()->columns_f64;
+    job.cols = &a;
+    job.link = link;
+    job.out = out;
+    job.pairs = pairs;
+    first = run(&job, n_rows, n_threads);
+    if (first == FS_NO_ROW)
+        return FS_OK;
+    *bad_row = first;
+    return diagnose(m, is_f32, &a, first, bad_col);
+}
+
+fs_status fs_score_columns_f64(const fs_model *m, const double *const *cols, const ptrdiff_t *strides,
+                               const int32_t *const *codes, const ptrdiff_t *code_strides,
+                               size_t n_rows, fs_link link, double *out, int pairs,
+                               size_t *bad_row, size_t *bad_col, int n_threads)
+{
+    return score_columns(m, 0, (const void *const *)cols, strides, codes, code_strides, n_rows, link,
+                         out, pairs, bad_row, bad_col, n_threads);
+}
+
+fs_status fs_score_columns_f32(const fs_model *m, const float *const *cols, const ptrdiff_t *strides,
+                               const int32_t *const *codes, const ptrdiff_t *code_strides,
+                               size_t n_rows, fs_link link, double *out, int pairs,
+                               size_t *bad_row, size_t *bad_col, int n_threads)
+{
+    return score_columns(m, 1, (const void *const *)cols, strides, codes, code_strides, n_rows, link,
+                         out, pairs, bad_row, bad_col, n_threads);
 }
 
 void fs_apply_link(fs_link link, double *z, size_t k)

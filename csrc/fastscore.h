@@ -1,5 +1,5 @@
 /*
- * fastscore.h - score fitted linear models over contiguous row-major arrays.
+ * fastscore.h - score fitted linear models over row-major arrays or columns.
  *
  * Plain C99, no Python headers, no allocation: a C program can include this
  * header alone and link fastscore.c.  Every entry point takes the model as a
@@ -9,20 +9,26 @@
  * For each row x of X and each output j the kernel computes
  *
  *     z[j] = sum_i coef[j][i] * (x[i] - center[i]) + intercept[j]
+ *            + sum_t tables[t][code_t * n_outputs + j]
  *
- * (without the subtraction when center is NULL), then applies a link to the
- * row's z and stores n_outputs doubles per row in out.
+ * (without the subtraction when center is NULL; x[i] is fill[i] where it is
+ * NaN and fill[i] is not; the tables need the column entry points, which
+ * take a code per table and row), then applies a link to the row's z and
+ * stores n_outputs doubles per row in out.
  */
 #ifndef FASTSCORE_H
 #define FASTSCORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define FASTSCORE_ABI_VERSION 1
+/* 2: fs_model gained fill and the code tables (initialise every field), and
+ * the column entry points fs_score_columns_f64/f32 arrived. */
+#define FASTSCORE_ABI_VERSION 2
 
 /* Rows are scored in blocks of max(1, FS_BLOCK_ROWS / n_outputs) rows: the
  * block's z values (4 KiB) stay in L1 between the dot products and the link. */
@@ -44,25 +50,33 @@ typedef enum fs_link {
 typedef enum fs_status {
     FS_OK = 0,
     FS_NONFINITE = 1,    /* a row of X holds NaN or infinity; see bad_row */
-    FS_BAD_ARGUMENT = 2  /* NULL pointer, no outputs, unknown link, binary call with k != 1 */
+    FS_BAD_ARGUMENT = 2, /* NULL pointer, no outputs, unknown link, binary call with k != 1,
+                            a row entry point given a model with tables */
+    FS_BAD_CODE = 3      /* a code outside [0, table_rows[t]); see bad_row and bad_col */
 } fs_status;
 
 typedef struct fs_model {
-    size_t n_features;       /* d */
+    size_t n_features;       /* d (0 is allowed: z from the tables alone) */
     size_t n_outputs;        /* k, at least 1 */
     const double *coef;      /* k x d, row-major */
     const double *intercept; /* k */
     const double *center;    /* d values subtracted from x first, or NULL */
+    const double *fill;      /* d values: a NaN x[i] counts as fill[i], unless that is NaN
+                                too (then it is an error); or NULL: every NaN is an error */
+    size_t n_tables;         /* t: 0 for the row entry points */
+    const size_t *table_rows;     /* t: the codes of table j are 0 to table_rows[j] - 1 */
+    const double *const *tables;  /* t tables, table j table_rows[j] x k, row-major */
 } fs_model;
 
 /*
  * Score n_rows rows of X (n_rows x n_features, row-major) into out
  * (n_rows x n_outputs, row-major).  float32 input is widened element by
- * element, so the arithmetic is float64 for both.
+ * element, so the arithmetic is float64 for both.  The model must have no
+ * tables (else FS_BAD_ARGUMENT).
  *
  * Returns FS_OK, or FS_NONFINITE with *bad_row set to the first row of X that
- * holds NaN or infinity (rows before it are scored, the rest of out is left
- * unspecified), or FS_BAD_ARGUMENT.  Finite input that overflows float64
+ * holds infinity or a NaN without a fill (rows before it are scored, the rest
+ * of out is left unspecified), or FS_BAD_ARGUMENT.  Finite input that overflows float64
  * (|z| > 1.8e308) is not an error: it gives +-inf or NaN, as numpy would.
  * X and out must not overlap.  n_threads: see "Threads" below; the results
  * do not depend on it, to the bit.
@@ -88,6 +102,41 @@ fs_status fs_score_binary_f32(const fs_model *m, const float *X, size_t n_rows,
                               int n_threads);
 
 /*
+ * Score n_rows rows given as columns: column i's value in row r is
+ * cols[i][r * strides[i]] (strides in elements, of either sign: a column of a
+ * row-major or column-major matrix, or any array of equally spaced values),
+ * and table j's code in row r is codes[j][r * code_strides[j]].  The columns
+ * of one call share one type (a caller with mixed columns widens the float32
+ * ones); float32 is widened element by element, as in fs_score_f32.
+ *
+ * z is summed in a fixed order: the columns' terms coef[j][i] * (x[i] -
+ * center[i]) from i = 0 up, then the intercept, then each table's row from
+ * table 0 up (a build that contracts multiply-adds into FMA rounds each step
+ * once instead of twice).  Rows are scored in blocks, each column's values
+ * added to the whole block in turn (vectorised across rows).  out is
+ * n_rows x n_outputs, or n_rows x 2 pairs (1 - p, p) when pairs is non-zero
+ * (one output only, as fs_score_binary_*).
+ *
+ * Returns FS_OK; FS_NONFINITE with *bad_row the first row holding infinity or
+ * a NaN without a fill and *bad_col its first such column; FS_BAD_CODE with
+ * *bad_row the first row holding a code out of its table's range and
+ * *bad_col that table (a row with both reports FS_NONFINITE); or
+ * FS_BAD_ARGUMENT.  A code out of range is never used to read.  Rows before
+ * the bad row are scored, the rest of out is left unspecified.  cols and
+ * strides may be NULL when n_features is 0, codes and code_strides when
+ * n_tables is 0.  Threads as for fs_score_f64, counting the tables as
+ * columns.
+ */
+fs_status fs_score_columns_f64(const fs_model *m, const double *const *cols, const ptrdiff_t *strides,
+                               const int32_t *const *codes, const ptrdiff_t *code_strides,
+                               size_t n_rows, fs_link link, double *out, int pairs,
+                               size_t *bad_row, size_t *bad_col, int n_threads);
+fs_status fs_score_columns_f32(const fs_model *m, const float *const *cols, const ptrdiff_t *strides,
+                               const int32_t *const *codes, const ptrdiff_t *code_strides,
+                               size_t n_rows, fs_link link, double *out, int pairs,
+                               size_t *bad_row, size_t *bad_col, int n_threads);
+
+/*
  * Instruction sets.  The kernel is compiled once per instruction set
  * ("baseline": the build's portable target; "avx2": AVX2+FMA; "avx512":
  * AVX-512F) and the widest one the CPU supports is chosen on first use,
@@ -110,7 +159,7 @@ const char *fs_isa_name(int i);
  * Threads.  n_threads > 0 asks for that many (1 is the calling thread only),
  * but never more than n_rows, nor than 4 per processor, nor FS_MAX_THREADS:
  * GNU OpenMP ends the process when it cannot create a thread.  0 (or less)
- * picks: 1 for small inputs (n_rows x (n_features + n_outputs) under
+ * picks: 1 for small inputs (n_rows x (n_features + n_outputs + n_tables) under
  * FS_PARALLEL_MIN), otherwise FASTSCORE_NUM_THREADS if set to a positive
  * integer, else OpenMP's default, within the same caps.
  * fs_max_threads() is what 0 would use on a large input; it is 1 when the

@@ -138,6 +138,55 @@ static FS_TARGET int FS_FN(any_nonfinite)(const double *z, size_t n)
     return (int)(acc >> 63);
 }
 
+/* Add each table's row to z for rows [0, limit) of the block that starts at
+ * row r, table after table; a table stops at its first code out of range.
+ * Returns the first row (below limit) with such a code, or limit: the rows
+ * before it have every table's row added.  A code is checked before it is
+ * used, over the block at once (one vectorised pass), and the adds then run
+ * without a test. */
+static FS_TARGET size_t FS_FN(add_tables)(const fs_model *m, const int32_t *const *codes,
+                                          const ptrdiff_t *code_strides, size_t r, size_t limit,
+                                          double *z)
+{
+    const size_t k = m->n_outputs;
+    size_t t, i, o;
+
+    for (t = 0; t < m->n_tables; t++) {
+        const ptrdiff_t s = code_strides[t];
+        const int32_t *c = codes[t] + (ptrdiff_t)r * s;
+        const double *T = m->tables[t];
+        /* (uint32_t)code < top exactly when 0 <= code < table_rows[t]. */
+        const uint32_t top = m->table_rows[t] > (size_t)INT32_MAX ? (uint32_t)INT32_MAX + 1u
+                                                                  : (uint32_t)m->table_rows[t];
+        uint32_t any_bad = 0;
+        if (s == 1)
+            for (i = 0; i < limit; i++)
+                any_bad |= (uint32_t)c[i] >= top;
+        else
+            for (i = 0; i < limit; i++)
+                any_bad |= (uint32_t)c[(ptrdiff_t)i * s] >= top;
+        if (any_bad)
+            for (i = 0; i < limit; i++)
+                if ((uint32_t)c[(ptrdiff_t)i * s] >= top) {
+                    limit = i;
+                    break;
+                }
+        if (k == 1 && s == 1)
+            for (i = 0; i < limit; i++)
+                z[i] += T[c[i]];
+        else if (k == 1)
+            for (i = 0; i < limit; i++)
+                z[i] += T[c[(ptrdiff_t)i * s]];
+        else
+            for (i = 0; i < limit; i++) {
+                const double *row = T + (size_t)c[(ptrdiff_t)i * s] * k;
+                for (o = 0; o < k; o++)
+                    z[i * k + o] += row[o];
+            }
+    }
+    return limit;
+}
+
 /* The rows of the kernel, once per input type (kernel_dtype.h is a template). */
 #define FS_T double
 #define FS_SUF f64

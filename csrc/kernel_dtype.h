@@ -1,7 +1,7 @@
 /*
- * kernel_dtype.h - the rows of the blocked kernel for one input type: a
- * template header, included by kernel_body.h once per type.  Not a public
- * header.
+ * kernel_dtype.h - the rows of the blocked kernel for one input type, from a
+ * row-major X or from columns: a template header, included by kernel_body.h
+ * once per type.  Not a public header.
  *
  * Before each inclusion kernel_body.h defines
  *   FS_T    the element type of X (double, float)
@@ -56,11 +56,55 @@ static FS_INLINE FS_TARGET double FS_TFN(dot)(const FS_T *x, const double *w, co
     return acc[0] + tail;
 }
 
+/* dot() with each NaN x[i] read as f[i]; a NaN f[i] keeps it NaN, so that
+ * the row's z is not finite and the row is reported.  A separate copy, so
+ * that dot() stays as it is for the models without fill. */
+static FS_INLINE FS_TARGET double FS_TFN(dot_fill)(const FS_T *x, const double *w, const double *c,
+                                                   const double *f, size_t d)
+{
+    double acc[FS_LANES], tail = 0.0, v;
+    size_t i = 0, j, h;
+    for (j = 0; j < FS_LANES; j++)
+        acc[j] = 0.0;
+    if (c == NULL) {
+        for (; i + FS_LANES <= d; i += FS_LANES)
+            for (j = 0; j < FS_LANES; j++) {
+                v = (double)x[i + j];
+                acc[j] += (v != v ? f[i + j] : v) * w[i + j];
+            }
+        for (; i < d; i++) {
+            v = (double)x[i];
+            tail += (v != v ? f[i] : v) * w[i];
+        }
+    } else {
+        for (; i + FS_LANES <= d; i += FS_LANES)
+            for (j = 0; j < FS_LANES; j++) {
+                v = (double)x[i + j];
+                acc[j] += ((v != v ? f[i + j] : v) - c[i + j]) * w[i + j];
+            }
+        for (; i < d; i++) {
+            v = (double)x[i];
+            tail += ((v != v ? f[i] : v) - c[i]) * w[i];
+        }
+    }
+    for (h = FS_LANES / 2; h > 0; h /= 2)
+        for (j = 0; j < h; j++)
+            acc[j] += acc[j + h];
+    return acc[0] + tail;
+}
+
 /* z for one block of rows (n_outputs values per row). */
 static FS_TARGET void FS_TFN(block)(const fs_model *m, const FS_T *X, size_t rows, double *z)
 {
     const size_t d = m->n_features, k = m->n_outputs;
     size_t r, j;
+    if (m->fill != NULL) {
+        for (r = 0; r < rows; r++)
+            for (j = 0; j < k; j++)
+                z[r * k + j] = FS_TFN(dot_fill)(X + r * d, m->coef + j * d, m->center, m->fill, d) +
+                               m->intercept[j];
+        return;
+    }
     if (k == 1 && m->center == NULL && d <= FS_SMALL_D) {
         const double *w = m->coef, b = m->intercept[0];
         switch (d) {
@@ -84,6 +128,9 @@ static FS_TARGET void FS_TFN(block)(const fs_model *m, const FS_T *X, size_t row
             z[r * k + j] = FS_TFN(dot)(X + r * d, m->coef + j * d, m->center, d) + m->intercept[j];
 }
 
+/* x as the dot products read it: a NaN is fill[i] where m has a fill. */
+#define FS_FILLED(x, i) (m->fill != NULL && (x) != (x) ? m->fill[i] : (double)(x))
+
 /* Score rows [r0, r1) block by block.  Returns the first row holding NaN or
  * infinity (rows before it are scored), or FS_NO_ROW.  With pairs (one
  * output only), each row's p is spread to (1 - p, p) while still in L1. */
@@ -106,7 +153,7 @@ static FS_TARGET size_t FS_TFN(range)(const fs_model *m, const void *Xv, size_t 
                 if (!FS_FN(any_nonfinite)(z + i * k, k))
                     continue;
                 for (j = 0; j < d; j++)
-                    if (!isfinite((double)X[(r + i) * d + j])) {
+                    if (!isfinite(FS_FILLED(X[(r + i) * d + j], j))) {
                         FS_FN(link_block)(link, z, i, k);
                         if (pairs)
                             spread_pairs(z, i);
@@ -130,4 +177,131 @@ static FS_TARGET size_t FS_TFN(range)(const fs_model *m, const void *Xv, size_t 
     return FS_NO_ROW;
 }
 
+/* --- columns ------------------------------------------------------------- */
+
+/* z[r] = w (x[r s] - c), or z[r] += that, for `rows` rows, a NaN x read as f
+ * when `fill`: the flags are constants where this is inlined, so each use is
+ * its own loop, vectorised across rows (with the contiguous case apart, where
+ * the compiler needs no gather). */
+static FS_INLINE FS_TARGET void FS_TFN(col_term)(const FS_T *x, ptrdiff_t s, size_t rows, double w,
+                                                 double c, double f, int fill, int first, double *z)
+{
+    size_t r;
+    double v;
+    if (s == 1) {
+        for (r = 0; r < rows; r++) {
+            v = (double)x[r];
+            if (fill)
+                v = v != v ? f : v;
+            if (first)
+                z[r] = w * (v - c);
+            else
+                z[r] += w * (v - c);
+        }
+    } else {
+        for (r = 0; r < rows; r++) {
+            v = (double)x[(ptrdiff_t)r * s];
+            if (fill)
+                v = v != v ? f : v;
+            if (first)
+                z[r] = w * (v - c);
+            else
+                z[r] += w * (v - c);
+        }
+    }
+}
+
+/* acc[r] = the sum over the columns of coef[o][i] (x_i - center[i]) for rows
+ * [row, row + rows), column after column, plus the intercept. */
+static FS_TARGET void FS_TFN(col_output)(const fs_model *m, const FS_T *const *cols,
+                                         const ptrdiff_t *strides, size_t row, size_t rows, size_t o,
+                                         double *acc)
+{
+    const size_t d = m->n_features;
+    const double *w = m->coef + o * d, b = m->intercept[o];
+    size_t i, r;
+    for (i = 0; i < d; i++) {
+        const FS_T *x = cols[i] + (ptrdiff_t)row * strides[i];
+        const double c = m->center != NULL ? m->center[i] : 0.0; /* x - 0 is x, exactly */
+        const int fill = m->fill != NULL && m->fill[i] == m->fill[i];
+        const double f = fill ? m->fill[i] : 0.0;
+        if (fill) {
+            if (i == 0)
+                FS_TFN(col_term)(x, strides[i], rows, w[i], c, f, 1, 1, acc);
+            else
+                FS_TFN(col_term)(x, strides[i], rows, w[i], c, f, 1, 0, acc);
+        } else {
+            if (i == 0)
+                FS_TFN(col_term)(x, strides[i], rows, w[i], c, 0.0, 0, 1, acc);
+            else
+                FS_TFN(col_term)(x, strides[i], rows, w[i], c, 0.0, 0, 0, acc);
+        }
+    }
+    if (d == 0)
+        for (r = 0; r < rows; r++)
+            acc[r] = 0.0;
+    for (r = 0; r < rows; r++)
+        acc[r] += b;
+}
+
+/* The first column of `row` whose value (filled) is NaN or infinite, or d. */
+static FS_TARGET size_t FS_TFN(row_nonfinite)(const fs_model *m, const FS_T *const *cols,
+                                              const ptrdiff_t *strides, size_t row)
+{
+    size_t i;
+    for (i = 0; i < m->n_features; i++)
+        if (!isfinite(FS_FILLED(cols[i][(ptrdiff_t)row * strides[i]], i)))
+            return i;
+    return m->n_features;
+}
+
+/* Score rows [r0, r1) of the columns block by block: z from the columns
+ * (vectorised across the block's rows), the check for NaN and infinity, the
+ * table rows, then the link.  Returns the first row holding a non-finite
+ * value or a code out of range (rows before it are scored), or FS_NO_ROW. */
+static FS_TARGET size_t FS_TFN(columns_range)(const fs_model *m, const fs_columns *a, size_t r0,
+                                              size_t r1, fs_link link, double *out, int pairs)
+{
+    const FS_T *const *cols = (const FS_T *const *)a->cols;
+    const size_t k = m->n_outputs;
+    const size_t width = pairs ? 2 : k;
+    const size_t step = k < FS_BLOCK_ROWS ? FS_BLOCK_ROWS / k : 1;
+    double acc[FS_BLOCK_ROWS]; /* several outputs: one output's block at a time */
+    size_t r, rows, i, o, bad;
+    for (r = r0; r < r1; r += rows) {
+        double *z = out + r * width;
+        rows = r1 - r < step ? r1 - r : step;
+        if (k == 1) {
+            FS_TFN(col_output)(m, cols, a->strides, r, rows, 0, z);
+        } else {
+            for (o = 0; o < k; o++) {
+                FS_TFN(col_output)(m, cols, a->strides, r, rows, o, acc);
+                for (i = 0; i < rows; i++)
+                    z[i * k + o] = acc[i];
+            }
+        }
+        bad = rows;
+        if (FS_FN(any_nonfinite)(z, rows * k))
+            for (i = 0; i < rows; i++)
+                if (FS_FN(any_nonfinite)(z + i * k, k) &&
+                    FS_TFN(row_nonfinite)(m, cols, a->strides, r + i) < m->n_features) {
+                    bad = i;
+                    break;
+                }
+        if (m->n_tables > 0)
+            bad = FS_FN(add_tables)(m, a->codes, a->code_strides, r, bad, z);
+        if (bad < rows) {
+            FS_FN(link_block)(link, z, bad, k);
+            if (pairs)
+                spread_pairs(z, bad);
+            return r + bad;
+        }
+        FS_FN(link_block)(link, z, rows, k);
+        if (pairs)
+            spread_pairs(z, rows);
+    }
+    return FS_NO_ROW;
+}
+
+#undef FS_FILLED
 #undef FS_TFN

@@ -7,6 +7,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,7 +30,7 @@ static void check_every_path(void)
     const size_t n = 2 * FS_BLOCK_ROWS + 3;
     static double X[(2 * FS_BLOCK_ROWS + 3) * 3], out[2 * FS_BLOCK_ROWS + 3];
     const double coef[3] = {0.5, -1.25, 2.0}, intercept[1] = {-0.1};
-    const fs_model m = {3, 1, coef, intercept, NULL};
+    const fs_model m = {3, 1, coef, intercept, NULL, NULL, 0, NULL, NULL};
     const char *initial = fs_isa();
     size_t i, r, bad, sizes[5];
     int isa, t, threads[4] = {0, 1, 2, INT_MAX}; /* INT_MAX: capped, as any absurd count */
@@ -43,7 +44,7 @@ static void check_every_path(void)
     check(fs_max_threads() >= 1 && fs_max_threads() <= FS_MAX_THREADS, "max threads");
     {
         const double coef2[6] = {1, 2, 3, 4, 5, 6}, b2[2] = {0, 0};
-        const fs_model two = {3, 2, coef2, b2, NULL};
+        const fs_model two = {3, 2, coef2, b2, NULL, NULL, 0, NULL, NULL};
         check(fs_score_binary_f64(&two, X, 1, FS_LINK_LOGISTIC, out, &bad, 1) == FS_BAD_ARGUMENT,
               "binary needs one output");
     }
@@ -75,12 +76,190 @@ static void check_every_path(void)
     fs_select_isa(initial);
 }
 
+/* The column entry points' reference: z summed in their documented order
+ * (columns left to right, intercept, tables in order), in plain C. */
+static double column_z(const fs_model *m, const double *x, const int32_t *codes, size_t o)
+{
+    size_t i;
+    double s = 0.0;
+
+    for (i = 0; i < m->n_features; i++) {
+        double v = x[i];
+        if (m->fill != NULL && v != v)
+            v = m->fill[i];
+        s += m->coef[o * m->n_features + i] * (v - (m->center != NULL ? m->center[i] : 0.0));
+    }
+    s += m->intercept[o];
+    for (i = 0; i < m->n_tables; i++)
+        s += m->tables[i][(size_t)codes[i] * m->n_outputs + o];
+    return s;
+}
+
+/* Columns of any stride (a row-major matrix's, a column-major one's, read
+ * backwards), float64 and float32, fill and tables, one and two outputs, on
+ * every instruction set and thread count; the first bad row with its column
+ * or table, wherever it falls. */
+static void check_columns(void)
+{
+    enum { N = 2 * FS_BLOCK_ROWS + 3, D = 3 };
+    static double R[N * D], F[N * D], out[2 * N];
+    static float Rf[N * D];
+    static int32_t C[N * 2];
+    const double coef[2 * D] = {0.5, -1.25, 2.0, 1.0, 0.25, -0.75}, intercept[2] = {-0.1, 0.3};
+    const double center[D] = {0.25, -0.5, 1.0}, fill[D] = {1.5, NAN, -2.0};
+    const double t0[4 * 2] = {0.0, 1.0, -1.0, 2.0, 0.5, -0.5, 3.0, 0.125}, t1[3 * 2] = {2.0, -2.0, 0.0, 0.0, 1.0, 1.0};
+    const double *tables[2] = {t0, t1};
+    const size_t rows[2] = {4, 3};
+    const char *initial = fs_isa();
+    const double *by_row[D], *by_col[D], *backwards[D];
+    const float *by_row_f[D];
+    const int32_t *codes[2];
+    const ptrdiff_t row_strides[D] = {D, D, D}, col_strides[D] = {1, 1, 1}, back_strides[D] = {-1, -1, -1};
+    const ptrdiff_t code_strides[2] = {2, 2};
+    int threads[4] = {0, 1, 2, INT_MAX}, isa, t;
+    size_t r, i, o, k, bad, bad_col;
+
+    for (r = 0; r < N; r++) {
+        for (i = 0; i < D; i++) {
+            R[r * D + i] = 40.0 * sin((double)(r * D + i));
+            Rf[r * D + i] = (float)R[r * D + i];
+            F[i * N + r] = R[r * D + i];
+        }
+        C[2 * r] = (int32_t)(r % 4);
+        C[2 * r + 1] = (int32_t)((r * 7) % 3);
+    }
+    /* The cells the error checks below set to NaN or infinity hold 0 otherwise. */
+    R[(FS_BLOCK_ROWS + 1) * D + 1] = R[(FS_BLOCK_ROWS + 4) * D + 2] = R[7 * D + 1] = 0.0;
+    F[1 * N + FS_BLOCK_ROWS + 1] = F[2 * N + FS_BLOCK_ROWS + 4] = F[1 * N + 7] = 0.0;
+    for (i = 0; i < D; i++) {
+        by_row[i] = R + i;
+        by_row_f[i] = Rf + i;
+        by_col[i] = F + i * N;
+        backwards[i] = F + i * N + (N - 1);
+    }
+    codes[0] = C;
+    codes[1] = C + 1;
+    R[5 * D + 0] = NAN; /* filled with 1.5 */
+    F[0 * N + 5] = NAN;
+    Rf[5 * D + 0] = NAN;
+    for (k = 1; k <= 2; k++) {
+        const fs_model m = {D, k, coef, intercept, center, fill, 2, rows, tables};
+        const fs_model plain = {D, k, coef, intercept, NULL, NULL, 0, NULL, NULL};
+        for (isa = 0; isa < fs_isa_count(); isa++) {
+            if (!fs_isa_available(fs_isa_name(isa)))
+                continue;
+            fs_select_isa(fs_isa_name(isa));
+            for (t = 0; t < 4; t++) {
+                int ok = 1;
+                double x[D];
+                check(fs_score_columns_f64(&m, by_row, row_strides, codes, code_strides, N, FS_LINK_IDENTITY,
+                                           out, 0, &bad, &bad_col, threads[t]) == FS_OK, "columns status");
+                for (r = 0; r < N; r++)
+                    for (o = 0; o < k; o++)
+                        ok &= fabs(out[r * k + o] - column_z(&m, R + r * D, C + 2 * r, o)) <= 1e-12;
+                check(ok, "columns of a row-major matrix");
+                check(fs_score_columns_f64(&m, by_col, col_strides, codes, code_strides, N, FS_LINK_IDENTITY,
+                                           out, 0, &bad, &bad_col, threads[t]) == FS_OK, "F status");
+                for (r = 0; r < N; r++)
+                    for (o = 0; o < k; o++)
+                        ok &= fabs(out[r * k + o] - column_z(&m, R + r * D, C + 2 * r, o)) <= 1e-12;
+                check(ok, "columns of a column-major matrix");
+                check(fs_score_columns_f64(&m, backwards, back_strides, codes, code_strides, N,
+                                           FS_LINK_IDENTITY, out, 0, &bad, &bad_col, threads[t]) == FS_OK,
+                      "negative stride status");
+                for (r = 0; r < N; r++) {
+                    for (i = 0; i < D; i++)
+                        x[i] = F[i * N + (N - 1 - r)];
+                    for (o = 0; o < k; o++)
+                        ok &= fabs(out[r * k + o] - column_z(&m, x, C + 2 * r, o)) <= 1e-12;
+                }
+                check(ok, "columns read backwards");
+                check(fs_score_columns_f32(&m, by_row_f, row_strides, codes, code_strides, N, FS_LINK_IDENTITY,
+                                           out, 0, &bad, &bad_col, threads[t]) == FS_OK, "f32 status");
+                for (r = 0; r < N; r++) {
+                    for (i = 0; i < D; i++)
+                        x[i] = (double)Rf[r * D + i];
+                    for (o = 0; o < k; o++)
+                        ok &= fabs(out[r * k + o] - column_z(&m, x, C + 2 * r, o)) <= 1e-12;
+                }
+                check(ok, "float32 columns");
+                if (k == 1) {
+                    check(fs_score_columns_f64(&m, by_col, col_strides, codes, code_strides, N, FS_LINK_LOGISTIC,
+                                               out, 1, &bad, &bad_col, threads[t]) == FS_OK, "pairs status");
+                    for (r = 0; r < N; r++) {
+                        double p = 1.0 / (1.0 + exp(-column_z(&m, R + r * D, C + 2 * r, 0)));
+                        ok &= fabs(out[2 * r + 1] - p) <= 1e-12 && fabs(out[2 * r] - (1.0 - p)) <= 1e-12;
+                    }
+                    check(ok, "columns in predict_proba's pairs");
+                }
+                /* A NaN where fill is NaN, a code too large and a negative one: the first row wins,
+                 * and within a row the column comes before the table. */
+                F[1 * N + FS_BLOCK_ROWS + 1] = NAN;
+                C[2 * (FS_BLOCK_ROWS + 4) + 1] = 3;
+                C[2 * (N - 1)] = -1;
+                check(fs_score_columns_f64(&m, by_col, col_strides, codes, code_strides, N, FS_LINK_LOGISTIC,
+                                           out, 0, &bad, &bad_col, threads[t]) == FS_NONFINITE &&
+                      bad == FS_BLOCK_ROWS + 1 && bad_col == 1, "first non-finite row and column");
+                F[1 * N + FS_BLOCK_ROWS + 1] = 0.0;
+                check(fs_score_columns_f64(&m, by_col, col_strides, codes, code_strides, N, FS_LINK_LOGISTIC,
+                                           out, 0, &bad, &bad_col, threads[t]) == FS_BAD_CODE &&
+                      bad == FS_BLOCK_ROWS + 4 && bad_col == 1, "first bad code's row and table");
+                F[2 * N + FS_BLOCK_ROWS + 4] = INFINITY;
+                check(fs_score_columns_f64(&m, by_col, col_strides, codes, code_strides, N, FS_LINK_LOGISTIC,
+                                           out, 0, &bad, &bad_col, threads[t]) == FS_NONFINITE &&
+                      bad == FS_BLOCK_ROWS + 4 && bad_col == 2, "a column before a table in one row");
+                F[2 * N + FS_BLOCK_ROWS + 4] = 0.0;
+                C[2 * (FS_BLOCK_ROWS + 4) + 1] = (int32_t)(((FS_BLOCK_ROWS + 4) * 7) % 3);
+                check(fs_score_columns_f64(&m, by_col, col_strides, codes, code_strides, N, FS_LINK_LOGISTIC,
+                                           out, 0, &bad, &bad_col, threads[t]) == FS_BAD_CODE &&
+                      bad == N - 1 && bad_col == 0, "a negative code");
+                C[2 * (N - 1)] = (int32_t)((N - 1) % 4);
+                /* The row entry points take fill too, but not tables. */
+                {
+                    const fs_model filled = {D, k, coef, intercept, center, fill, 0, NULL, NULL};
+                    check(fs_score_f64(&filled, R, N, FS_LINK_IDENTITY, out, &bad, threads[t]) == FS_OK,
+                          "row fill status");
+                    for (r = 0; r < N; r++)
+                        for (o = 0; o < k; o++)
+                            ok &= fabs(out[r * k + o] - column_z(&filled, R + r * D, C, o)) <= 1e-12;
+                    check(ok, "row fill values");
+                    R[7 * D + 1] = NAN; /* its fill is NaN: an error */
+                    check(fs_score_f64(&filled, R, N, FS_LINK_IDENTITY, out, &bad, threads[t]) == FS_NONFINITE &&
+                          bad == 7, "row fill NaN");
+                    R[7 * D + 1] = 0.0;
+                    check(fs_score_f64(&plain, R, N, FS_LINK_IDENTITY, out, &bad, threads[t]) == FS_NONFINITE &&
+                          bad == 5, "no fill: NaN is an error");
+                    check(fs_score_f64(&m, R, N, FS_LINK_IDENTITY, out, &bad, threads[t]) == FS_BAD_ARGUMENT,
+                          "the row entry points refuse tables");
+                }
+            }
+        }
+    }
+    {   /* Tables alone, and the arguments refused. */
+        const double b[1] = {0.5};
+        const fs_model alone = {0, 1, coef, b, NULL, NULL, 2, rows, tables};
+        const fs_model one = {D, 1, coef, intercept, NULL, NULL, 0, NULL, NULL};
+        check(fs_score_columns_f64(&alone, NULL, NULL, codes, code_strides, 3, FS_LINK_IDENTITY, out, 0,
+                                   &bad, &bad_col, 1) == FS_OK &&
+              out[1] == 0.5 + t0[C[2]] + t1[C[3]], "tables alone");
+        check(fs_score_columns_f64(&alone, NULL, NULL, NULL, code_strides, 3, FS_LINK_IDENTITY, out, 0,
+                                   &bad, &bad_col, 1) == FS_BAD_ARGUMENT, "codes needed");
+        check(fs_score_columns_f64(&one, by_col, col_strides, NULL, NULL, 0, FS_LINK_IDENTITY, NULL, 0,
+                                   &bad, &bad_col, 1) == FS_OK, "zero rows");
+        check(fs_score_columns_f64(&one, by_col, col_strides, NULL, NULL, 3, (fs_link)-1, out, 0,
+                                   &bad, &bad_col, 1) == FS_BAD_ARGUMENT, "columns: unknown link");
+        check(fs_score_columns_f64(&one, by_col, NULL, NULL, NULL, 3, FS_LINK_IDENTITY, out, 0,
+                                   &bad, &bad_col, 1) == FS_BAD_ARGUMENT, "columns: strides needed");
+    }
+    fs_select_isa(initial);
+}
+
 int main(void)
 {
     /* The worked example's data-generating model: 0.75 + 1.5 x1 - 0.5 x2. */
     const double coef[2] = {1.5, -0.5};
     const double intercept[1] = {0.75};
-    const fs_model m = {2, 1, coef, intercept, NULL};
+    const fs_model m = {2, 1, coef, intercept, NULL, NULL, 0, NULL, NULL};
     const double X[6] = {0.0, 0.0, 1.0, 2.0, -2.0, 1.0};
     const float Xf[6] = {0.0f, 0.0f, 1.0f, 2.0f, -2.0f, 1.0f};
     const double expect_z[3] = {0.75, 1.25, -2.75};
@@ -134,6 +313,7 @@ int main(void)
     }
 
     check_every_path();
+    check_columns();
 
     /* predict_proba's layout: (1 - p, p) per row, the same p as above. */
     {

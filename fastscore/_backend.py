@@ -9,7 +9,7 @@ explicitly (``backend=``), which is the one way to choose a backend.
 """
 import importlib
 import os
-from typing import Any, Callable, ClassVar, Dict, Optional, Protocol, Tuple, Type, Union
+from typing import Any, Callable, ClassVar, Dict, Optional, Protocol, Sequence, Tuple, Type, Union
 
 import numpy as np
 
@@ -25,10 +25,13 @@ class Kernel(Protocol):
     """What both backends' Kernel classes are: the same constructor, attributes, methods and errors.
 
     A kernel scores z = (X - center) @ coef.T + intercept, then applies a
-    link (a code of fastscore.links) to each row of z. Its inputs are checked
-    by fastscore._checks before any memory is touched, so that both backends
-    raise the same errors; their results agree to rounding (to the bit for
-    score_one on a list of a link with a scalar form).
+    link (a code of fastscore.links) to each row of z. A missing value (NaN)
+    of column i counts as fill[i] where that is a number. Code tables add
+    one row each to z: those kernels score columns and codes (score_columns)
+    only. Its inputs are checked by fastscore._checks and
+    fastscore._checks_columns before any memory is touched, so that both
+    backends raise the same errors; their results agree to rounding (to the
+    bit for score_one on a list of a link with a scalar form).
     """
 
     #: "compiled" or "pure": the key of MODULES this class belongs to
@@ -39,13 +42,23 @@ class Kernel(Protocol):
     intercept: np.ndarray
     #: (d,) float64, read-only, subtracted from each row first; or None
     center: Optional[np.ndarray]
+    #: (d,) float64, read-only: what a NaN of column i counts as (NaN: an error); or None (every NaN an error)
+    fill: Optional[np.ndarray]
+    #: t read-only float64 arrays, table j (rows_j, k): the rows that codes select and add to z
+    tables: Tuple[np.ndarray, ...]
     #: k, the outputs (rows of coef)
     n_outputs: int
     #: d, the features (columns of coef)
     n_features: int
 
-    def __init__(self, coef: Any, intercept: Any, center: Any = None) -> None:
-        """Take coef (k, d), intercept (k,) and center (d,) or None: finite numbers, copied and frozen."""
+    def __init__(self, coef: Any, intercept: Any, center: Any = None, *, fill: Any = None,
+                 tables: Sequence[Any] = ()) -> None:
+        """Take coef (k, d), intercept (k,), center (d,) or None, fill (d,) or None, tables: copied and frozen.
+
+        coef, intercept, center and tables hold finite numbers; fill finite
+        numbers or NaN. d is at least 1, or 0 when there are tables. Table j
+        is a 2-D (rows_j, k) array (a list or tuple of them).
+        """
 
     def score(self, X: Any, link: int, out: Optional[np.ndarray] = None, *, layout: int = MATRIX,
               n_threads: int = 0, convert: Optional[Callable[[Any], np.ndarray]] = None) -> np.ndarray:
@@ -60,12 +73,38 @@ class Kernel(Protocol):
         out, when given: float64, C-contiguous, aligned, writeable, of exactly
         that shape, not overlapping X. n_threads: the most threads the kernel
         may use (0: its own choice); results do not depend on it, to the bit.
-        NaN or infinity in X raises ValueError naming the first such row.
+        NaN (where fill has no number) or infinity in X raises ValueError
+        naming the first such row. A kernel with tables raises ValueError.
+        """
+        ...
+
+    def score_columns(self, columns: Sequence[np.ndarray], link: int, out: Optional[np.ndarray] = None, *,
+                      layout: int = MATRIX, n_threads: int = 0, codes: Sequence[np.ndarray] = ()) -> np.ndarray:
+        """link(z) for every row, from d columns and t code arrays, in `layout`; returns out or a new array.
+
+        z[r] = sum_i coef[:, i] * (x_i[r] - center[i]) + intercept + sum_j tables[j][codes[j][r]],
+        with x_i[r] replaced by fill[i] where it is NaN and fill[i] is a
+        number; summed in that order (the columns left to right, then the
+        intercept, then the tables in order): the backends differ by the
+        fused multiply-adds of the wider instruction sets. Then the link, as score().
+        columns: a list or tuple of d 1-D numpy arrays of n values, float64
+        or float32, any stride: read where they lie (see
+        fastscore._checks_columns for the few that are copied). codes: a list
+        or tuple of t 1-D integer arrays of n values (int32 is read in place),
+        codes[j][r] in [0, rows_j). layout, out (which must overlap no
+        column or code array) and n_threads as for score().
+        ValueError for the first bad row: "X contains NaN or infinity in row
+        R, column C" (C the column's index), or "code V of table J in row R is
+        out of range"; within a row, a column's problem is named before a
+        table's.
         """
         ...
 
     def score_one(self, row: Any, link: int) -> Union[float, Tuple[float, ...]]:
-        """Score one row (a list, a tuple or a 1-D array): a float for one output, else a tuple of k floats."""
+        """Score one row (a list, a tuple or a 1-D array): a float for one output, else a tuple of k floats.
+
+        fill applies as in score(); a kernel with tables raises ValueError.
+        """
         ...
 
 

@@ -243,11 +243,14 @@ def kernel_args(X, link, out, layout, n_features, n_outputs):
     return shape
 
 
-def kernel_params(coef, intercept, center):
-    """Validate and freeze kernel parameters: coef (k, d), intercept (k,), center (d,) or None."""
+def kernel_params(coef, intercept, center, no_features_ok=False):
+    """Validate and freeze kernel parameters: coef (k, d), intercept (k,), center (d,) or None.
+
+    d is at least 1, or 0 too with no_features_ok (a kernel whose z comes from code tables alone).
+    """
     coef = np.array(coef, dtype=np.float64, order="C", ndmin=2)
     intercept = np.array(intercept, dtype=np.float64, order="C", ndmin=1)
-    if coef.ndim != 2 or coef.shape[0] < 1 or coef.shape[1] < 1:
+    if coef.ndim != 2 or coef.shape[0] < 1 or coef.shape[1] < (0 if no_features_ok else 1):
         raise ValueError(f"coef must have shape (n_outputs, n_features), got {coef.shape}")
     if intercept.shape != (coef.shape[0],):
         raise ValueError(f"intercept must have shape ({coef.shape[0]},), got {intercept.shape}")

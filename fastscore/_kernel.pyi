@@ -1,5 +1,5 @@
 """Type stub of the compiled backend (fastscore/_kernel.pyx); its Kernel keeps fastscore._backend.Kernel."""
-from typing import Any, Callable, ClassVar, List, Optional, Tuple, Union
+from typing import Any, Callable, ClassVar, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -18,10 +18,15 @@ class Kernel:
     coef: np.ndarray
     intercept: np.ndarray
     center: Optional[np.ndarray]
+    fill: Optional[np.ndarray]
+    tables: Tuple[np.ndarray, ...]
     n_outputs: int
     n_features: int
 
-    def __init__(self, coef: Any, intercept: Any, center: Any = None) -> None: ...
+    def __init__(self, coef: Any, intercept: Any, center: Any = None, *, fill: Any = None,
+                 tables: Sequence[Any] = ()) -> None: ...
     def score(self, X: Any, link: int, out: Optional[np.ndarray] = None, *, layout: int = ...,
               n_threads: int = 0, convert: Optional[Callable[[Any], np.ndarray]] = None) -> np.ndarray: ...
+    def score_columns(self, columns: Sequence[np.ndarray], link: int, out: Optional[np.ndarray] = None, *,
+                      layout: int = ..., n_threads: int = 0, codes: Sequence[np.ndarray] = ()) -> np.ndarray: ...
     def score_one(self, row: Any, link: int) -> Union[float, Tuple[float, ...]]: ...

@@ -2,8 +2,8 @@
 """The compiled backend: a thin wrapper over csrc/fastscore.c.
 
 It mirrors fastscore._pure exactly: the same Kernel class (the contract is
-fastscore._backend.Kernel), the same checks (fastscore._checks, called before
-any pointer is taken), the same errors. Kernel.score's fast path takes arrays
+fastscore._backend.Kernel), the same checks (fastscore._checks and
+fastscore._checks_columns, called before any pointer is taken), the same errors. Kernel.score's fast path takes arrays
 already in the kernel's layout through numpy's C API, without a memoryview or
 a Python-level check; its checked path holds the buffers in typed memoryviews
 for the duration of the call. Every path releases the GIL around a kernel
@@ -15,13 +15,15 @@ from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.tuple cimport PyTuple_GET_ITEM
 from cpython.ref cimport PyObject
 from libc.math cimport exp, isfinite
+from libc.stddef cimport ptrdiff_t
+from libc.stdint cimport int32_t
 cimport numpy as cnp
 
 import numpy as np
 
 cnp.import_array()
 
-from fastscore import _checks
+from fastscore import _checks, _checks_columns
 from fastscore._checks import BINARY_PROBA, FLAT, MATRIX
 
 cdef extern from "fastscore.h" nogil:
@@ -34,12 +36,17 @@ cdef extern from "fastscore.h" nogil:
         FS_OK
         FS_NONFINITE
         FS_BAD_ARGUMENT
+        FS_BAD_CODE
     ctypedef struct fs_model:
         size_t n_features
         size_t n_outputs
         const double *coef
         const double *intercept
         const double *center
+        const double *fill
+        size_t n_tables
+        const size_t *table_rows
+        const double *const *tables
     fs_status fs_score_f64(const fs_model *m, const double *X, size_t n_rows,
                            fs_link link, double *out, size_t *bad_row, int n_threads)
     fs_status fs_score_f32(const fs_model *m, const float *X, size_t n_rows,
@@ -48,6 +55,14 @@ cdef extern from "fastscore.h" nogil:
                                   fs_link link, double *out, size_t *bad_row, int n_threads)
     fs_status fs_score_binary_f32(const fs_model *m, const float *X, size_t n_rows,
                                   fs_link link, double *out, size_t *bad_row, int n_threads)
+    fs_status fs_score_columns_f64(const fs_model *m, const double *const *cols, const ptrdiff_t *strides,
+                                   const int32_t *const *codes, const ptrdiff_t *code_strides,
+                                   size_t n_rows, fs_link link, double *out, int pairs,
+                                   size_t *bad_row, size_t *bad_col, int n_threads)
+    fs_status fs_score_columns_f32(const fs_model *m, const float *const *cols, const ptrdiff_t *strides,
+                                   const int32_t *const *codes, const ptrdiff_t *code_strides,
+                                   size_t n_rows, fs_link link, double *out, int pairs,
+                                   size_t *bad_row, size_t *bad_col, int n_threads)
     const char *fs_isa()
     int fs_select_isa(const char *name)
     int fs_isa_available(const char *name)
@@ -186,32 +201,75 @@ cdef double *_out_ptr(cnp.ndarray out) except NULL:
     return <double *>cnp.PyArray_DATA(out)
 
 
+cdef inline double *_data(cnp.ndarray a) noexcept:
+    """The memory of one of the kernel's own frozen float64 C-contiguous arrays (empty ones included)."""
+    return <double *>cnp.PyArray_DATA(a)
+
+
+cdef const void *_column_ptr(cnp.ndarray a, size_t n, int kind, ptrdiff_t *stride) except NULL:
+    """A checked column's first element and its stride in elements, its layout checked once more from C
+    (not through a subclass's shape or strides attributes)."""
+    cdef Py_ssize_t size = cnp.PyArray_ITEMSIZE(a)
+    if (cnp.PyArray_NDIM(a) != 1 or <size_t>cnp.PyArray_DIM(a, 0) != n or cnp.PyArray_TYPE(a) != kind
+            or not cnp.PyArray_ISNOTSWAPPED(a) or not cnp.PyArray_ISALIGNED(a)
+            or cnp.PyArray_STRIDE(a, 0) % size != 0):
+        _check_status(FS_BAD_ARGUMENT, 0)
+    stride[0] = cnp.PyArray_STRIDE(a, 0) // size
+    return cnp.PyArray_DATA(a)
+
+
+cdef inline fs_status _columns_kernel(const fs_model *m, const void **cols, const ptrdiff_t *strides,
+                                      const int32_t **codes, bint f32, bint pairs, size_t n, fs_link link,
+                                      double *out, size_t *bad_row, size_t *bad_col, int n_threads) noexcept nogil:
+    if f32:
+        return fs_score_columns_f32(m, <const float *const *>cols, strides, codes, strides + m.n_features,
+                                    n, link, out, pairs, bad_row, bad_col, n_threads)
+    return fs_score_columns_f64(m, <const double *const *>cols, strides, codes, strides + m.n_features,
+                                n, link, out, pairs, bad_row, bad_col, n_threads)
+
+
 cdef class Kernel:
-    """Scores z = (X - center) @ coef.T + intercept, then a link (fastscore._backend.Kernel)."""
+    """Scores z = (X - center) @ coef.T + intercept (+ table rows), then a link (fastscore._backend.Kernel)."""
 
     #: the backend's name
     name = "compiled"
 
     cdef fs_model m
-    cdef readonly object coef, intercept, center
+    cdef readonly object coef, intercept, center, fill, tables
     cdef readonly Py_ssize_t n_outputs, n_features
+    cdef size_t *_table_rows
+    cdef const double **_table_data
 
-    def __cinit__(self, coef, intercept, center=None):
-        self.coef, self.intercept, self.center = _checks.kernel_params(coef, intercept, center)
-        cdef const double[:, ::1] c = self.coef
-        cdef const double[::1] b = self.intercept
-        cdef const double[::1] mu
-        self.n_outputs = c.shape[0]
-        self.n_features = c.shape[1]
-        self.m.n_outputs = c.shape[0]
-        self.m.n_features = c.shape[1]
+    def __cinit__(self, coef, intercept, center=None, *, fill=None, tables=()):
+        self.coef, self.intercept, self.center, self.fill, self.tables = _checks_columns.kernel_params(
+            coef, intercept, center, fill, tables)
+        cdef Py_ssize_t j, t = len(self.tables)
+        self.n_outputs, self.n_features = self.coef.shape
+        self.m.n_outputs = self.n_outputs
+        self.m.n_features = self.n_features
         # The arrays are owned by self and read-only, so the pointers stay valid.
-        self.m.coef = &c[0, 0]
-        self.m.intercept = &b[0]
-        self.m.center = NULL
-        if self.center is not None:
-            mu = self.center
-            self.m.center = &mu[0]
+        self.m.coef = _data(self.coef)
+        self.m.intercept = _data(self.intercept)
+        self.m.center = NULL if self.center is None else _data(self.center)
+        active = _checks_columns.active_fill(self.fill)
+        self.m.fill = NULL if active is None else _data(active)  # NULL: the row kernel's own fast path
+        self.m.n_tables = t
+        self.m.table_rows = NULL
+        self.m.tables = NULL
+        if t > 0:
+            self._table_rows = <size_t *>PyMem_Malloc(t * sizeof(size_t))
+            self._table_data = <const double **>PyMem_Malloc(t * sizeof(double *))
+            if self._table_rows == NULL or self._table_data == NULL:
+                raise MemoryError()
+            for j in range(t):
+                self._table_rows[j] = self.tables[j].shape[0]
+                self._table_data[j] = _data(self.tables[j])
+            self.m.table_rows = self._table_rows
+            self.m.tables = self._table_data
+
+    def __dealloc__(self):
+        PyMem_Free(self._table_rows)
+        PyMem_Free(self._table_data)
 
     def score(self, X, int link, out=None, *, int layout=MATRIX, int n_threads=0, convert=None):
         """link(z) for every row of X, in `layout`, into out (or a new array); returns it.
@@ -228,7 +286,7 @@ cdef class Kernel:
         cdef int kind, flags = cnp.NPY_ARRAY_C_CONTIGUOUS | cnp.NPY_ARRAY_ALIGNED
         cdef size_t bad = 0
         cdef fs_status status
-        if (out is None and type(X) is cnp.ndarray and link >= 0 and link < FS_LINK_COUNT
+        if (out is None and type(X) is cnp.ndarray and link >= 0 and link < FS_LINK_COUNT and self.m.n_tables == 0
                 and (layout == L_MATRIX or (self.n_outputs == 1 and (layout == L_FLAT or layout == L_BINARY_PROBA)))):
             A = <cnp.ndarray>X
             kind = cnp.PyArray_TYPE(A)
@@ -247,6 +305,8 @@ cdef class Kernel:
     def _score_checked(self, X, int link, out, int layout, int n_threads, convert):
         if convert is not None:
             X = convert(X)
+        if self.m.n_tables:
+            raise _checks_columns.has_tables(self.m.n_tables)
         shape = _checks.kernel_args(X, link, out, layout, self.n_features, self.n_outputs)
         if out is None:
             out = np.empty(shape)
@@ -258,6 +318,59 @@ cdef class Kernel:
             _score[double](&self.m, X, <fs_link>link, layout == L_BINARY_PROBA, dst, size, n_threads)
         else:
             _score[float](&self.m, X, <fs_link>link, layout == L_BINARY_PROBA, dst, size, n_threads)
+        return out
+
+    def score_columns(self, columns, link, out=None, *, layout=MATRIX, n_threads=0, codes=()):
+        """link(z) for every row of the columns (and codes), in `layout`, into out (or a new array); returns it.
+
+        See fastscore._backend.Kernel.score_columns. One C call over the
+        columns' own memory (fs_score_columns_f64 or _f32: fastscore._checks_columns
+        says which columns are copied first), the GIL released on at least
+        NOGIL_MIN values.
+        """
+        args = _checks_columns.columns_args(columns, codes, link, out, layout, self.n_features,
+                                            self.n_outputs, self.m.n_tables)
+        cdef int threads = _checks.thread_count(n_threads)
+        if out is None:
+            out = np.empty(args.shape)
+        cdef size_t n = args.n
+        if n == 0:
+            return out
+        cdef size_t d = self.m.n_features, t = self.m.n_tables
+        cdef bint pairs = layout == L_BINARY_PROBA, f32 = args.f32
+        cdef fs_link c_link = <fs_link><int>link
+        cdef double *dst = _out_ptr(out)
+        if <size_t>cnp.PyArray_SIZE(<cnp.ndarray>out) != n * (2 if pairs else self.m.n_outputs):
+            return _check_status(FS_BAD_ARGUMENT, 0)
+        cdef const void **cols = <const void **>PyMem_Malloc((d + 1) * sizeof(void *))
+        cdef const int32_t **code_ptrs = <const int32_t **>PyMem_Malloc((t + 1) * sizeof(int32_t *))
+        cdef ptrdiff_t *strides = <ptrdiff_t *>PyMem_Malloc((d + t + 1) * sizeof(ptrdiff_t))
+        cdef size_t bad_row = 0, bad_col = 0, i
+        cdef fs_status status
+        try:
+            if cols == NULL or code_ptrs == NULL or strides == NULL:
+                raise MemoryError()
+            for i in range(d):
+                cols[i] = _column_ptr(args.columns[i], n, cnp.NPY_FLOAT if f32 else cnp.NPY_DOUBLE, &strides[i])
+            for i in range(t):
+                code_ptrs[i] = <const int32_t *>_column_ptr(args.codes[i], n, cnp.NPY_INT32, &strides[d + i])
+            if n * (d + t + self.m.n_outputs) < NOGIL_MIN:
+                status = _columns_kernel(&self.m, cols, strides, code_ptrs, f32, pairs, n, c_link,
+                                         dst, &bad_row, &bad_col, threads)
+            else:
+                with nogil:
+                    status = _columns_kernel(&self.m, cols, strides, code_ptrs, f32, pairs, n, c_link,
+                                             dst, &bad_row, &bad_col, threads)
+        finally:
+            PyMem_Free(cols)
+            PyMem_Free(code_ptrs)
+            PyMem_Free(strides)
+        if status == FS_NONFINITE:
+            raise _checks_columns.nonfinite_cell(bad_row, bad_col)
+        if status == FS_BAD_CODE:
+            raise _checks_columns.bad_code(int(args.given_codes[bad_col][bad_row]), bad_col, bad_row,
+                                           self.m.table_rows[bad_col])
+        _check_status(status, 0)
         return out
 
     def score_one(self, row, int link):
@@ -276,7 +389,7 @@ cdef class Kernel:
         cdef Py_ssize_t i, d = self.n_features, k = self.n_outputs
         cdef size_t bad
         cdef bint is_list = type(row) is list
-        if not (is_list or type(row) is tuple):
+        if not (is_list or type(row) is tuple) or self.m.n_tables:
             return self._score_one_array(row, link)
         if link < 0 or link >= FS_LINK_COUNT:
             _checks.check_link(link)
@@ -312,6 +425,10 @@ cdef class Kernel:
                     raise
             if is_list and PyList_GET_SIZE(row) != d:  # the same answer as the mirror's
                 _checks.check_row_length(PyList_GET_SIZE(row), d)
+            if self.m.fill != NULL:
+                for i in range(d):
+                    if x[i] != x[i]:
+                        x[i] = self.m.fill[i]
             if k != 1 or (link != FS_LINK_IDENTITY and link != FS_LINK_LOGISTIC and link != FS_LINK_EXP):
                 if _call(&self.m, x, True, False, 1, <fs_link>link, out, &bad, 1) == FS_NONFINITE:
                     _checks.check_finite_row(np.asarray(<double[:d]>x))
@@ -335,10 +452,15 @@ cdef class Kernel:
                 PyMem_Free(out)
 
     def _score_one_array(self, row, int link):
+        if self.m.n_tables:
+            _checks.check_link(link)  # first, as the mirror does
+            raise _checks_columns.has_tables(self.m.n_tables)
         if isinstance(row, (list, tuple)):
             x = np.array(_checks.row_floats(row, self.n_features))
         else:
             x = _checks.as_row(row, self.n_features)
+        if self.m.fill != NULL:
+            x = np.where(np.isnan(x), self.fill, x)
         _checks.check_finite_row(x)
         out = self.score(x.reshape(1, -1), link)
         return float(out[0, 0]) if self.n_outputs == 1 else tuple(out[0].tolist())

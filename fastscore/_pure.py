@@ -8,25 +8,30 @@ import operator
 
 import numpy as np
 
-from fastscore import _checks
+from fastscore import _checks, _checks_columns
 from fastscore._checks import BINARY_PROBA, MATRIX
 from fastscore.links import BY_NAME, LINKS
 
 
 class Kernel:
-    """Scores z = (X - center) @ coef.T + intercept, then a link (fastscore._backend.Kernel)."""
+    """Scores z = (X - center) @ coef.T + intercept (+ table rows), then a link (fastscore._backend.Kernel)."""
 
     #: the backend's name
     name = "pure"
 
-    def __init__(self, coef, intercept, center=None):
-        self.coef, self.intercept, self.center = _checks.kernel_params(coef, intercept, center)
+    def __init__(self, coef, intercept, center=None, *, fill=None, tables=()):
+        self.coef, self.intercept, self.center, self.fill, self.tables = _checks_columns.kernel_params(
+            coef, intercept, center, fill, tables)
         self.n_outputs, self.n_features = self.coef.shape
         self._coef_t = self.coef.T
+        self._fill = _checks_columns.active_fill(self.fill)
         # score_one works on plain floats: no array machinery per request.
+        # Its scalar path is for one output and no tables: one test of _scalar_ok decides both.
+        self._scalar_ok = self.n_outputs == 1 and not self.tables
         self._w = self.coef[0].tolist()
         self._b = float(self.intercept[0])
         self._c = None if center is None else self.center.tolist()
+        self._f = None if self._fill is None else self._fill.tolist()
 
     def score(self, X, link, out=None, *, layout=MATRIX, n_threads=0, convert=None):
         """link(z) for every row of X, in `layout`, into out (or a new array); returns it.
@@ -37,12 +42,18 @@ class Kernel:
         """
         if convert is not None:
             X = convert(X)
+        if self.tables:
+            raise _checks_columns.has_tables(len(self.tables))
         shape = _checks.kernel_args(X, link, out, layout, self.n_features, self.n_outputs)
         if out is None:
             out = np.empty(shape)
         n = X.shape[0]
         if n == 0:
             return out
+        if self._fill is not None:
+            missing = np.isnan(X)
+            if missing.any():
+                X = np.where(missing, self._fill, X)  # float64, as the C kernel widens float32
         if layout == BINARY_PROBA:
             p = np.empty((n, 1))
             self._score_into(X, link, p)
@@ -51,6 +62,92 @@ class Kernel:
         else:
             self._score_into(X, link, np.ndarray.reshape(out, (n, self.n_outputs)))  # a view: never a copy
         return out
+
+    def score_columns(self, columns, link, out=None, *, layout=MATRIX, n_threads=0, codes=()):
+        """link(z) for every row of the columns (and codes), in `layout`, into out (or a new array); returns it.
+
+        See fastscore._backend.Kernel.score_columns. z is summed as the C
+        kernel sums it: the columns' terms left to right, then the intercept,
+        then each table's row in table order. n_threads is accepted for the
+        contract's sake.
+        """
+        args = _checks_columns.columns_args(columns, codes, link, out, layout, self.n_features,
+                                            self.n_outputs, len(self.tables))
+        n_threads = _checks.thread_count(n_threads)
+        if out is None:
+            out = np.empty(args.shape)
+        if args.n == 0:
+            return out
+        if layout == BINARY_PROBA:
+            Z = np.empty((args.n, 1))
+        else:
+            Z = np.ndarray.reshape(out, (args.n, self.n_outputs))  # a view: never a copy
+        self._columns_z(args, Z)
+        LINKS[link].apply(Z)
+        if layout == BINARY_PROBA:
+            out[:, 1] = Z[:, 0]
+            np.subtract(1.0, Z[:, 0], out=out[:, 0])
+        return out
+
+    def _columns_z(self, args, Z):
+        """Z (n, k) = z of the checked columns and codes; the first bad row raises, naming its column or table."""
+        fill = self.fill
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.n_features == 0:
+                Z[...] = 0.0
+            for i, x in enumerate(args.columns):
+                v = x.astype(np.float64)
+                if fill is not None and fill[i] == fill[i]:
+                    np.copyto(v, fill[i], where=np.isnan(v))
+                if self.center is not None:
+                    v -= self.center[i]
+                if i == 0:
+                    np.multiply(v[:, None], self.coef[:, 0], out=Z)
+                else:
+                    Z += v[:, None] * self.coef[:, i]
+            Z += self.intercept
+            finite = np.isfinite(Z.sum())
+        bad = (args.n, 0)  # (row, 0 for a column or 1 for a table): the first problem sorts first
+        if not finite:
+            rows = np.flatnonzero(~np.isfinite(Z).all(axis=1))
+            first = self._first_nonfinite(args.columns, rows)
+            if first is not None:
+                bad = first
+        for j, (c, table) in enumerate(zip(args.codes, self.tables)):
+            out_of_range = (c < 0) | (c >= table.shape[0])
+            if out_of_range.any():
+                r = int(np.argmax(out_of_range))
+                if (r, 1) < bad[:2]:
+                    bad = (r, 1, j)
+        if bad[0] < args.n:
+            r = bad[0]
+            if bad[1] == 0:
+                raise _checks_columns.nonfinite_cell(r, bad[2])
+            j = bad[2]
+            raise _checks_columns.bad_code(int(args.given_codes[j][r]), j, r, self.tables[j].shape[0])
+        for c, table in zip(args.codes, self.tables):
+            with np.errstate(over="ignore", invalid="ignore"):
+                Z += table[c]
+
+    def _first_nonfinite(self, columns, rows):
+        """(row, 0, column) of the first of `rows` holding NaN (unfilled) or infinity, or None."""
+        fill = self.fill
+        bad = np.zeros(rows.shape[0], dtype=bool)
+        for i, x in enumerate(columns):
+            v = x[rows].astype(np.float64)
+            if fill is not None and fill[i] == fill[i]:
+                np.copyto(v, fill[i], where=np.isnan(v))
+            bad |= ~np.isfinite(v)
+        if not bad.any():
+            return None  # finite values whose z overflowed: not an error
+        r = int(rows[np.argmax(bad)])
+        for i, x in enumerate(columns):
+            v = float(x[r])
+            if v != v and fill is not None and fill[i] == fill[i]:
+                v = float(fill[i])
+            if not np.isfinite(v):
+                return (r, 0, i)
+        raise AssertionError("unreachable: a bad row has a bad column")
 
     def _score_into(self, X, link, Z):
         """Z (n, k) = link(z) for the n rows of X."""
@@ -70,7 +167,7 @@ class Kernel:
 
     def score_one(self, row, link):
         """Score one row: a float for a single output, else a tuple of k floats."""
-        if self.n_outputs == 1 and link in _SCALAR and isinstance(row, (list, tuple)):
+        if self._scalar_ok and link in _SCALAR and isinstance(row, (list, tuple)):
             if len(row) != self.n_features:
                 _checks.check_row_length(len(row), self.n_features)
             try:
@@ -83,7 +180,11 @@ class Kernel:
                 terms = x if self._c is None else map(operator.sub, x, self._c)
                 z = sum(map(operator.mul, self._w, terms)) + self._b
             if z - z != 0.0:  # NaN or infinity, without a call to math.isfinite
-                _checks.check_finite_row(np.array(_checks.row_floats(row, self.n_features)))
+                x = self._filled_floats(_checks.row_floats(row, self.n_features))
+                terms = x if self._c is None else map(operator.sub, x, self._c)
+                z = sum(map(operator.mul, self._w, terms)) + self._b
+                if z - z != 0.0:
+                    _checks.check_finite_row(np.array(x))
             if link == _LOGISTIC:  # the logistic's scalar form, inlined (a call costs 4%): the latency path
                 try:
                     return 1.0 / (1.0 + math.exp(-z))
@@ -93,11 +194,21 @@ class Kernel:
         _checks.check_link(link)
         return self._score_one_array(row, link)
 
+    def _filled_floats(self, x):
+        """A row of floats with each NaN replaced by its column's fill (a NaN fill leaves it NaN)."""
+        if self._f is None:
+            return x
+        return [f if v != v else v for v, f in zip(x, self._f)]
+
     def _score_one_array(self, row, link):
+        if self.tables:
+            raise _checks_columns.has_tables(len(self.tables))
         if isinstance(row, (list, tuple)):
             x = np.array(_checks.row_floats(row, self.n_features))
         else:
             x = _checks.as_row(row, self.n_features)
+        if self._fill is not None:
+            x = np.where(np.isnan(x), self._fill, x)
         _checks.check_finite_row(x)
         out = self.score(x.reshape(1, -1), link)
         return float(out[0, 0]) if self.n_outputs == 1 else tuple(out[0].tolist())

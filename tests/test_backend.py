@@ -67,7 +67,7 @@ def test_both_kernels_keep_the_protocol():
     for name in BACKENDS:
         kernel = kernel_class(name)
         assert kernel.name == name
-        for method in ("score", "score_one"):
+        for method in ("score", "score_columns", "score_one"):
             assert _parameters(getattr(kernel, method)) == _parameters(getattr(_backend.Kernel, method)), (name, method)
         # The constructor (a C-level __cinit__ on the compiled side, which inspect cannot read), by use:
         instance = kernel(coef=np.ones((2, 3)), intercept=[0.5, -0.5], center=np.zeros(3))
@@ -84,7 +84,7 @@ def test_the_compiled_kernels_stub_states_the_protocol():
     stub = {}
     path = os.path.join(os.path.dirname(__file__), os.pardir, "fastscore", "_kernel.pyi")
     exec(compile(open(path).read(), path, "exec"), stub)  # a stub is Python: its bodies are `...`
-    for method in ("__init__", "score", "score_one"):
+    for method in ("__init__", "score", "score_columns", "score_one"):
         got = [(n, kind) for n, kind, _ in _parameters(getattr(stub["Kernel"], method))]
         assert got == [(n, kind) for n, kind, _ in _parameters(getattr(_backend.Kernel, method))], method
 
