@@ -25,7 +25,7 @@ import operator
 import sys
 import warnings
 from collections.abc import Mapping
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
 
@@ -57,6 +57,8 @@ class Named:
         self.by_key = by_key
         self.kind = kind
         self._get = get
+        self._where: Optional[Dict[str, int]] = None
+        self._twice: Set[str] = set()
 
     def column_at(self, i: int) -> Any:
         """The i-th column, as column() gives it."""
@@ -75,22 +77,31 @@ class Named:
 
         ValueError naming every wanted name X lacks (or holds more than once).
         """
+        where = self._positions(wanted)
+        return [self._get(where[name]) for name in wanted]
+
+    def require(self, wanted: Sequence[str]) -> None:
+        """select()'s check alone: ValueError naming every wanted name X lacks (or holds twice)."""
+        self._positions(wanted)
+
+    def _positions(self, wanted: Sequence[str]) -> Dict[str, int]:
         if self.names is None:
             raise ValueError("X's columns have no names (its labels are not strings), "
                              f"so it has no column {wanted[0]!r}")
-        where: Dict[str, int] = {}
-        twice = set()
-        for i, name in enumerate(self.names):
-            if name in where:
-                twice.add(name)
-            where.setdefault(name, i)
-        missing = [name for name in wanted if name not in where]
+        if self._where is None:  # built once: a wide X is looked up many times
+            where: Dict[str, int] = {}
+            for i, name in enumerate(self.names):
+                if name in where:
+                    self._twice.add(name)
+                where.setdefault(name, i)
+            self._where = where
+        missing = [name for name in wanted if name not in self._where]
         if missing:
             raise ValueError(f"X is missing column(s) {_listed(missing)} that the model needs")
-        repeated = [name for name in wanted if name in twice]
+        repeated = [name for name in wanted if name in self._twice]
         if repeated:
             raise ValueError(f"X has more than one column called {_listed(repeated)}")
-        return [self._get(where[name]) for name in wanted]
+        return self._where
 
 
 def _listed(names: Sequence[Any]) -> str:
@@ -224,9 +235,17 @@ class _Records(Named):
             self._plain = all(type(row) is dict for row in self._rows)
         if self._plain:  # one C loop; a dict subclass could invent a missing key (defaultdict)
             return list(map(operator.itemgetter(name), self._rows))
-        if not all(isinstance(row, Mapping) and name in row for row in self._rows):
+        if not self._in_every_row(name):
             raise KeyError(name)
         return [row[name] for row in self._rows]
+
+    def require(self, wanted: Sequence[str]) -> None:
+        missing = [name for name in wanted if not self._in_every_row(name)]
+        if missing:
+            raise self._missing(missing)
+
+    def _in_every_row(self, name: str) -> bool:
+        return all(isinstance(row, Mapping) and name in row for row in self._rows)
 
     def select(self, wanted: Sequence[str]) -> List[Any]:
         columns, missing = [], []
@@ -433,15 +452,6 @@ def match(X: Named, n_features: int, feature_names: Optional[Sequence[str]],
     if X.n_columns != n_features:
         raise ValueError(f"X has {X.n_columns} features, but the model expects {n_features}")
     return [X.column_at(i) for i in range(n_features)], list(range(n_features))
-
-
-def stacked(columns: Sequence[np.ndarray], n_rows: int) -> np.ndarray:
-    """Columns of as_numbers as one C-contiguous (n_rows, d) matrix: float32 when all are, else float64."""
-    dtype = np.float32 if all(c.dtype == np.float32 for c in columns) else np.float64
-    M = np.empty((n_rows, len(columns)), dtype=dtype)
-    for j, c in enumerate(columns):
-        M[:, j] = c
-    return M
 
 
 def nonfinite_cell(columns: Sequence[np.ndarray], labels: Sequence[Label]) -> Optional[ValueError]:

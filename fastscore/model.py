@@ -147,9 +147,8 @@ class LinearModel:
                      n_threads: int) -> np.ndarray:
         picked, labels = columns.match(X, self.n_features_in_, self._names, self.estimator)
         numbers = [columns.as_numbers(c, label) for c, label in zip(picked, labels)]
-        try:
-            return self._kernel.score(columns.stacked(numbers, X.n_rows), link, out, layout=layout,
-                                      n_threads=n_threads)
+        try:  # the columns where they lie: no row-major copy
+            return self._kernel.score_columns(numbers, link, out, layout=layout, n_threads=n_threads)
         except ValueError:
             error = columns.nonfinite_cell(numbers, labels)
             if error is None:

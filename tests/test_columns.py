@@ -73,8 +73,10 @@ def test_every_container_gives_its_names_rows_and_columns(kind):
         assert columns.as_numbers(X.column(name), name).tolist() == df[name].astype(float).tolist()
     picked = X.select(["tenure", "age"])
     assert [columns.as_numbers(c, "c").tolist() for c in picked] == [[3.0, 0.0, 12.0], [41.5, 30.0, 52.25]]
-    with pytest.raises(ValueError, match=r"missing (column|key)\(s\) 'height'.*'weight'.* that the model needs$"):
-        X.select(["age", "height", "weight"])
+    for check in (X.select, X.require):
+        with pytest.raises(ValueError, match=r"missing (column|key)\(s\) 'height'.*'weight'.* that the model needs$"):
+            check(["age", "height", "weight"])
+    X.require(["tenure", "age"])
     assert X.by_key == kind.startswith(("dict", "list"))
 
 
@@ -118,8 +120,9 @@ def test_records_name_the_row_that_lacks_a_key():
     rows = [{"a": 1.0, "b": 2.0}, {"a": 3.0, "b": 4.0, "c": 5.0}, {"b": 6.0}, {"a": 0.0}]
     X = columns.named(rows)
     assert X.names == ("a", "b") and X.n_rows == 4
-    with pytest.raises(ValueError, match=r"^X is missing key\(s\) 'b' \(row 3\), 'a' \(row 2\) that the model needs$"):
-        X.select(["b", "a"])
+    for check in (X.select, X.require):
+        with pytest.raises(ValueError, match=r"^X is missing key\(s\) 'b' \(row 3\), 'a' \(row 2\) that the model needs$"):
+            check(["b", "a"])
     with pytest.raises(ValueError, match=r"'c' \(row 0\)"):
         X.select(["c"])
     with pytest.raises(TypeError, match=r"X is a list of dicts, but X\[1\] is a list"):
@@ -261,7 +264,7 @@ def test_a_column_must_be_one_dimensional():
         columns.as_numbers(np.zeros((2, 2)), "a")
 
 
-# ---- match(), stacked(), nonfinite_cell(), row_problem() ------------------------------------------
+# ---- match(), nonfinite_cell(), row_problem() ------------------------------------------
 
 NAMES = ["age", "income", "tenure"]
 
@@ -292,15 +295,6 @@ def test_match_by_position_where_either_side_has_no_names():
 def test_keys_never_match_by_position(X):
     with pytest.raises(TypeError, match="was fitted without feature names, so it cannot match X's keys"):
         columns.match(columns.named(X), 2, None, "LogisticRegression")
-
-
-def test_stacked_is_one_c_contiguous_matrix():
-    a, b = np.arange(3.0), np.arange(3.0, 6.0)
-    M = columns.stacked([a, b], 3)
-    assert M.flags.c_contiguous and M.dtype == np.float64 and M.tolist() == [[0, 3], [1, 4], [2, 5]]
-    assert columns.stacked([a.astype(np.float32)] * 2, 3).dtype == np.float32
-    assert columns.stacked([a.astype(np.float32), b], 3).dtype == np.float64
-    assert columns.stacked([a[:0], b[:0]], 0).shape == (0, 2)
 
 
 def test_nonfinite_cell_names_the_first_row_then_the_first_column():
