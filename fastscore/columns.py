@@ -130,11 +130,11 @@ def named(X: Any) -> Optional[Named]:
     if isinstance(X, (list, tuple)):
         return _from_records(X) if X and isinstance(X[0], dict) else None
     pd = sys.modules.get("pandas")
-    if pd is not None and isinstance(X, pd.DataFrame):
-        return _from_pandas(X)
+    if pd is not None and isinstance(X, (pd.DataFrame, pd.Series, pd.Index)):
+        return _from_pandas(X) if isinstance(X, pd.DataFrame) else None  # 1-D: as_matrix says so
     pl = sys.modules.get("polars")
-    if pl is not None and isinstance(X, pl.DataFrame):
-        return Named(X.columns, X.height, X.width, X.to_series)
+    if pl is not None and isinstance(X, (pl.DataFrame, pl.Series)):
+        return Named(X.columns, X.height, X.width, X.to_series) if isinstance(X, pl.DataFrame) else None
     if hasattr(X, "__arrow_c_stream__") or hasattr(X, "__arrow_c_array__"):
         return _from_arrow(X)
     labels = getattr(X, "columns", None)
@@ -161,13 +161,16 @@ def _from_pandas(df: Any) -> Named:
     return Named(_string_names(df.columns), len(df), df.shape[1], lambda i: df.iloc[:, i])
 
 
-def _from_arrow(X: Any) -> Named:
+def _from_arrow(X: Any) -> Optional[Named]:
     pa = _pyarrow("Arrow data (an object with __arrow_c_stream__ or __arrow_c_array__)")
+    if isinstance(X, (pa.Array, pa.ChunkedArray)):
+        return None  # one column: as_matrix says X must be 2-D
     if not isinstance(X, (pa.Table, pa.RecordBatch)):
         try:
             X = pa.table(X) if hasattr(X, "__arrow_c_stream__") else pa.record_batch(X)
         except (TypeError, ValueError, pa.ArrowException) as exc:
-            raise TypeError(f"X offers Arrow data that pyarrow cannot read as a table: {exc}") from None
+            raise TypeError(f"X offers Arrow data that pyarrow cannot read as a table of columns: "
+                            f"{exc}") from None
     return Named(X.column_names, X.num_rows, X.num_columns, X.column)
 
 

@@ -80,9 +80,23 @@ def test_every_container_gives_its_names_rows_and_columns(kind):
     assert X.by_key == kind.startswith(("dict", "list"))
 
 
-@pytest.mark.parametrize("X", [np.zeros((2, 3)), [[1.0, 2.0]], [], (), np.float64(1.0), None, "abc"])
+@pytest.mark.parametrize("X", [np.zeros((2, 3)), [[1.0, 2.0]], [], (), np.float64(1.0), None, "abc",
+                               pd.Series([1.0]), pd.Index([1.0]), pl.Series([1.0]), pa.array([1.0]),
+                               pa.chunked_array([[1.0]])])
 def test_positional_inputs_are_not_named(X):
+    # Arrays, lists of lists, and single columns (which the model then refuses as 1-D).
     assert columns.named(X) is None
+
+
+def test_arrow_data_that_is_not_a_table_is_named_as_such():
+    class Column:
+        def __arrow_c_stream__(self, requested_schema=None):
+            return pa.chunked_array([[1.0]]).__arrow_c_stream__(requested_schema)
+
+    if not PYARROW_READS_CAPSULES:
+        pytest.skip(f"pyarrow {pa.__version__} reads no PyCapsule streams (14 and later do)")
+    with pytest.raises(TypeError, match="X offers Arrow data that pyarrow cannot read as a table of columns"):
+        columns.named(Column())
 
 
 def test_pandas_labels_follow_scikit_learn():
