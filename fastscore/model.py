@@ -167,22 +167,24 @@ class LinearModel:
         missing value (None, NaN, pd.NA); a model fitted without feature names
         refuses a dict (TypeError) and takes a Series by position.
         """
-        if isinstance(row, list):  # the one test the positional path pays for (the cheapest there is)
+        if isinstance(row, list):  # the one test the list path pays for (the cheapest there is)
             return self._score_one(row, self._link_code)
-        return self._score_one_other(row)
-
-    def _score_one_other(self, row: Any) -> Union[float, Tuple[float, ...]]:
-        if type(row) is dict and self._pick is not None:  # a JSON request, in one C call
+        kind = type(row)
+        if kind is tuple:
+            return self._score_one(row, self._link_code)
+        if kind is dict and self._pick is not None:  # a JSON request: its values, in one C call
             try:
                 return self._score_one(self._pick(row), self._link_code)
             except (KeyError, TypeError, ValueError):
                 pass  # _score_one_dict says which key is wrong
-        if type(row) is not tuple:
-            if isinstance(row, Mapping):
-                return self._score_one_dict(row)
-            pd = sys.modules.get("pandas")
-            if pd is not None and isinstance(row, pd.Series):
-                return self._score_one_series(row)
+        return self._score_one_other(row)
+
+    def _score_one_other(self, row: Any) -> Union[float, Tuple[float, ...]]:
+        if isinstance(row, Mapping):
+            return self._score_one_dict(row)
+        pd = sys.modules.get("pandas")
+        if pd is not None and isinstance(row, pd.Series):
+            return self._score_one_series(row)
         return self._score_one(row, self._link_code)
 
     def _score_one_dict(self, row: Mapping) -> Union[float, Tuple[float, ...]]:
