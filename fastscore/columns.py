@@ -11,12 +11,12 @@ looked up in sys.modules, so an object can only be one of theirs when its
 library is already loaded, and an ndarray never touches them. pandas and
 polars columns are read through their own vectorised ``to_numpy`` (neither
 needs pyarrow for it); pyarrow Tables and RecordBatches, pandas' pyarrow-backed
-columns and any object that offers the Arrow PyCapsule interface
-(``__arrow_c_stream__`` / ``__arrow_c_array__``: polars, DuckDB, nanoarrow...)
-are read as Arrow, through pyarrow. No column is ever converted by a Python
-loop over its rows, except the object columns that hold Python values
-(JSON records, object-dtype columns) and only when they hold more than
-plain numbers.
+columns and any other object that offers the Arrow PyCapsule interface
+(``__arrow_c_stream__`` / ``__arrow_c_array__``: DuckDB relations, nanoarrow
+arrays...) are read as Arrow, through pyarrow. No column is converted by a
+Python loop over its rows, except object columns (JSON records, object
+dtype) that hold more than plain numbers: their values are Python objects
+already.
 """
 from __future__ import annotations
 
