@@ -404,8 +404,10 @@ def build_parser():
     p.add_argument("-o", "--output", required=True, metavar="OUTPUT",
                    help="where to write the scores: .csv, .parquet/.pq or .npy")
     p.add_argument("--columns", metavar="A,B,...",
-                   help="comma-separated input columns to use, in the model's feature order "
-                   "(names for CSV and Parquet, 0-based positions for .npy)")
+                   help="comma-separated input columns to use: for a model with feature names and a "
+                   "CSV or Parquet INPUT, exactly those names in any order (columns are matched by "
+                   "name); otherwise in the model's feature order (names for CSV and Parquet, 0-based "
+                   "positions for .npy)")
     p.add_argument("--chunk-size", type=int, default=None, metavar="ROWS",
                    help="rows read and scored at a time (default: as many as hold 2**20 values "
                    "of input and output, 8 MiB as float64); bounds memory")

@@ -192,8 +192,8 @@ def _shown(value: Any) -> str:
 def factorize(column: Any) -> Tuple[np.ndarray, List[Any]]:
     """(inverse, uniques): column[r] is uniques[inverse[r]], or missing where inverse[r] is -1.
 
-    Takes a pandas Series, Index or Categorical, a pyarrow Array or
-    ChunkedArray, a numpy array or a list. Missing values may also be
+    Takes a pandas Series, Index or Categorical, a polars Series, a pyarrow
+    Array or ChunkedArray, a numpy array or a list. Missing values may also be
     among the uniques (a NaN that a numpy unique keeps): the caller's
     lookup knows them.
     """
@@ -202,6 +202,8 @@ def factorize(column: Any) -> Tuple[np.ndarray, List[Any]]:
         return _factorize_pandas(column)
     if module.startswith("pyarrow"):
         return _factorize_arrow(column)
+    if module.startswith("polars"):  # a polars Series: its Arrow array, where it lies
+        return _factorize_arrow(column.to_arrow())
     a = column if isinstance(column, np.ndarray) else np.asarray(column, dtype=object)
     if a.dtype.kind == "O":
         pd = _pandas()

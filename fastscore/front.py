@@ -438,17 +438,18 @@ class FrontKernel:
         return n, cols, codes
 
     def _getter(self, X: Any) -> Tuple[int, Any]:
+        """(n, get(i): input i's column) for X, by name where the model and X both have names."""
         named = _columns.named(X)
         if named is not None:
-            if self.front.inputs[0].name is None:  # fitted without names: X's columns by position
-                if len(named.names) != len(self._names):
-                    raise ValueError(f"X has {len(named.names)} columns; the model, fitted without column "
-                                     f"names, reads {len(self._names)} by position")
-                return named.n_rows, lambda i: named.column(named.names[i])
-            have = set(named.names)
-            lacking = [n for n in self._used if n not in have]  # an input nothing reads may be absent
-            if lacking:
-                raise ValueError(f"X lacks the column(s) {', '.join(map(repr, lacking))} that the model reads")
+            if self.front.inputs[0].name is None or named.names is None:  # by position
+                if named.by_key:
+                    raise TypeError(f"X is a {named.kind}, whose columns are known by name only, but the "
+                                    "model was fitted without column names: give it a table or an array")
+                if named.n_columns != len(self._names):
+                    raise ValueError(f"X has {named.n_columns} columns; the model reads {len(self._names)} "
+                                     "by position")
+                return named.n_rows, named.column_at
+            named.require(self._used)  # an input that nothing reads (a dropped column) may be absent
             return named.n_rows, lambda i: named.column(self._names[i])
         A = np.asarray(X) if not isinstance(X, (list, tuple)) else np.array(X, dtype=object)
         if A.ndim != 2 or A.shape[1] != len(self._names):

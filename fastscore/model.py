@@ -1,7 +1,9 @@
 """Fitted linear models, ready to score: z = X @ coef.T + intercept, then a link.
 
 A model holds nothing but its fields (fastscore.fields: numbers, labels and
-names) and a kernel from a backend. Models are values: they compare equal
+names) and a kernel from a backend. Every method that takes X finds its
+columns by fastscore.columns' one rule: by name where the model and X both
+have names, else by position. Models are values: they compare equal
 when their fields are, and pickle, copy and deep-copy by their fields (never
 by code, never by their kernel). load(), loads(), save() and dumps() read and
 write the model file through fastscore.modelfile; converting from
@@ -11,12 +13,16 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import os
-from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Tuple, Union
+import sys
+import warnings
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from fastscore import _backend, _checks, fields, modelfile
+from fastscore import _backend, _checks, columns, fields, modelfile
 from fastscore._checks import BINARY_PROBA, FLAT, MATRIX
 from fastscore.links import BY_NAME, LINKS as _LINK_TABLE
 # Facts about fields that converters and tests import from here too.
@@ -82,6 +88,7 @@ class LinearModel:
         self.sklearn_version = f.sklearn_version
         self._front = f.front
         coef2d = self.coef_.reshape(1, -1) if self.coef_.ndim == 1 else self.coef_
+        self._kernel: Any  # a backend's Kernel, or a FrontKernel over one (the same score and score_one)
         if f.front is not None:
             from fastscore.front import FrontKernel
 
@@ -107,7 +114,13 @@ class LinearModel:
         self._calibration = None if f.post is None else f.post.calibration
         if self._calibration is not None:
             self._proba_layout = MATRIX
-        self._convert = functools.partial(_as_matrix, self.n_features_in_, self._feature_names)
+        self._convert = functools.partial(_checks.as_matrix, n_features=self.n_features_in_)
+        # The names X's columns and score_one's keys are matched by, and score_one's dict path:
+        # the values in feature order, in one C call. (A model with an input stage matches its
+        # inputs itself: fastscore.front.)
+        self._names: Optional[List[str]] = None if f.feature_names is None else f.feature_names.tolist()
+        self._pick = None if self._names is None else _picker(self._names)
+        self._staged = self._front is not None or self._calibration is not None
 
     def _fields(self) -> fields.Fields:
         """The model's fields (read-only arrays): what its file, its pickle and == are made of."""
@@ -148,22 +161,112 @@ class LinearModel:
         """
         threads = 0 if n_threads is None else _checks.thread_count(n_threads)
         if self._calibration is not None:
-            return self._calibration.score(self._kernel, X, out, threads, self._convert)
-        return self._kernel.score(X, self._link_code, out, layout=self._layout, n_threads=threads,
-                                  convert=self._convert)
+            return self._calibration.score(_Scorer(self), X, out, threads, None)
+        return self._scored(X, self._link_code, self._layout, out, threads)
 
-    def score_one(self, row: Union[Sequence[float], np.ndarray]) -> Union[float, Tuple[float, ...]]:
-        """score() for a single row given as a list, a tuple or a 1-D array.
+    def _scored(self, X: Any, link: int, layout: int, out: Optional[np.ndarray] = None,
+                n_threads: int = 0) -> np.ndarray:
+        """What every method that takes X calls: link(z) in layout, X matched to the features by
+        fastscore.columns.match (by name where both the model and X have names); a model with an
+        input stage matches its inputs itself (fastscore.front)."""
+        if self._front is not None:
+            return self._kernel.score(X, link, out, layout=layout, n_threads=n_threads)
+        if type(X) is not np.ndarray:
+            table = columns.named(X)
+            if table is not None:
+                return self._score_named(table, link, layout, out, n_threads)
+        return self._kernel.score(X, link, out, layout=layout, n_threads=n_threads, convert=self._convert)
 
-        A model with named inputs (a pipeline with encoders) also takes a
-        dict or a pandas Series, by name. Returns a float (a tuple of floats
-        for models with several outputs).
-        This is the latency path for request handlers: a list or tuple of
-        numbers never touches numpy.
+    def _score_named(self, X: columns.Named, link: int, layout: int, out: Optional[np.ndarray],
+                     n_threads: int) -> np.ndarray:
+        picked, labels = columns.match(X, self.n_features_in_, self._names, self.estimator)
+        numbers = [columns.as_numbers(c, label) for c, label in zip(picked, labels)]
+        try:  # the columns where they lie: no row-major copy
+            return self._kernel.score_columns(numbers, link, out, layout=layout, n_threads=n_threads)
+        except ValueError:
+            error = columns.nonfinite_cell(numbers, labels)
+            if error is None:
+                raise
+            raise error from None
+
+    def score_one(self, row: Union[Sequence[float], np.ndarray, Mapping[str, Any]]) -> Union[float, Tuple[float, ...]]:
+        """score() for a single row: a list, a tuple or a 1-D array by position; a dict (a JSON
+        request) or a pandas Series by its keys or labels.
+
+        A model with an input stage (a pipeline with encoders) takes a dict
+        or a Series by name, a sequence by position.
+        Returns a float (a tuple of floats for models with several outputs).
+        This is the latency path for request handlers: a list, a tuple or a
+        dict of numbers never touches numpy. A dict or Series is matched by
+        name, as score() matches X's columns: keys the model does not use are
+        ignored, missing ones are a ValueError naming them, and so is a
+        missing value (None, NaN, pd.NA); a model fitted without feature names
+        refuses a dict (TypeError) and takes a Series by position.
         """
-        if self._calibration is not None:
-            return self._calibration.one(self._score_one(row, _IDENTITY))
-        return self._score_one(row, self._link_code)
+        if self._staged:
+            return self._score_one_staged(row)
+        if isinstance(row, list):  # the one test the list path pays for (the cheapest there is)
+            return self._score_one(row, self._link_code)
+        kind = type(row)
+        if kind is tuple:
+            return self._score_one(row, self._link_code)
+        if kind is dict and self._pick is not None:  # a JSON request: its values, in one C call
+            try:
+                return self._score_one(self._pick(row), self._link_code)
+            except (KeyError, TypeError, ValueError):
+                pass  # _score_one_dict says which key is wrong
+        return self._score_one_other(row, self._link_code)
+
+    def _score_one_staged(self, row: Any) -> Union[float, Tuple[float, ...]]:
+        """score_one of a model with an input stage (which matches the row itself) or a calibration."""
+        link = _IDENTITY if self._calibration is not None else self._link_code
+        if self._front is not None:
+            z = self._kernel.score_one(row, link)
+        elif isinstance(row, (list, tuple)):
+            z = self._score_one(row, link)
+        else:
+            z = self._score_one_other(row, link)
+        return z if self._calibration is None else self._calibration.one(z)
+
+    def _score_one_other(self, row: Any, link: int) -> Union[float, Tuple[float, ...]]:
+        if isinstance(row, Mapping):
+            return self._score_one_dict(row, link)
+        pd = sys.modules.get("pandas")
+        if pd is not None and isinstance(row, pd.Series):
+            return self._score_one_series(row, link)
+        return self._score_one(row, link)
+
+    def _score_one_dict(self, row: Mapping, link: int) -> Union[float, Tuple[float, ...]]:
+        pick, names = self._pick, self._names
+        if pick is None or names is None:
+            raise TypeError(f"row must be a list, a tuple or a 1-D array of numbers, got "
+                            f"{type(row).__name__}: {self.estimator} was fitted without feature names, "
+                            "so it cannot match a dict's keys to its features")
+        # Asked, not looked up: a dict subclass (defaultdict) would invent a missing key.
+        missing = [n for n in names if n not in row]
+        if missing:
+            raise ValueError(f"row is missing key(s) {columns._listed(missing)} that the model needs")
+        values = pick(row)
+        try:
+            return self._score_one(values, link)
+        except (TypeError, ValueError):
+            error = columns.row_problem(values, names)
+            if error is None:
+                raise
+            raise error from None
+
+    def _score_one_series(self, row: Any, link: int) -> Union[float, Tuple[float, ...]]:
+        labels = columns._string_names(row.index)
+        if self._names is None or labels is None:
+            if labels is not None:
+                warnings.warn(f"row has feature names, but {self.estimator} was fitted without feature "
+                              "names: its values are taken by position", UserWarning, stacklevel=4)
+            return self._score_one(row, link)
+        if not row.index.is_unique:
+            repeated = sorted(set(row.index[row.index.duplicated()]) & set(self._names))
+            if repeated:
+                raise ValueError(f"row has more than one label {columns._listed(repeated)}")
+        return self._score_one_dict(dict(zip(labels, row.tolist())), link)
 
     def save(self, path: Union[str, os.PathLike]) -> None:
         """Write the model to `path` as a fastscore JSON model file (see docs/FORMAT.md).
@@ -243,7 +346,7 @@ class Classifier(LinearModel):
         """Raw scores z: shape (n,) for binary models, (n, n_classes) otherwise."""
         if self._calibration is not None:  # as CalibratedClassifierCV, which has none
             raise AttributeError(f"{self.estimator} has no decision_function")
-        return self._kernel.score(X, _IDENTITY, layout=self._layout, convert=self._convert)
+        return self._scored(X, _IDENTITY, self._layout)
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities, shape (n, n_classes), columns in the order of classes_."""
@@ -251,8 +354,8 @@ class Classifier(LinearModel):
         if layout is None:
             raise AttributeError(f"{self.estimator} has no predict_proba")
         if self._calibration is not None:
-            return self._calibration.proba(self._kernel.score(X, _IDENTITY, layout=MATRIX, convert=self._convert))
-        return self._kernel.score(X, self._link_code, layout=layout, convert=self._convert)
+            return self._calibration.proba(self._scored(X, _IDENTITY, MATRIX))
+        return self._scored(X, self._link_code, layout)
 
     def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
         """log(predict_proba(X)), computed from z so that nothing underflows.
@@ -264,7 +367,7 @@ class Classifier(LinearModel):
         log = _LINK_TABLE[self._link_code].log
         if log is None or self._proba_layout is None:  # the identity, and regressors' links, have none
             raise AttributeError(f"{self.estimator} has no predict_log_proba")
-        return log(self._kernel.score(X, _IDENTITY, layout=MATRIX, convert=self._convert))
+        return log(self._scored(X, _IDENTITY, MATRIX))
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Predicted class labels, taken from classes_ (by the decision threshold of a post stage that has one)."""
@@ -291,26 +394,24 @@ class Regressor(LinearModel):
 _IDENTITY = BY_NAME["identity"].code
 
 
-def _as_matrix(n_features: int, feature_names: Optional[np.ndarray], X: Any) -> np.ndarray:
-    """X as the kernel takes it (fastscore._checks.as_matrix), after checking a DataFrame's column names."""
-    columns = getattr(X, "columns", None)
-    if columns is not None and feature_names is not None:
-        _check_columns([str(c) for c in columns], list(feature_names))
-    return _checks.as_matrix(X, n_features)
+class _Scorer:
+    """A model's own scoring of X (by name, through its input stage) as a kernel's score(): what a
+    calibration's score() calls."""
+
+    def __init__(self, model: LinearModel) -> None:
+        self._model = model
+
+    def score(self, X: Any, link: int, out: Optional[np.ndarray] = None, *, layout: int = MATRIX,
+              n_threads: int = 0, convert: Any = None) -> np.ndarray:
+        return self._model._scored(X, link, layout, out, n_threads)
 
 
-def _check_columns(got, expected):
-    if got == expected:
-        return
-    missing = [c for c in expected if c not in got]
-    extra = [c for c in got if c not in expected]
-    detail = []
-    if missing:
-        detail.append(f"missing {missing}")
-    if extra:
-        detail.append(f"unexpected {extra}")
-    raise ValueError("X's columns do not match the feature names the model was fitted with: "
-                     + ("; ".join(detail) if detail else "same names in a different order"))
+def _picker(names: Sequence[str]) -> Any:
+    """A function from a dict to the tuple of its values at names, in that order (KeyError if one lacks)."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda row: (row[name],)
+    return operator.itemgetter(*names)
 
 
 # ---- building, reading and unpickling models ----------------------------------------------------

@@ -173,17 +173,21 @@ def select_columns(available: Iterable[str], n_features: int, feature_names: Opt
 
     `available` yields the input's column names, once (a .npy file's are "0", "1",
     ...; named=False says they are positions, not names): only the names asked for
-    are kept, however wide the input. --columns (`columns`) picks columns explicitly,
-    in feature order; otherwise the model's feature names pick them by name (extra
-    columns ignored); otherwise they are taken by position and their number must match.
+    are kept, however wide the input. Where the model has feature names and the input
+    names its columns, they are matched by name (extra columns ignored), and --columns
+    (`columns`), if given, must name exactly the model's features, in any order. Otherwise
+    --columns picks columns in feature order, or they are taken by position and their
+    number must match.
     """
-    if columns is not None:
+    if feature_names is not None and named:
+        wanted = [str(n) for n in feature_names]
+        if columns is not None:
+            _check_named_columns(list(columns), wanted)
+    elif columns is not None:
         if len(columns) != n_features:
             raise InputError(f"--columns lists {len(columns)} column(s), but the model has "
                              f"{n_features} feature(s)")
         wanted = list(columns)
-    elif feature_names is not None and named:
-        wanted = [str(n) for n in feature_names]
     else:
         wanted = None
     want = set(wanted or ())
@@ -212,6 +216,26 @@ def select_columns(available: Iterable[str], n_features: int, feature_names: Opt
     if ambiguous:
         raise InputError(f"{path}: column(s) {', '.join(map(repr, ambiguous))} appear more than once")
     return [index[c] for c in wanted], wanted
+
+
+def _check_named_columns(columns: List[str], names: List[str]) -> None:
+    """Refuse a --columns list that is not exactly the model's feature names: the model reads
+    columns by name, so any other list would pair a feature with the wrong column."""
+    if sorted(columns) == sorted(names) and len(set(columns)) == len(columns):
+        return
+    problems = []
+    unknown = [c for c in columns if c not in names]
+    if unknown:
+        problems.append(f"{', '.join(map(repr, unknown[:10]))} not among them")
+    absent = [n for n in names if n not in columns]
+    if absent:
+        problems.append(f"{', '.join(map(repr, absent[:10]))} missing")
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        problems.append(f"{', '.join(map(repr, repeated[:10]))} repeated")
+    shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    raise InputError(f"--columns must name exactly the model's features, in any order (it matches "
+                     f"columns by name): {shown}; {'; '.join(problems)}")
 
 
 # ---- readers -----------------------------------------------------------------------------------

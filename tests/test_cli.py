@@ -166,12 +166,47 @@ def test_columns_are_matched_by_name(named, tmp_path):
 
 def test_explicit_columns(named, tmp_path):
     model, X = named
+    # A model without feature names takes --columns in its feature order.
+    positional = Classifier(estimator="LogisticRegression", link="logistic", n_features=3, coef=model.coef_,
+                            intercept=model.intercept_, classes=[False, True])
+    positional.save(tmp_path / "positional.json")
     write_table(tmp_path / "in.csv", {"z": X[:, 2], "y": X[:, 1], "x": X[:, 0]})
-    assert run("score", "named.json", "in.csv", "-o", "out.npy", "--columns", "x,y,z", cwd=tmp_path).returncode == 0
+    assert run("score", "positional.json", "in.csv", "-o", "out.npy", "--columns", "x,y,z",
+               cwd=tmp_path).returncode == 0
     assert_close(np.load(tmp_path / "out.npy")[:, 2], model.score(X))
+    # A .npy's columns are positions, named model or not.
     np.save(tmp_path / "in.npy", X[:, ::-1])
     assert run("score", "named.json", "in.npy", "-o", "out2.npy", "--columns", "2,1,0", cwd=tmp_path).returncode == 0
     assert_close(np.load(tmp_path / "out2.npy")[:, 2], model.score(X))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_columns_given_in_another_order_are_still_matched_by_name(named, tmp_path, fmt):
+    # The silent wrong answer of `--columns tenure,age,income` on a model fitted on age, income,
+    # tenure: the names listed must be the model's, and each feature takes the column of its name.
+    model, X = named
+    write_table(tmp_path / f"in.{fmt}", {"c": X[:, 2], "a": X[:, 0], "b": X[:, 1], "extra": np.ones(50)})
+    for order in ("c,a,b", "a,b,c", "b, c, a"):
+        r = run("score", "named.json", f"in.{fmt}", "-o", "out.npy", "--columns", order, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert np.load(tmp_path / "out.npy")[:, 2].tobytes() == model.score(X).tobytes()
+        os.remove(tmp_path / "out.npy")
+
+
+def test_columns_that_are_not_the_models_names_are_refused(named, tmp_path, monkeypatch, capsys):
+    _, X = named
+    write_table(tmp_path / "in.csv", {"x": X[:, 0], "a": X[:, 0], "b": X[:, 1], "c": X[:, 2]})
+    cases = [
+        ("x,b,c", "--columns must name exactly the model's features, in any order (it matches columns "
+                  "by name): a, b, c; 'x' not among them; 'a' missing"),
+        ("a,b", "'c' missing"),
+        ("a,b,c,x", "'x' not among them"),
+        ("a,b,b,c", "'b' repeated"),
+        ("c,b,a,a", "'a' repeated"),
+    ]
+    for columns, words in cases:
+        assert_refused(_cli(tmp_path, monkeypatch, capsys, "score", "named.json", "in.csv", "-o", "out.csv",
+                            "--columns", columns), words, tmp_path)
 
 
 def test_empty_input_gives_an_empty_output(named, tmp_path):

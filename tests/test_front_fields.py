@@ -32,7 +32,7 @@ def test_a_stage_scores_as_its_definition(backend):
     assert m.score_one({"x": None, "c": "b"}) == 0.5 * (2.0 - 1.0) + 0.125 - 1.0
     with pytest.raises(ValueError, match="'c'"):
         m.predict({"c": np.array([None], dtype=object), "x": np.array([1.0])})
-    with pytest.raises(ValueError, match="lacks the column.*'c'"):
+    with pytest.raises(ValueError, match="missing column.*'c'"):
         m.predict({"x": np.array([1.0])})
 
 

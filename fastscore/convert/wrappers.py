@@ -117,7 +117,8 @@ def _stack(heads: List[Parts]) -> Parts:
 
         if not all(parts.front is not None for parts in heads):
             raise ConversionError("CalibratedClassifierCV's members do not all read named inputs")
-        done = stack_fronts([(p.front, p.coef.reshape(-1, p.coef.shape[-1]), p.intercept, p.center) for p in heads])
+        done = stack_fronts([(p.front, p.coef.reshape(-1, p.coef.shape[-1]), p.intercept, p.center)
+                             for p in heads if p.front is not None])
         return first._replace(coef=done.coef, intercept=done.intercept, center=done.center, front=done.front)
     d = first.coef.shape[-1]
     for parts in heads:

@@ -1,0 +1,120 @@
+"""Time fastscore against scikit-learn on DataFrames, Arrow tables and JSON requests, side by side.
+
+    python benchmarks/bench_frames.py [--rows 1000000] [--rounds 5] [--quick]
+
+A LogisticRegression fitted on a pandas DataFrame of three float64 columns
+(age, income, tenure) scores the same rows held as: a pandas DataFrame of
+float64 columns, of nullable Float64 columns and of pyarrow-backed
+columns, a polars DataFrame, a pyarrow Table and a dict of numpy arrays,
+each with its columns in another order than the model's. fastscore reads
+each column where it lies (the kernel's score_columns), so no row-major copy
+of the frame is made. Then one request: a list (by position), a dict (a JSON
+request, by name) and a pandas Series (by label).
+
+Printed: milliseconds per call, scikit-learn's time on the same frame where
+it takes it, the speed-up, and each kind's time over plain float64 columns
+(nullable and pyarrow-backed columns should stay within 1.5x of it). Not a
+test: nothing here asserts; ratios, not absolute times, carry over between
+machines.
+"""
+import argparse
+import time
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+import fastscore
+from fastscore import _backend
+from fastscore.timing import PAUSE_BETWEEN_CONTENDERS, best_time
+
+NAMES = ["age", "income", "tenure"]
+
+
+def timed(fn, rounds):
+    """best_time after a pause: the last contender's thread pool would otherwise steal the cores."""
+    time.sleep(PAUSE_BETWEEN_CONTENDERS)
+    return best_time(fn, rounds)
+
+
+def data(n):
+    """The fitting frame and the model's frame of n rows (float64 columns, model order)."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"age": rng.normal(40, 12, n), "income": rng.normal(50, 15, n),
+                       "tenure": rng.uniform(0, 20, n)})
+    z = (df.age - 40) / 12 - (df.income - 50) / 15 + (df.tenure - 10) / 6
+    fit = df.iloc[:5000]
+    est = LogisticRegression().fit(fit, (z.iloc[:5000] + rng.normal(size=len(fit))) > 0)
+    return est, df
+
+
+def frames(df):
+    """name -> (X for fastscore, X for scikit-learn or None where it does not take that kind)."""
+    import polars as pl
+    import pyarrow as pa
+
+    shuffled = df[["tenure", "income", "age"]]  # another order than the model's: read by name
+    nullable = shuffled.astype("Float64")
+    arrow_backed = shuffled.astype("float64[pyarrow]")
+    return {
+        "pandas float64": (shuffled, df),
+        "pandas Float64 (nullable)": (nullable, nullable[NAMES]),
+        "pandas float64[pyarrow]": (arrow_backed, arrow_backed[NAMES]),
+        "polars Float64": (pl.from_pandas(shuffled), pl.from_pandas(df)),
+        "pyarrow Table": (pa.Table.from_pandas(shuffled, preserve_index=False), None),
+        "dict of numpy arrays": ({k: shuffled[k].to_numpy() for k in shuffled}, None),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="3 rounds")
+    args = parser.parse_args()
+    rounds = 3 if args.quick else args.rounds
+
+    est, df = data(args.rows)
+    backends = [b for b in _backend.MODULES if b == "pure" or _backend.name == "compiled"]
+    models = {b: fastscore.from_sklearn(est, backend=b) for b in backends}
+    print(f"fastscore {fastscore.__version__} ({', '.join(backends)}), pandas {pd.__version__}, "
+          f"{args.rows:,} rows x 3 columns, best of {rounds} rounds, milliseconds per call")
+
+    head = f"{'X':28} {'scikit-learn':>13}"
+    for b in backends:
+        head += f" {b:>10} {'speed-up':>9} {'/ float64':>10}"
+    print(head)
+    plain = {}
+    for name, (X, X_sk) in frames(df).items():
+        sk = None
+        if X_sk is not None:
+            try:
+                sk = timed(lambda: est.predict_proba(X_sk), rounds)
+            except (TypeError, ValueError):
+                sk = None
+        line = f"{name:28} {'' if sk is None else format(sk * 1e3, '13.2f'):>13}"
+        for b, model in models.items():
+            np.testing.assert_allclose(model.predict_proba(X), est.predict_proba(df), rtol=0, atol=1e-12)
+            t = timed(lambda: model.predict_proba(X), rounds)
+            plain.setdefault(b, t)
+            speedup = "" if sk is None else f"{sk / t:8.1f}x"
+            line += f" {t * 1e3:10.2f} {speedup:>9} {t / plain[b]:9.2f}x"
+        print(line)
+
+    print("\none request (microseconds per call)")
+    row = df.iloc[0]
+    request = {"tenure": float(row.tenure), "age": float(row.age), "income": float(row.income)}
+    series = row[["tenure", "age", "income"]]
+    one_row = df.iloc[[0]]
+    sk = timed(lambda: est.predict_proba(one_row), rounds)
+    print(f"{'scikit-learn, 1-row DataFrame':34} {sk * 1e6:10.2f}")
+    for b, model in models.items():
+        for name, given in (("list", row[NAMES].tolist()), ("dict (JSON request)", request),
+                            ("pandas Series", series)):
+            assert abs(model.score_one(given) - est.predict_proba(one_row)[0, 1]) <= 1e-12
+            t = timed(lambda: model.score_one(given), rounds)
+            print(f"{b + ' score_one, ' + name:34} {t * 1e6:10.3f}  ({sk / t:,.0f}x scikit-learn)")
+
+
+if __name__ == "__main__":
+    main()
