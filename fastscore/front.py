@@ -19,6 +19,7 @@ check() is their one validation; FrontKernel scores them.
 """
 import math
 import re
+from collections.abc import Mapping
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
@@ -590,17 +591,18 @@ class FrontKernel:
         return t
 
     def _row_values(self, row: Any) -> List[Any]:
-        if isinstance(row, dict) or type(row).__module__.startswith("pandas"):
-            if self.front.inputs[0].name is None:
-                values = list(row.values())
-            else:
+        """The row's value of each input: a dict or a Series by name, a sequence by position."""
+        if isinstance(row, Mapping) or type(row).__module__.startswith("pandas"):
+            if self.front.inputs[0].name is not None:
                 missing = [n for n in self._used if n not in row]
                 if missing:
-                    raise ValueError(f"the row lacks the column(s) {', '.join(map(repr, missing))} that the "
-                                     "model reads")
+                    raise ValueError(f"row is missing key(s) {', '.join(map(repr, missing))} that the model "
+                                     "needs")
                 return [row[n] if n in row else None for n in self._names]
-        else:
-            values = list(row)
+            if isinstance(row, Mapping):
+                raise TypeError("the model was fitted without column names, so it cannot match a dict's "
+                                "keys to its inputs: give the row as a list")
+        values = list(row)
         if len(values) != len(self._names):
             raise ValueError(f"the row has {len(values)} values; the model reads {len(self._names)}")
         return values

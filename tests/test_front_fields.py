@@ -103,3 +103,18 @@ def test_a_classifier_with_tables_only(backend):
     assert list(m.predict([{"c": False}, {"c": True}])) == ["n", "y"]
     with pytest.raises(ValueError, match="unknown category 'yes'"):
         m.decision_function({"c": ["yes"]})
+
+
+def test_score_one_by_name_or_by_position(backend):
+    pd = pytest.importorskip("pandas", reason="a Series row needs pandas")
+    m = model(backend)
+    expected = 0.5 * (3.0 - 1.0) + 0.125 - 1.0
+    assert m.score_one({"c": "b", "x": 3.0, "other": "ignored"}) == expected
+    assert m.score_one(pd.Series({"c": "b", "x": 3.0})) == expected
+    with pytest.raises(ValueError, match="missing key.*'x'"):
+        m.score_one({"c": "b"})
+    unnamed = model(backend, inputs=[{"name": None, "type": "number"}, {"name": None, "type": "category"}])
+    assert unnamed.score_one([3.0, "b"]) == expected
+    assert unnamed.score_one(pd.Series([3.0, "b"], dtype=object)) == expected
+    with pytest.raises(TypeError, match="without column names"):
+        unnamed.score_one({"x": 3.0, "c": "b"})
