@@ -12,10 +12,12 @@ of the frame is made. Then one request: a list (by position), a dict (a JSON
 request, by name) and a pandas Series (by label).
 
 Printed: milliseconds per call, scikit-learn's time on the same frame where
-it takes it, the speed-up, and each kind's time over plain float64 columns
-(nullable and pyarrow-backed columns should stay within 1.5x of it). Not a
-test: nothing here asserts; ratios, not absolute times, carry over between
-machines.
+it takes it, the time of the frame made a row-major array first (the
+compiled backend), the speed-up over scikit-learn, and each kind's time over
+plain float64 columns (nullable and pyarrow-backed columns should stay
+within 1.5x of it). Every result is checked against scikit-learn (1e-12)
+before it is timed; nothing else asserts. Ratios, not absolute times, carry
+over between machines.
 """
 import argparse
 import time
@@ -49,7 +51,8 @@ def data(n):
 
 
 def frames(df):
-    """name -> (X for fastscore, X for scikit-learn or None where it does not take that kind)."""
+    """name -> (X for fastscore, X for scikit-learn in the model's column order, or None where
+    scikit-learn does not take that kind)."""
     import polars as pl
     import pyarrow as pa
 
@@ -80,19 +83,20 @@ def main():
     print(f"fastscore {fastscore.__version__} ({', '.join(backends)}), pandas {pd.__version__}, "
           f"{args.rows:,} rows x 3 columns, best of {rounds} rounds, milliseconds per call")
 
-    head = f"{'X':28} {'scikit-learn':>13}"
+    # "via ndarray": the same frame made a row-major array first (np.asarray, then the array
+    # path), which is how a frame was scored before columns were read by name: a nullable
+    # frame becomes an array of objects, converted value by value (one round: it is slow).
+    head = f"{'X':28} {'scikit-learn':>13} {'via ndarray':>12}"
     for b in backends:
         head += f" {b:>10} {'speed-up':>9} {'/ float64':>10}"
     print(head)
     plain = {}
+    compiled = models[backends[0]]
     for name, (X, X_sk) in frames(df).items():
-        sk = None
-        if X_sk is not None:
-            try:
-                sk = timed(lambda: est.predict_proba(X_sk), rounds)
-            except (TypeError, ValueError):
-                sk = None
-        line = f"{name:28} {'' if sk is None else format(sk * 1e3, '13.2f'):>13}"
+        sk = None if X_sk is None else timed(lambda: est.predict_proba(X_sk), rounds)
+        before = "" if X_sk is None or not name.startswith("pandas") else \
+            format(timed(lambda: compiled.predict_proba(np.asarray(X_sk)), 1) * 1e3, "12.2f")
+        line = f"{name:28} {'' if sk is None else format(sk * 1e3, '13.2f'):>13} {before:>12}"
         for b, model in models.items():
             np.testing.assert_allclose(model.predict_proba(X), est.predict_proba(df), rtol=0, atol=1e-12)
             t = timed(lambda: model.predict_proba(X), rounds)
@@ -107,13 +111,13 @@ def main():
     series = row[["tenure", "age", "income"]]
     one_row = df.iloc[[0]]
     sk = timed(lambda: est.predict_proba(one_row), rounds)
-    print(f"{'scikit-learn, 1-row DataFrame':34} {sk * 1e6:10.2f}")
+    print(f"{'scikit-learn, 1-row DataFrame':40} {sk * 1e6:10.2f}")
     for b, model in models.items():
         for name, given in (("list", row[NAMES].tolist()), ("dict (JSON request)", request),
                             ("pandas Series", series)):
             assert abs(model.score_one(given) - est.predict_proba(one_row)[0, 1]) <= 1e-12
             t = timed(lambda: model.score_one(given), rounds)
-            print(f"{b + ' score_one, ' + name:34} {t * 1e6:10.3f}  ({sk / t:,.0f}x scikit-learn)")
+            print(f"{b + ' score_one, ' + name:40} {t * 1e6:10.3f}  ({sk / t:,.0f}x scikit-learn)")
 
 
 if __name__ == "__main__":
