@@ -457,12 +457,15 @@ def match(X: Named, n_features: int, feature_names: Optional[Sequence[str]],
     return [X.column_at(i) for i in range(n_features)], list(range(n_features))
 
 
-def nonfinite_cell(columns: Sequence[np.ndarray], labels: Sequence[Label]) -> Optional[ValueError]:
+def nonfinite_cell(columns: Sequence[np.ndarray], labels: Sequence[Label],
+                   fill: Optional[np.ndarray] = None) -> Optional[ValueError]:
     """The error for the first row holding a missing (NaN) or infinite value, naming its column;
-    None when every value is finite."""
+    None when there is none. fill: the kernel's (a NaN of column j is no error where fill[j]
+    is a number)."""
     first, label, value = None, None, 0.0
-    for c, lab in zip(columns, labels):
-        bad = ~np.isfinite(c[:first])
+    for j, (c, lab) in enumerate(zip(columns, labels)):
+        imputed = fill is not None and not math.isnan(fill[j])
+        bad = np.isinf(c[:first]) if imputed else ~np.isfinite(c[:first])
         if bad.any():
             first = int(np.argmax(bad))
             label, value = lab, c[first]

@@ -150,7 +150,7 @@ class LinearModel:
         try:  # the columns where they lie: no row-major copy
             return self._kernel.score_columns(numbers, link, out, layout=layout, n_threads=n_threads)
         except ValueError:
-            error = columns.nonfinite_cell(numbers, labels)
+            error = columns.nonfinite_cell(numbers, labels, self._kernel.fill)
             if error is None:
                 raise
             raise error from None

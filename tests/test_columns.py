@@ -317,6 +317,11 @@ def test_nonfinite_cell_names_the_first_row_then_the_first_column():
     assert str(columns.nonfinite_cell([a, c, b], ["a", "c", "b"])) == "X has an infinite value in row 2, column 'c'"
     assert str(columns.nonfinite_cell([a], [0])) == "X has an infinite value in row 3, column 0"
     assert columns.nonfinite_cell([a[:3]], ["a"]) is None
+    # Where the kernel fills a column's missing values, only its infinities are errors.
+    fill = np.array([np.nan, 0.5, np.nan])
+    assert str(columns.nonfinite_cell([a, b, c], ["a", "b", "c"], fill)) == \
+        "X has an infinite value in row 2, column 'c'"
+    assert columns.nonfinite_cell([b], ["b"], np.array([0.0])) is None
 
 
 @pytest.mark.parametrize("values, error, words", [

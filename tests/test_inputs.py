@@ -516,6 +516,23 @@ def test_missing_values_are_named_by_row_and_column(frame, backend, form):
             method(X)
 
 
+def test_a_kernel_that_fills_missing_values_takes_them_and_names_the_rest(frame, backend):
+    # The seam the imputing models build on: NaN in a column the kernel fills is a value, not an error.
+    from fastscore import _backend
+
+    df, binary, _ = frame
+    model = fastscore.from_sklearn(binary, backend=backend)
+    model._kernel = _backend.kernel_class(backend)(binary.coef_, binary.intercept_, fill=[40.0, np.nan, np.nan])
+    X = df.astype(float)
+    X.loc[2, "age"] = np.nan
+    filled = X.fillna({"age": 40.0})
+    np.testing.assert_allclose(model.score(X), binary.predict_proba(filled)[:, 1], rtol=0, atol=1e-12)
+    X.loc[6, "tenure"] = np.inf
+    X.loc[7, "income"] = np.nan
+    with pytest.raises(ValueError, match=r"^X has an infinite value in row 6, column 'tenure'$"):
+        model.score(X)
+
+
 def test_infinity_is_named_by_row_and_column(frame, backend):
     df, binary, _ = frame
     model = fastscore.from_sklearn(binary, backend=backend)
