@@ -6,7 +6,8 @@
  * includes once per input type), compiled here once per instruction set.
  * Every copy computes the same formulas: dot products in float64 (any
  * summation order is as exact as numpy's BLAS, which fixes none), the
- * intercept added last, then the link over a block of rows, with an exp that
+ * intercept added last for rows of X (first for columns, in the order
+ * fastscore.h states), then the link over a block of rows, with an exp that
  * is accurate to about 1 ulp and gives libm's 0 and inf at the extremes.
  */
 #include "fastscore.h"
@@ -47,12 +48,15 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define FS_INLINE inline __attribute__((always_inline))
 #define FS_PREFETCH(p) __builtin_prefetch((p), 0, 3)
+#define FS_RESTRICT __restrict
 #elif defined(_MSC_VER) /* MSVC's C mode knows only its own spelling */
 #define FS_INLINE __inline
 #define FS_PREFETCH(p) ((void)(p))
+#define FS_RESTRICT __restrict
 #else
 #define FS_INLINE inline
 #define FS_PREFETCH(p) ((void)(p))
+#define FS_RESTRICT
 #endif
 
 /* Rows of several per-output probabilities are scaled to sum 1.  When all are
@@ -369,7 +373,7 @@ static fs_status check_args(const fs_model *m, const void *X, size_t n_rows, fs_
     return FS_OK;
 }
 
-/* Every entry point: check the arguments, then score with the current
+/* Every row entry point: check the arguments, then score with the current
  * instruction set's float64 or float32 row range. */
 static fs_status score(const fs_model *m, int is_f32, const void *X, size_t n_rows, fs_link link,
                        double *out, int binary, size_t *bad_row, int n_threads)

@@ -49,7 +49,7 @@ typedef enum fs_link {
 
 typedef enum fs_status {
     FS_OK = 0,
-    FS_NONFINITE = 1,    /* a row of X holds NaN or infinity; see bad_row */
+    FS_NONFINITE = 1,    /* a row holds infinity or a NaN without a fill; see bad_row (bad_col) */
     FS_BAD_ARGUMENT = 2, /* NULL pointer, no outputs, unknown link, binary call with k != 1,
                             a row entry point given a model with tables */
     FS_BAD_CODE = 3      /* a code outside [0, table_rows[t]); see bad_row and bad_col */
@@ -109,11 +109,13 @@ fs_status fs_score_binary_f32(const fs_model *m, const float *X, size_t n_rows,
  * of one call share one type (a caller with mixed columns widens the float32
  * ones); float32 is widened element by element, as in fs_score_f32.
  *
- * z is summed in a fixed order: the columns' terms coef[j][i] * (x[i] -
- * center[i]) from i = 0 up, then the intercept, then each table's row from
- * table 0 up (a build that contracts multiply-adds into FMA rounds each step
- * once instead of twice).  Rows are scored in blocks, each column's values
- * added to the whole block in turn (vectorised across rows).  out is
+ * z is summed in a fixed order: the intercept, then the columns' terms
+ * coef[j][i] * (x[i] - center[i]) from i = 0 up, then each table's row from
+ * table 0 up.  Each step adds at most one product, so a build that contracts
+ * multiply-adds into FMA fuses every step the same way on every path: the
+ * result does not depend on a row's place in its block or on the threads.
+ * Rows are scored in blocks, the columns' terms added across the block's
+ * rows (vectorised).  out is
  * n_rows x n_outputs, or n_rows x 2 pairs (1 - p, p) when pairs is non-zero
  * (one output only, as fs_score_binary_*).
  *

@@ -8,8 +8,8 @@
  *   FS_TARGET  the function attribute that selects the instruction set
  * so each copy is the same C code, vectorised by the compiler for its target.
  * Here live what does not depend on X's type (exp, the links, the check for
- * NaN and infinity); kernel_dtype.h, included below once per type, holds the
- * dot products and the row loop.
+ * NaN and infinity, the code tables); kernel_dtype.h, included below once
+ * per type, holds the dot products and the loops over rows and columns.
  *
  * Everything here is written so that GCC and Clang vectorise it at -O2/-O3
  * without -ffast-math: loops without early exits, branch-free bodies,
@@ -138,51 +138,76 @@ static FS_TARGET int FS_FN(any_nonfinite)(const double *z, size_t n)
     return (int)(acc >> 63);
 }
 
+/* Tables are added FS_TABLE_GROUP at a time, row by row. */
+#ifndef FS_TABLE_GROUP
+#define FS_TABLE_GROUP 8
+#endif
+
 /* Add each table's row to z for rows [0, limit) of the block that starts at
- * row r, table after table; a table stops at its first code out of range.
- * Returns the first row (below limit) with such a code, or limit: the rows
- * before it have every table's row added.  A code is checked before it is
- * used, over the block at once (one vectorised pass), and the adds then run
- * without a test. */
+ * row r.  Returns the first row (below limit) whose code is out of its
+ * table's range, or limit: the rows before it have every table's row added,
+ * the rows from it on are left unspecified.
+ *
+ * Row by row, each row's z held in a register while up to FS_TABLE_GROUP
+ * tables' rows are added to it in table order (the sum a pass per table
+ * would give): measured 1.5 to 2 times faster than a pass per table, whose
+ * vectorised form emulates gathers with scalar loads anyway.  A code out of
+ * range is never used to read: row 0 is read in its place, branch-free, and
+ * the code noted; only then is the first such row sought. */
 static FS_TARGET size_t FS_FN(add_tables)(const fs_model *m, const int32_t *const *codes,
                                           const ptrdiff_t *code_strides, size_t r, size_t limit,
                                           double *z)
 {
     const size_t k = m->n_outputs;
-    size_t t, i, o;
+    const int32_t *c[FS_TABLE_GROUP];
+    const double *T[FS_TABLE_GROUP];
+    ptrdiff_t s[FS_TABLE_GROUP];
+    uint32_t top[FS_TABLE_GROUP], bad, u;
+    size_t t0, t, g, i, o;
 
-    for (t = 0; t < m->n_tables; t++) {
-        const ptrdiff_t s = code_strides[t];
-        const int32_t *c = codes[t] + (ptrdiff_t)r * s;
-        const double *T = m->tables[t];
-        /* (uint32_t)code < top exactly when 0 <= code < table_rows[t]. */
-        const uint32_t top = m->table_rows[t] > (size_t)INT32_MAX ? (uint32_t)INT32_MAX + 1u
-                                                                  : (uint32_t)m->table_rows[t];
-        uint32_t any_bad = 0;
-        if (s == 1)
-            for (i = 0; i < limit; i++)
-                any_bad |= (uint32_t)c[i] >= top;
-        else
-            for (i = 0; i < limit; i++)
-                any_bad |= (uint32_t)c[(ptrdiff_t)i * s] >= top;
-        if (any_bad)
-            for (i = 0; i < limit; i++)
-                if ((uint32_t)c[(ptrdiff_t)i * s] >= top) {
-                    limit = i;
-                    break;
-                }
-        if (k == 1 && s == 1)
-            for (i = 0; i < limit; i++)
-                z[i] += T[c[i]];
-        else if (k == 1)
-            for (i = 0; i < limit; i++)
-                z[i] += T[c[(ptrdiff_t)i * s]];
-        else
+    for (t0 = 0; t0 < m->n_tables && limit > 0; t0 += FS_TABLE_GROUP) {
+        g = m->n_tables - t0 < FS_TABLE_GROUP ? m->n_tables - t0 : FS_TABLE_GROUP;
+        for (t = 0; t < g; t++) {
+            size_t n = m->table_rows[t0 + t];
+            s[t] = code_strides[t0 + t];
+            c[t] = codes[t0 + t] + (ptrdiff_t)r * s[t];
+            T[t] = m->tables[t0 + t];
+            /* (uint32_t)code < top exactly when 0 <= code < table_rows. */
+            top[t] = n > (size_t)INT32_MAX ? (uint32_t)INT32_MAX + 1u : (uint32_t)n;
+            if (top[t] == 0)
+                return 0; /* no code is in range of an empty table (and it has no row 0) */
+        }
+        bad = 0;
+        if (k == 1) {
             for (i = 0; i < limit; i++) {
-                const double *row = T + (size_t)c[(ptrdiff_t)i * s] * k;
-                for (o = 0; o < k; o++)
-                    z[i * k + o] += row[o];
+                double v = z[i];
+                for (t = 0; t < g; t++) {
+                    u = (uint32_t)c[t][(ptrdiff_t)i * s[t]];
+                    bad |= u >= top[t];
+                    v += T[t][u < top[t] ? u : 0];
+                }
+                z[i] = v;
             }
+        } else {
+            for (i = 0; i < limit; i++)
+                for (t = 0; t < g; t++) {
+                    const double *row;
+                    u = (uint32_t)c[t][(ptrdiff_t)i * s[t]];
+                    bad |= u >= top[t];
+                    row = T[t] + (size_t)(u < top[t] ? u : 0) * k;
+                    for (o = 0; o < k; o++)
+                        z[i * k + o] += row[o];
+                }
+        }
+        if (bad) {
+            for (i = 0; i < limit; i++) {
+                for (t = 0; t < g && (uint32_t)c[t][(ptrdiff_t)i * s[t]] < top[t]; t++)
+                    continue;
+                if (t < g)
+                    break;
+            }
+            limit = i;
+        }
     }
     return limit;
 }

@@ -179,12 +179,23 @@ static FS_TARGET size_t FS_TFN(range)(const fs_model *m, const void *Xv, size_t 
 
 /* --- columns ------------------------------------------------------------- */
 
-/* z[r] = w (x[r s] - c), or z[r] += that, for `rows` rows, a NaN x read as f
- * when `fill`: the flags are constants where this is inlined, so each use is
- * its own loop, vectorised across rows (with the contiguous case apart, where
- * the compiler needs no gather). */
+/*
+ * The columns' z is summed in one order on every path: the intercept first,
+ * then each column's term from column 0 up, s = s + w (x - c).  Each step
+ * then holds a single product, so a target with FMA contracts every step
+ * into one fma(w, x - c, s) whatever the loop's shape (a vector body, its
+ * narrower or scalar tail): the result does not depend on a row's place in
+ * its block, nor on the split of rows across threads.  (With two products
+ * in one sum, w0 t0 + w1 t1, the compiler may fuse either, and did so
+ * differently in a loop's body and its tail.)
+ */
+
+/* z[r] += w (x[r s] - c) for `rows` rows, a NaN x read as f when `fill`:
+ * the flag is a constant where this is inlined, so each use is its own
+ * loop, vectorised across rows (with the contiguous case apart, where the
+ * compiler needs no gather). */
 static FS_INLINE FS_TARGET void FS_TFN(col_term)(const FS_T *x, ptrdiff_t s, size_t rows, double w,
-                                                 double c, double f, int fill, int first, double *z)
+                                                 double c, double f, int fill, double *z)
 {
     size_t r;
     double v;
@@ -193,26 +204,92 @@ static FS_INLINE FS_TARGET void FS_TFN(col_term)(const FS_T *x, ptrdiff_t s, siz
             v = (double)x[r];
             if (fill)
                 v = v != v ? f : v;
-            if (first)
-                z[r] = w * (v - c);
-            else
-                z[r] += w * (v - c);
+            z[r] += w * (v - c);
         }
     } else {
         for (r = 0; r < rows; r++) {
             v = (double)x[(ptrdiff_t)r * s];
             if (fill)
                 v = v != v ? f : v;
-            if (first)
-                z[r] = w * (v - c);
-            else
-                z[r] += w * (v - c);
+            z[r] += w * (v - c);
         }
     }
 }
 
-/* acc[r] = the sum over the columns of coef[o][i] (x_i - center[i]) for rows
- * [row, row + rows), column after column, plus the intercept. */
+/* z[r] = b + sum_i w[i] (x_i[r] - c[i]) for `rows` rows of D contiguous
+ * columns (D a compile-time constant where this is inlined): one pass over
+ * the block, vectorised across rows, summed as col_term's passes sum.  z
+ * overlaps no column (restrict): without that promise the compiler would
+ * check every column against z at run time. */
+static FS_INLINE FS_TARGET void FS_TFN(cols_small)(const FS_T *const *x, size_t rows, size_t D,
+                                                   const double *w, const double *c, const double *f,
+                                                   int fill, double b, double *FS_RESTRICT z)
+{
+    size_t r, i;
+    double v, s;
+    for (r = 0; r < rows; r++) {
+        s = b;
+        for (i = 0; i < D; i++) {
+            v = (double)x[i][r];
+            if (fill)
+                v = v != v ? f[i] : v;
+            s += w[i] * (v - c[i]);
+        }
+        z[r] = s;
+    }
+}
+
+#define FS_COLS_SMALL(D)                                                                          \
+    case D:                                                                                       \
+        if (fill)                                                                                 \
+            FS_TFN(cols_small)(x, rows, D, w, c, f, 1, b, z);                                     \
+        else                                                                                      \
+            FS_TFN(cols_small)(x, rows, D, w, c, f, 0, b, z);                                     \
+        return 1;
+
+/* cols_small for one output and up to FS_SMALL_D contiguous columns, from
+ * rows [row, row + rows); 0 (nothing done) for any other model or columns. */
+static FS_TARGET int FS_TFN(col_block_small)(const fs_model *m, const FS_T *const *cols,
+                                             const ptrdiff_t *strides, size_t row, size_t rows,
+                                             double *z)
+{
+    const size_t d = m->n_features;
+    const FS_T *x[FS_SMALL_D];
+    double c[FS_SMALL_D], f[FS_SMALL_D];
+    const double *w = m->coef, b = m->intercept[0];
+    const int fill = m->fill != NULL;
+    size_t i;
+    if (m->n_outputs != 1 || d == 0 || d > FS_SMALL_D)
+        return 0;
+    for (i = 0; i < d; i++) {
+        if (strides[i] != 1)
+            return 0;
+        x[i] = cols[i] + row;
+        c[i] = m->center != NULL ? m->center[i] : 0.0; /* x - 0 is x, exactly */
+        f[i] = fill ? m->fill[i] : 0.0;                /* a NaN fill keeps a NaN x */
+    }
+    switch (d) {
+    FS_COLS_SMALL(1)
+    FS_COLS_SMALL(2)
+    FS_COLS_SMALL(3)
+    FS_COLS_SMALL(4)
+    FS_COLS_SMALL(5)
+    FS_COLS_SMALL(6)
+    FS_COLS_SMALL(7)
+    FS_COLS_SMALL(8)
+    FS_COLS_SMALL(9)
+    FS_COLS_SMALL(10)
+    FS_COLS_SMALL(11)
+    FS_COLS_SMALL(12)
+    default:
+        return 0;
+    }
+}
+
+#undef FS_COLS_SMALL
+
+/* acc[r] = intercept[o] + the sum over the columns of coef[o][i] (x_i -
+ * center[i]) for rows [row, row + rows), a pass per column. */
 static FS_TARGET void FS_TFN(col_output)(const fs_model *m, const FS_T *const *cols,
                                          const ptrdiff_t *strides, size_t row, size_t rows, size_t o,
                                          double *acc)
@@ -220,28 +297,16 @@ static FS_TARGET void FS_TFN(col_output)(const fs_model *m, const FS_T *const *c
     const size_t d = m->n_features;
     const double *w = m->coef + o * d, b = m->intercept[o];
     size_t i, r;
+    for (r = 0; r < rows; r++)
+        acc[r] = b;
     for (i = 0; i < d; i++) {
         const FS_T *x = cols[i] + (ptrdiff_t)row * strides[i];
         const double c = m->center != NULL ? m->center[i] : 0.0; /* x - 0 is x, exactly */
-        const int fill = m->fill != NULL && m->fill[i] == m->fill[i];
-        const double f = fill ? m->fill[i] : 0.0;
-        if (fill) {
-            if (i == 0)
-                FS_TFN(col_term)(x, strides[i], rows, w[i], c, f, 1, 1, acc);
-            else
-                FS_TFN(col_term)(x, strides[i], rows, w[i], c, f, 1, 0, acc);
-        } else {
-            if (i == 0)
-                FS_TFN(col_term)(x, strides[i], rows, w[i], c, 0.0, 0, 1, acc);
-            else
-                FS_TFN(col_term)(x, strides[i], rows, w[i], c, 0.0, 0, 0, acc);
-        }
+        if (m->fill != NULL && m->fill[i] == m->fill[i])
+            FS_TFN(col_term)(x, strides[i], rows, w[i], c, m->fill[i], 1, acc);
+        else
+            FS_TFN(col_term)(x, strides[i], rows, w[i], c, 0.0, 0, acc);
     }
-    if (d == 0)
-        for (r = 0; r < rows; r++)
-            acc[r] = 0.0;
-    for (r = 0; r < rows; r++)
-        acc[r] += b;
 }
 
 /* The first column of `row` whose value (filled) is NaN or infinite, or d. */
@@ -272,7 +337,8 @@ static FS_TARGET size_t FS_TFN(columns_range)(const fs_model *m, const fs_column
         double *z = out + r * width;
         rows = r1 - r < step ? r1 - r : step;
         if (k == 1) {
-            FS_TFN(col_output)(m, cols, a->strides, r, rows, 0, z);
+            if (!FS_TFN(col_block_small)(m, cols, a->strides, r, rows, z))
+                FS_TFN(col_output)(m, cols, a->strides, r, rows, 0, z);
         } else {
             for (o = 0; o < k; o++) {
                 FS_TFN(col_output)(m, cols, a->strides, r, rows, o, acc);

@@ -77,11 +77,11 @@ static void check_every_path(void)
 }
 
 /* The column entry points' reference: z summed in their documented order
- * (columns left to right, intercept, tables in order), in plain C. */
+ * (the intercept, the columns left to right, the tables in order), in plain C. */
 static double column_z(const fs_model *m, const double *x, const int32_t *codes, size_t o)
 {
     size_t i;
-    double s = 0.0;
+    double s = m->intercept[o];
 
     for (i = 0; i < m->n_features; i++) {
         double v = x[i];
@@ -89,7 +89,6 @@ static double column_z(const fs_model *m, const double *x, const int32_t *codes,
             v = m->fill[i];
         s += m->coef[o * m->n_features + i] * (v - (m->center != NULL ? m->center[i] : 0.0));
     }
-    s += m->intercept[o];
     for (i = 0; i < m->n_tables; i++)
         s += m->tables[i][(size_t)codes[i] * m->n_outputs + o];
     return s;

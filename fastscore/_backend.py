@@ -82,11 +82,12 @@ class Kernel(Protocol):
                       layout: int = MATRIX, n_threads: int = 0, codes: Sequence[np.ndarray] = ()) -> np.ndarray:
         """link(z) for every row, from d columns and t code arrays, in `layout`; returns out or a new array.
 
-        z[r] = sum_i coef[:, i] * (x_i[r] - center[i]) + intercept + sum_j tables[j][codes[j][r]],
+        z[r] = intercept + sum_i coef[:, i] * (x_i[r] - center[i]) + sum_j tables[j][codes[j][r]],
         with x_i[r] replaced by fill[i] where it is NaN and fill[i] is a
-        number; summed in that order (the columns left to right, then the
-        intercept, then the tables in order): the backends differ by the
-        fused multiply-adds of the wider instruction sets. Then the link, as score().
+        number; summed in that order (the intercept, the columns left to
+        right, then the tables in order), each step one product at most, so
+        the backends differ only where the wider instruction sets fuse a
+        step's multiply and add. Then the link, as score().
         columns: a list or tuple of d 1-D numpy arrays of n values, float64
         or float32, any stride: read where they lie (see
         fastscore._checks_columns for the few that are copied). codes: a list

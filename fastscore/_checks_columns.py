@@ -20,7 +20,7 @@ How odd arrays are taken (the compiled kernel makes one C call per dtype):
   which are out of range of every table, so that the error still fires (and
   names the original value).
 """
-from typing import List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -46,14 +46,15 @@ def has_tables(n_tables: int) -> ValueError:
                       "score it with score_columns")
 
 
-def _sequence(value, what: str) -> Sequence:
+def _sequence(value: Any, what: str) -> Sequence[Any]:
     """A list or tuple as it is; anything else (a 2-D array above all, whose rows would pass for columns) refused."""
     if not isinstance(value, (list, tuple)):
         raise TypeError(f"{what} must be a list or tuple of 1-D arrays, got {type(value).__name__}")
     return value
 
 
-def kernel_params(coef, intercept, center, fill, tables):
+def kernel_params(coef: Any, intercept: Any, center: Any, fill: Any, tables: Any) -> Tuple[
+        np.ndarray, np.ndarray, Optional[np.ndarray], Optional[np.ndarray], Tuple[np.ndarray, ...]]:
     """Validate and freeze every Kernel argument: (coef, intercept, center, fill, tables).
 
     coef (k, d), intercept (k,) and center (d,) or None as _checks.kernel_params
@@ -107,7 +108,7 @@ class ColumnArgs(NamedTuple):
     shape: Tuple[int, ...]
 
 
-def _readable(a: np.ndarray, dtype) -> np.ndarray:
+def _readable(a: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """a itself when the C kernel can read it through its stride as `dtype`; else a contiguous copy."""
     if (a.dtype == dtype and a.dtype.isnative and a.flags.aligned
             and a.strides[0] % a.dtype.itemsize == 0):
@@ -125,7 +126,8 @@ def _as_int32(c: np.ndarray) -> np.ndarray:
     return np.clip(c, max(info.min, -1), _INT32_MAX).astype(np.int32)
 
 
-def columns_args(columns, codes, link, out, layout, n_features, n_outputs, n_tables) -> ColumnArgs:
+def columns_args(columns: Any, codes: Any, link: Any, out: Optional[np.ndarray], layout: int, n_features: int,
+                 n_outputs: int, n_tables: int) -> ColumnArgs:
     """Guard a score_columns call; returns the arrays to score (see the module's docstring) and the result's shape."""
     columns = _sequence(columns, "columns")
     codes = _sequence(codes, "codes")
@@ -133,7 +135,7 @@ def columns_args(columns, codes, link, out, layout, n_features, n_outputs, n_tab
         raise ValueError(f"columns has {len(columns)} arrays, but the kernel has {n_features} numeric columns")
     if len(codes) != n_tables:
         raise ValueError(f"codes has {len(codes)} arrays, but the kernel has {n_tables} tables")
-    n = None
+    n: Optional[int] = None
     for what, arrays, kinds, wanted in (("columns", columns, "f", "float64 or float32"),
                                         ("codes", codes, "iu", "an integer dtype (int32 is read in place)")):
         for i, a in enumerate(arrays):
@@ -147,6 +149,8 @@ def columns_args(columns, codes, link, out, layout, n_features, n_outputs, n_tab
                 n = a.shape[0]
             elif a.shape[0] != n:
                 raise ValueError(f"{what}[{i}] has {a.shape[0]} rows, but the first array has {n}")
+    if n is None:  # not reached: a kernel has columns or tables, and their counts were checked
+        raise ValueError("score_columns needs a column or a code array")
     _checks.check_link(link)
     shape = _checks.result_shape(n, n_outputs, layout)
     if out is not None:

@@ -3,10 +3,11 @@
 
 It mirrors fastscore._pure exactly: the same Kernel class (the contract is
 fastscore._backend.Kernel), the same checks (fastscore._checks and
-fastscore._checks_columns, called before any pointer is taken), the same errors. Kernel.score's fast path takes arrays
-already in the kernel's layout through numpy's C API, without a memoryview or
-a Python-level check; its checked path holds the buffers in typed memoryviews
-for the duration of the call. Every path releases the GIL around a kernel
+fastscore._checks_columns, called before any pointer is taken), the same
+errors. Kernel.score's fast path takes arrays already in the kernel's layout
+through numpy's C API, without a memoryview or a Python-level check; its
+checked path holds the buffers in typed memoryviews for the duration of the
+call, and score_columns holds its arrays in a list while C reads them. Every path releases the GIL around a kernel
 call on at least NOGIL_MIN values, and only there.
 """
 from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_AsDouble

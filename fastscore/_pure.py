@@ -67,8 +67,8 @@ class Kernel:
         """link(z) for every row of the columns (and codes), in `layout`, into out (or a new array); returns it.
 
         See fastscore._backend.Kernel.score_columns. z is summed as the C
-        kernel sums it: the columns' terms left to right, then the intercept,
-        then each table's row in table order. n_threads is accepted for the
+        kernel sums it: the intercept, the columns' terms left to right, then
+        each table's row in table order. n_threads is accepted for the
         contract's sake.
         """
         args = _checks_columns.columns_args(columns, codes, link, out, layout, self.n_features,
@@ -92,20 +92,15 @@ class Kernel:
     def _columns_z(self, args, Z):
         """Z (n, k) = z of the checked columns and codes; the first bad row raises, naming its column or table."""
         fill = self.fill
+        Z[...] = self.intercept
         with np.errstate(over="ignore", invalid="ignore"):
-            if self.n_features == 0:
-                Z[...] = 0.0
             for i, x in enumerate(args.columns):
                 v = x.astype(np.float64)
                 if fill is not None and fill[i] == fill[i]:
                     np.copyto(v, fill[i], where=np.isnan(v))
                 if self.center is not None:
                     v -= self.center[i]
-                if i == 0:
-                    np.multiply(v[:, None], self.coef[:, 0], out=Z)
-                else:
-                    Z += v[:, None] * self.coef[:, i]
-            Z += self.intercept
+                Z += v[:, None] * self.coef[:, i]
             finite = np.isfinite(Z.sum())
         bad = (args.n, 0)  # (row, 0 for a column or 1 for a table): the first problem sorts first
         if not finite:

@@ -158,6 +158,13 @@ def test_threads_and_blocks_do_not_change_a_bit(Kernel):
     outs = [kernel.score_columns(columns, LOGISTIC, layout=FLAT, codes=codes, n_threads=t) for t in (1, 2, 0, 7)]
     for out in outs[1:]:
         assert out.tobytes() == outs[0].tobytes()
+    # Each row alone: its place in a block (shifted by one row), and the path (a pass per strided
+    # column, or one pass over contiguous ones), cannot change a bit either.
+    shifted = kernel.score_columns([c[1:] for c in columns], LOGISTIC, layout=FLAT, codes=[c[1:] for c in codes])
+    assert shifted.tobytes() == outs[0][1:].tobytes()
+    C = np.ascontiguousarray(F)
+    strided = kernel.score_columns([C[:, i] for i in range(3)], LOGISTIC, layout=FLAT, codes=codes, n_threads=1)
+    assert strided.tobytes() == outs[0].tobytes()
     want, bound = _reference(columns, coef, intercept, center, fill, tables, codes, LOGISTIC)
     assert_close(outs[0], want[:, 0], bound[:, 0])
 
@@ -172,6 +179,32 @@ def test_tables_with_many_codes(Kernel):
     x = rng.standard_normal(n)
     want, bound = _reference([x], coef, intercept, tables=tables, codes=codes, link=links.BY_NAME["softmax"].code)
     assert_close(kernel.score_columns([x], links.BY_NAME["softmax"].code, codes=codes), want, bound)
+
+
+def test_more_tables_than_the_kernel_adds_at_once(Kernel):
+    """Ten tables (the C kernel adds eight at a time): all of them count, and so do their bad codes."""
+    rng = np.random.default_rng(6)
+    tables = [rng.standard_normal((j + 2, 1)) for j in range(10)]
+    kernel = Kernel(np.ones((1, 1)), [0.0], tables=tables)
+    n = 3 * BLOCK
+    codes = [rng.integers(0, table.shape[0], n).astype(np.int32) for table in tables]
+    x = rng.standard_normal(n)
+    want, bound = _reference([x], np.ones((1, 1)), np.zeros(1), tables=tables, codes=codes)
+    assert_close(kernel.score_columns([x], IDENTITY, codes=codes), want, bound)
+    codes[9][BLOCK + 7] = 11
+    codes[2][BLOCK + 9] = 4
+    with pytest.raises(ValueError, match=rf"^code 11 of table 9 in row {BLOCK + 7} is out of range \(table 9 has 11 rows\)$"):
+        kernel.score_columns([x], IDENTITY, codes=codes)
+    codes[2][BLOCK + 7] = -1
+    with pytest.raises(ValueError, match=rf"^code -1 of table 2 in row {BLOCK + 7} is out of range"):
+        kernel.score_columns([x], IDENTITY, codes=codes)
+
+
+def test_an_empty_table_has_no_code_in_range(Kernel):
+    kernel = Kernel(np.ones((1, 1)), [0.0], tables=[np.ones((2, 1)), np.zeros((0, 1))])
+    assert kernel.score_columns([np.zeros(0)], IDENTITY, codes=[np.zeros(0, np.int32)] * 2).shape == (0, 1)
+    with pytest.raises(ValueError, match=r"^code 0 of table 1 in row 0 is out of range \(table 1 has 0 rows\)$"):
+        kernel.score_columns([np.zeros(600)], IDENTITY, codes=[np.zeros(600, np.int32)] * 2, n_threads=2)
 
 
 def test_tables_alone(Kernel):
