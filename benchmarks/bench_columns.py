@@ -1,6 +1,6 @@
 """Scoring columns where they lie: Kernel.score_columns against score() and scikit-learn, side by side.
 
-    python benchmarks/bench_columns.py [--rows N] [--rounds N] [--threads N]
+    python benchmarks/bench_columns.py [--rows N] [--rounds N] [--threads N] [--cpu]
 
 A LogisticRegression on N x 3 float64 data (1,000,000 rows by default), held
 as a pandas DataFrame (one float64 block: each column a contiguous view) and
@@ -16,8 +16,11 @@ DataFrame, which today copies it to a row-major array first.
 The contenders take turns: each round times every contender once (a
 fastscore.timing.best_time of one round), and each keeps its best round, so
 that a burst of load on a shared machine slows every contender alike
-instead of one. Prints a table and the two targets' ratios; it asserts
-nothing. Needs pandas and scikit-learn.
+instead of one. --cpu times the process's CPU time instead of the wall
+clock: on a machine that other jobs share, time spent waiting for a core
+then does not count (run it with --threads 1 and OPENBLAS_NUM_THREADS=1,
+since CPU time adds up every thread's). Prints a table and the two
+targets' ratios; it asserts nothing. Needs pandas and scikit-learn.
 """
 import argparse
 import time
@@ -39,6 +42,7 @@ def main():
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--threads", type=int, default=0, help="the kernel's n_threads (0: its own choice)")
+    parser.add_argument("--cpu", action="store_true", help="time CPU time, not the wall clock")
     args = parser.parse_args()
     n, rounds, threads = args.rows, args.rounds, args.threads
 
@@ -97,8 +101,9 @@ def main():
     for _ in range(rounds):
         for name, fn in contenders:
             time.sleep(PAUSE_BETWEEN_CONTENDERS)
-            times[name] = min(times[name], best_time(fn, rounds=1))
-    print(f"{n:,} rows x 3 float64 columns, LogisticRegression, kernel n_threads={threads}, best of {rounds} rounds")
+            times[name] = min(times[name], _cpu_time(fn) if args.cpu else best_time(fn, rounds=1))
+    print(f"{n:,} rows x 3 float64 columns, LogisticRegression, kernel n_threads={threads}, best of {rounds} rounds"
+          f"{' of CPU time' if args.cpu else ''}")
     print(f"{'contender':<55} {'ms':>9}")
     for name, _ in contenders:
         print(f"{name:<55} {times[name] * 1e3:9.3f}")
@@ -108,6 +113,17 @@ def main():
     print()
     print(f"scikit-learn / score_columns(views): {sk / cols:.1f}x faster (target: at least 5x)")
     print(f"score_columns(views) / score(C-ordered X): {cols / rows:.2f} (target: at most 1.0)")
+
+
+def _cpu_time(fn):
+    """The process's CPU seconds per call of fn(), over calls lasting at least 20 ms of it."""
+    calls, spent = 0, 0.0
+    while spent < 0.02:
+        start = time.process_time()
+        fn()
+        spent += time.process_time() - start
+        calls += 1
+    return spent / calls
 
 
 if __name__ == "__main__":

@@ -184,7 +184,7 @@ class LinearModel:
         try:  # the columns where they lie: no row-major copy
             return self._kernel.score_columns(numbers, link, out, layout=layout, n_threads=n_threads)
         except ValueError:
-            error = columns.nonfinite_cell(numbers, labels)
+            error = columns.nonfinite_cell(numbers, labels, self._kernel.fill)
             if error is None:
                 raise
             raise error from None
@@ -205,10 +205,8 @@ class LinearModel:
         """
         if self._staged:
             return self._score_one_staged(row)
-        if isinstance(row, list):  # the one test the list path pays for (the cheapest there is)
-            return self._score_one(row, self._link_code)
-        kind = type(row)
-        if kind is tuple:
+        kind = type(row)  # the one test the positional path pays for (the cheapest measured)
+        if kind is list or kind is tuple:
             return self._score_one(row, self._link_code)
         if kind is dict and self._pick is not None:  # a JSON request: its values, in one C call
             try:

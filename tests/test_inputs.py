@@ -1,4 +1,7 @@
 """Input handling, the same on both backends: every layout converts, every bad input names its problem."""
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -513,6 +516,23 @@ def test_missing_values_are_named_by_row_and_column(frame, backend, form):
             method(X)
 
 
+def test_a_kernel_that_fills_missing_values_takes_them_and_names_the_rest(frame, backend):
+    # The seam the imputing models build on: NaN in a column the kernel fills is a value, not an error.
+    from fastscore import _backend
+
+    df, binary, _ = frame
+    model = fastscore.from_sklearn(binary, backend=backend)
+    model._kernel = _backend.kernel_class(backend)(binary.coef_, binary.intercept_, fill=[40.0, np.nan, np.nan])
+    X = df.astype(float)
+    X.loc[2, "age"] = np.nan
+    filled = X.fillna({"age": 40.0})
+    np.testing.assert_allclose(model.score(X), binary.predict_proba(filled)[:, 1], rtol=0, atol=1e-12)
+    X.loc[6, "tenure"] = np.inf
+    X.loc[7, "income"] = np.nan
+    with pytest.raises(ValueError, match=r"^X has an infinite value in row 6, column 'tenure'$"):
+        model.score(X)
+
+
 def test_infinity_is_named_by_row_and_column(frame, backend):
     df, binary, _ = frame
     model = fastscore.from_sklearn(binary, backend=backend)
@@ -723,3 +743,18 @@ def test_any_named_input_gives_scikit_learn_numbers(frame, backend, case):
         model = fastscore.from_sklearn(est, backend=backend)
         np.testing.assert_allclose(model.predict_proba(X), est.predict_proba(data[NAMES]).reshape(rows, -1),
                                    rtol=0, atol=1e-12)
+
+
+# ---- nothing is imported for arrays, lists and dicts ------------------------------------------------
+
+def test_scoring_arrays_lists_and_dicts_imports_no_dataframe_library():
+    code = ("import sys, numpy as np, fastscore\n"
+            "m = fastscore.Classifier(estimator='LogisticRegression', link='logistic', n_features=2,"
+            " coef=[[1.0, 2.0]], intercept=[0.5], classes=[0, 1], feature_names=['a', 'b'])\n"
+            "m.score(np.zeros((3, 2))); m.predict_proba([[0.5, 1.0]]); m.score_one([1, 2]); m.score_one((1, 2))\n"
+            "m.score({'b': [1.0, 2.0], 'a': np.zeros(2)}); m.predict([{'a': 1.0, 'b': 2.0}]); m.score_one({'b': 1, 'a': 2})\n"
+            "print(sorted(n for n in ('pandas', 'polars', 'pyarrow', 'narwhals', 'sklearn', 'scipy') "
+            "if n in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
