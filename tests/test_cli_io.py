@@ -562,3 +562,37 @@ def test_the_bar_has_a_total_and_a_summary_ends_it(named, tmp_path):
         assert len(lines) == 1 and lines[0].startswith("fastscore: scored 40 rows in "), shown
         assert lines[0].endswith(" rows/s) into out.parquet"), lines
     assert shown_on_a_terminal(["score", "model.json", "in.csv", "-o", "out.parquet", "-q"], tmp_path) == ""
+
+
+# The command, reporting on stdout when it starts reading INPUT's header.
+READING = """
+import sys
+from fastscore import cli, tabular
+
+header = tabular._csv_header
+def reporting_header(*args):
+    print("reading", flush=True)
+    return header(*args)
+tabular._csv_header = reporting_header
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGHUP"), reason="POSIX signals")
+def test_a_signal_while_waiting_for_stdin_stops_cleanly(named, tmp_path):
+    # The producer has sent a header and some rows and is still running: the command waits on
+    # stdin for the rest of its first block, and SIGTERM must still stop it, with one line, no
+    # OUTPUT and no temporary.
+    import signal
+
+    proc = subprocess.Popen([sys.executable, "-c", READING, "score", "model.json", "-", "--format", "csv",
+                             "-o", "out.csv", "--keep", "id"], cwd=tmp_path, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdin.write(b"id,a,b,c\n" + b"x,1,2,3\n" * 100)
+    proc.stdin.flush()
+    assert proc.stdout.readline() == b"reading\n"
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert err == b"fastscore: stopped by SIGTERM\n"
+    assert sorted(os.listdir(tmp_path)) == ["model.json"]
