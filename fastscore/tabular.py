@@ -707,7 +707,7 @@ class _NpyReader:
         """How many values a chunk holds per row: whole rows are read, unless the file is in
         Fortran order (column after column), and the selected and kept columns are then copied out."""
         if self.fortran:
-            return len(set(selected) | set(kept)) + len(kept)
+            return len(selected) + 2 * len(kept)
         whole = selected == list(range(self.shape[1]))
         return self.shape[1] + (0 if whole else len(selected)) + len(kept)
 
@@ -732,12 +732,18 @@ class _NpyReader:
             for start in range(0, n, rows):
                 m = min(rows, n - start)
                 if self.fortran:  # column after column: read the selected and kept ones only
-                    read = {}
-                    for column in dict.fromkeys([*selected, *kept]):
-                        read[column] = np.empty(m, self.dtype)
-                        self._read(f, self.offset + (column * n + start) * item, read[column])
-                    X = np.column_stack([read[c] for c in selected])
-                    yield start, X, [read[c].astype(native) for c in kept]
+                    X = np.empty((len(selected), m), self.dtype)
+                    for j, column in enumerate(selected):
+                        self._read(f, self.offset + (column * n + start) * item, X[j])
+                    values = []
+                    for column in kept:
+                        if column in selected:
+                            values.append(X[selected.index(column)].astype(native))
+                        else:
+                            values.append(np.empty(m, self.dtype))
+                            self._read(f, self.offset + (column * n + start) * item, values[-1])
+                            values[-1] = values[-1].astype(native)
+                    yield start, X.T, values
                 else:
                     block = np.empty((m, d), self.dtype)
                     self._read(f, self.offset + start * d * item, block)
