@@ -9,8 +9,10 @@ import argparse
 import contextlib
 import os
 import signal
+import stat
 import sys
 import threading
+import time
 
 import numpy as np
 
@@ -27,19 +29,26 @@ writes holds numbers and names only, and loading it never runs code.
 Needs scikit-learn: pip install 'fastscore[sklearn]'."""
 
 SCORE_HELP = """\
-Score every row of INPUT and write the results to OUTPUT. Each is CSV (with a header),
-Parquet (.parquet, .pq) or NumPy (.npy, a 2-D array), chosen by its extension.
+Score every row of INPUT and write the results to OUTPUT. Each is CSV (.csv, with a
+header), TSV (.tsv), either gzipped (.csv.gz, .tsv.gz), Parquet (.parquet, .pq) or NumPy
+(.npy, a 2-D array), chosen by its extension. INPUT - is stdin and OUTPUT - is stdout:
+--format names INPUT's format there (csv, csv.gz, tsv, tsv.gz, parquet, npy), and
+--output-format OUTPUT's (by default INPUT's); either also serves a name with another
+extension.
 
 Columns are matched by name when the model has feature names (extra input columns are
-ignored), otherwise by position; --columns picks them explicitly. OUTPUT has a column
-`prediction` (`prediction_<j>` for multi-target regressors) and, for classifiers with
-probabilities, `proba_<class>` for each class. A .npy OUTPUT is a float64 array with
-those columns in that order; string class labels are written there as their index in
-the model's classes (see `fastscore info`).
+ignored), otherwise by position; --columns picks them explicitly. OUTPUT has the --keep
+columns first, copied from INPUT, then a column `prediction` (`prediction_<j>` for
+multi-target regressors) and, for classifiers with probabilities, `proba_<class>` for
+each class. A .npy OUTPUT is a float64 array with those scores in that order (--keep needs
+another format); string class labels are written there as their index in the model's
+classes (see `fastscore info`).
 
 Rows are read, scored and written in chunks of bounded size, and only the columns scored
-are read, so memory stays bounded however long or wide INPUT is. OUTPUT appears only when
-everything succeeded; an error, Ctrl-C, SIGTERM or SIGHUP removes what was written."""
+and kept are read, so memory stays bounded however long or wide INPUT is. OUTPUT appears
+only when everything succeeded; an error, Ctrl-C, SIGTERM or SIGHUP removes what was
+written. stdout cannot be taken back: after an error it holds what was written so far,
+cut short, and the exit code is not 0."""
 
 
 class UsageError(Exception):
@@ -83,16 +92,31 @@ def _terminating_signals_raise():
             signal.signal(signum, handler)
 
 
-def _refuse_overwriting(output, **inputs):
+def _refuse_overwriting(output, stdio=False, **inputs):
     """A UsageError if OUTPUT is one of the inputs: by name, through a symbolic link (to it or
-    to a directory on its path) or as a hard link. The files are compared, not their paths."""
-    for name, path in inputs.items():
+    to a directory on its path) or as a hard link. The files are compared, not their paths.
+
+    With stdio, OUTPUT "-" is stdout and INPUT "-" stdin, never a file named "-": they are
+    compared too when they are regular files (`-o - >> in.csv`, `- -o out.csv < out.csv`).
+    """
+    from fastscore.tabular import STDIO, shown
+
+    def identity(path, fd):
         try:
-            same = os.path.samefile(output, path)
-        except OSError:  # either does not exist (yet): they cannot be one file
-            same = False
-        if same:
-            raise UsageError(f"OUTPUT must not be {name}: {output} is {path}")
+            if fd is not None and path == STDIO:
+                st = os.fstat(fd)
+                return (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
+            st = os.stat(path)
+        except OSError:  # does not exist (yet), or no such stream: it cannot be another file
+            return None
+        return st.st_dev, st.st_ino
+
+    out = identity(output, 1 if stdio else None)
+    for name, path in inputs.items():
+        fd = 0 if stdio and name == "INPUT" else None
+        if out is not None and out == identity(path, fd):
+            raise UsageError(f"OUTPUT must not be {name}: {shown(output, True) if stdio else output} is "
+                             f"{shown(path) if fd is not None else path}")
 
 
 def _at_least_one(option, value):
@@ -237,15 +261,30 @@ def _outputs(model, X, threads, as_index):
     return [labels] + ([1.0 - p, p] if p.ndim == 1 else list(p.T))
 
 
-def _progress(total, quiet):
-    """A tqdm bar on a terminal (unless --quiet), else None."""
-    if quiet or not sys.stderr.isatty():
+def _progress(reader, quiet, output):
+    """A tqdm bar on a terminal (unless --quiet, or OUTPUT is that terminal), else None: of
+    rows, or of bytes for CSV, whose rows are not known until read, with a total where INPUT
+    has one."""
+    from fastscore.tabular import STDIO
+
+    if quiet or not sys.stderr.isatty() or (output == STDIO and sys.stdout.isatty()):
         return None
     try:
         from tqdm import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, unit=" rows", unit_scale=True, file=sys.stderr, leave=False)
+    if reader.progress_unit == "bytes":
+        return tqdm(total=reader.progress_total, unit="B", unit_scale=True, unit_divisor=1024,
+                    file=sys.stderr, leave=False)
+    return tqdm(total=reader.progress_total, unit=" rows", unit_scale=True, file=sys.stderr, leave=False)
+
+
+def _summary(rows, seconds, output):
+    """The line printed on a terminal when scoring is done."""
+    from fastscore.tabular import shown
+
+    rate = f"{rows / seconds:,.0f} rows/s" if seconds > 0 else "instant"
+    return f"fastscore: scored {rows:,} rows in {seconds:.2f} s ({rate}) into {shown(output, True)}"
 
 
 # A chunk holds at most this many values of input (as read) and output: 8 MiB per float64
@@ -274,46 +313,101 @@ def _physical_memory():
         return None
 
 
-def _score(args):
+def _formats(args):
+    """INPUT's and OUTPUT's formats, from their names, --format and --output-format; and
+    refuse a binary format on a terminal, either way."""
+    from fastscore import tabular
+
+    in_format = tabular.file_format(args.input, args.format, "--format")
+    out_format = tabular.file_format(args.output, args.output_format, "--output-format", default=in_format)
+    if args.input == tabular.STDIO and in_format in tabular.BINARY and sys.stdin.isatty():
+        raise UsageError(f"{tabular.STDIN} is a terminal: pipe the {in_format} data in, or name its file")
+    if args.output == tabular.STDIO and out_format in tabular.BINARY and sys.stdout.isatty():
+        raise UsageError(f"{tabular.STDOUT} is a terminal: fastscore writes no {out_format} there; redirect "
+                         "it to a file or a pipe, or choose --output-format csv")
+    return in_format, out_format
+
+
+def _kept(keep, out_format, out_columns):
+    """The --keep names, checked against what OUTPUT can hold."""
+    if not keep:
+        return []
+    if out_format == "npy":
+        raise UsageError("--keep needs a CSV, TSV or Parquet OUTPUT: a .npy OUTPUT is one float64 array "
+                         "of scores")
+    seen, scores = set(), {name for name, _ in out_columns}
+    for name in keep:
+        if name in seen:
+            raise UsageError(f"--keep {name!r} is given twice")
+        if name in scores:
+            raise UsageError(f"--keep {name!r}: OUTPUT has a score column of that name")
+        seen.add(name)
+    return list(keep)
+
+
+@contextlib.contextmanager
+def _destination(path):
+    """Where the writer writes: a temporary file, renamed to path when everything succeeded;
+    "-" is stdout, written as it goes."""
     from fastscore import _files, tabular
 
+    if path == tabular.STDIO:
+        yield path
+        return
+    with _files.atomic_path(path) as tmp:
+        yield tmp
+
+
+def _score(args):
+    from fastscore import tabular
+
+    started = time.perf_counter()
     if args.chunk_size is not None:
         _at_least_one("--chunk-size", args.chunk_size)
     _check_threads(args.threads)
-    out_format = tabular.file_format(args.output)
+    in_format, out_format = _formats(args)
     if out_format != "npy":
-        tabular.pyarrow_for(args.output)  # before the temporary file, so the message names OUTPUT
-    _refuse_overwriting(args.output, INPUT=args.input, MODEL=args.model)
+        tabular.pyarrow_for(tabular.shown(args.output, True))  # before the temporary file, so the message names OUTPUT
+    _refuse_overwriting(args.output, stdio=True, INPUT=args.input, MODEL=args.model)
     model = _load(args.model)
-    reader = tabular.open_input(args.input)
+    out_columns, as_index = _output_columns(model, out_format)
+    keep = _kept(args.keep, out_format, out_columns)
+    reader = tabular.open_input(args.input, in_format)
     columns = None if args.columns is None else [c.strip() for c in args.columns.split(",")]
     selected, used = tabular.select_columns(
         reader.columns, model.n_features_in_, getattr(model, "feature_names_in_", None), columns,
-        reader.named, args.input)
-    out_columns, as_index = _output_columns(model, out_format)
-    rows = _chunk_rows(args.chunk_size, reader.values_per_row(selected) + len(out_columns))
-    bar = _progress(reader.n_rows, args.quiet)
+        reader.named, reader.path)
+    kept = tabular.kept_columns(reader.columns, keep, reader.named, reader.path)
+    rows = _chunk_rows(args.chunk_size, reader.values_per_row(selected, kept) + len(out_columns))
+    columns_out = list(zip(keep, reader.kept_types(kept))) + out_columns
+    bar = _progress(reader, args.quiet, args.output)
+    done = 0
     try:
-        with _files.atomic_path(args.output) as tmp, \
-                tabular.open_output(tmp, out_format, out_columns) as writer:
-            for start, X in reader.chunks(selected, used, rows):
+        with _destination(args.output) as target, \
+                tabular.open_output(target, out_format, columns_out, reader.n_rows) as writer:
+            for start, X, values in reader.chunks(selected, used, rows, kept, keep):
                 try:
                     outputs = _outputs(model, X, args.threads, as_index)
                 except ValueError:  # NaN or infinity: name the cell, not just the chunk's row
-                    error = tabular.nonfinite_cell(args.input, np.asarray(X, dtype=np.float64), start, used)
+                    error = tabular.nonfinite_cell(reader.path, np.asarray(X, dtype=np.float64), start, used)
                     if error is None:
                         raise
                     raise error from None
-                writer.write(outputs)
+                writer.write(values + outputs)
+                done += len(X)
                 if bar is not None:
-                    bar.update(len(X))
+                    bar.update(reader.progress(done) - bar.n)
     except OSError as exc:
-        raise UsageError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
+        if isinstance(exc, BrokenPipeError):
+            raise
+        raise UsageError(f"{tabular.shown(args.output, True)}: cannot write: {exc.strerror or exc}") from None
     except MemoryError:
         raise UsageError(f"out of memory scoring chunks of {rows} rows: use a smaller --chunk-size") from None
     finally:
         if bar is not None:
             bar.close()
+    if not args.quiet and sys.stderr.isatty():
+        print(_printable(_summary(done, time.perf_counter() - started, args.output)), file=sys.stderr)
     return 0
 
 
@@ -400,9 +494,19 @@ def build_parser():
     p = commands.add_parser("score", help="score a CSV, Parquet or .npy file into another",
                             description=SCORE_HELP, formatter_class=raw)
     p.add_argument("model", metavar="MODEL", help="a fastscore JSON model file")
-    p.add_argument("input", metavar="INPUT", help="rows to score: .csv, .parquet/.pq or .npy")
+    p.add_argument("input", metavar="INPUT",
+                   help="rows to score: .csv, .tsv, .csv.gz, .tsv.gz, .parquet/.pq or .npy; - is stdin")
     p.add_argument("-o", "--output", required=True, metavar="OUTPUT",
-                   help="where to write the scores: .csv, .parquet/.pq or .npy")
+                   help="where to write the scores: .csv, .tsv, .csv.gz, .tsv.gz, .parquet/.pq or .npy; "
+                   "- is stdout")
+    p.add_argument("--format", metavar="FORMAT",
+                   help="INPUT's format where its name does not say it (-, or another extension): "
+                   "csv, csv.gz, tsv, tsv.gz, parquet or npy")
+    p.add_argument("--output-format", metavar="FORMAT",
+                   help="OUTPUT's format where its name does not say it (default for -: INPUT's)")
+    p.add_argument("--keep", action="append", metavar="COLUMN",
+                   help="copy this input column to OUTPUT, before the scores (repeatable; a 0-based "
+                   "position for .npy)")
     p.add_argument("--columns", metavar="A,B,...",
                    help="comma-separated input columns to use: for a model with feature names and a "
                    "CSV or Parquet INPUT, exactly those names in any order (columns are matched by "

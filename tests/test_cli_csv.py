@@ -117,9 +117,9 @@ def test_a_row_longer_than_a_block_is_read(tmp_path):
     (tmp_path / "in.csv").write_text("a,b\n" + "\n".join(rows) + "\n")
     reader = tabular.open_input(str(tmp_path / "in.csv"))
     chunks = list(reader.chunks([0, 1], ["a", "b"], 5000))
-    X = np.concatenate([X for _, X in chunks])
-    assert len(X) == 60_001 and max(len(c) for _, c in chunks) <= 5000
-    assert [start for start, _ in chunks] == np.cumsum([0] + [len(c) for _, c in chunks[:-1]]).tolist()
+    X = np.concatenate([X for _, X, _ in chunks])
+    assert len(X) == 60_001 and max(len(c) for _, c, _ in chunks) <= 5000
+    assert [start for start, _, _ in chunks] == np.cumsum([0] + [len(c) for _, c, _ in chunks[:-1]]).tolist()
     assert X[30_000].tolist() == [2.0, 1.5] and X[29_999].tolist() == [29_999, 29_999 % 7]
     assert X[30_001:, 0].tolist() == list(range(30_000)) and (X[30_001:, 1] == -1).all()
 
@@ -140,5 +140,5 @@ def test_a_row_longer_than_the_longest_is_refused(tmp_path, monkeypatch, header_
     # Shorter than the longest: read, in blocks grown from 4 KiB.
     (tmp_path / "in.csv").write_text("a,b\n1,2\n3,4\n5," + "9" * 50_000 + "\n")
     reader = tabular.open_input(str(tmp_path / "in.csv"))
-    X = np.concatenate([X for _, X in reader.chunks([0, 1], ["a", "b"], 10)])
+    X = np.concatenate([X for _, X, _ in reader.chunks([0, 1], ["a", "b"], 10)])
     assert X[:, 0].tolist() == [1, 3, 5] and X[2, 1] == float("9" * 50_000)
