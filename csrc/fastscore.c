@@ -256,7 +256,7 @@ int fs_max_threads(void)
  * calling thread alone.
  */
 static pid_t load_pid = 0;
-static int runtime_loaded_first = 1; /* unknown until shown otherwise */
+static int runtime_loaded_first = 1; /* assumed where the load order cannot be read (off Linux) */
 
 #ifdef FS_HAVE_PHDR
 typedef struct fs_load_order {
