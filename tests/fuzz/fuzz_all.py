@@ -60,6 +60,8 @@ def main():
     parser.add_argument("--timeout", type=int, default=20, help="seconds one input may take (default %(default)s)")
     parser.add_argument("--rss-limit-mb", type=int, default=1024, help="memory limit (default %(default)s)")
     args = parser.parse_args()
+    if not TARGETS:
+        parser.error("no fuzz targets: fuzz_targets.py registers none")
     unknown = [t for t in args.targets if t not in TARGETS]
     if unknown:
         parser.error(f"unknown target(s) {', '.join(unknown)}; targets: {', '.join(TARGETS)}")
