@@ -378,7 +378,7 @@ class _ParquetReader(_ArrowReader):
             # Without pre_buffer, pyarrow reads one row group at a time instead of
             # buffering every requested column chunk of the file up front.
             self._file = pa.parquet.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
-        except (pa.ArrowException, OSError) as exc:
+        except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:  # a name that is not UTF-8
             raise InputError(f"{path}: not a readable Parquet file: {_first_line(exc)}") from None
         self.n_rows = self._file.metadata.num_rows
         self.columns = list(self._file.schema_arrow.names)
@@ -386,7 +386,12 @@ class _ParquetReader(_ArrowReader):
     def chunks(self, selected, names, rows):
         """Yield (first row index, float64 array of shape (m <= rows, len(selected)))."""
         pa = self._pa
+        names = [self.columns[i] for i in selected]
         for name in names:
+            # pyarrow reads Parquet columns by name: two columns of one name cannot be told apart.
+            if self.columns.count(name) > 1:
+                raise InputError(f"{self.path}: the file has {self.columns.count(name)} columns named "
+                                 f"{name!r}, which cannot be told apart; give them distinct names")
             t = self._file.schema_arrow.field(name).type
             if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t)
                     or pa.types.is_decimal(t)):
