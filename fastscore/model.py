@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Tuple, Type, Union
 
 import numpy as np
 
@@ -89,6 +89,7 @@ class LinearModel:
 
     def _fields(self) -> fields.Fields:
         """The model's fields (read-only arrays): what its file, its pickle and == are made of."""
+        assert self._KIND is not None  # a Classifier or a Regressor: LinearModel is never built
         return fields.Fields(self._KIND, self.estimator, self.link, self.n_features_in_, self.coef_,
                              self.intercept_, getattr(self, "classes_", None), self._feature_names,
                              self.center, self.sklearn_version)
@@ -309,7 +310,7 @@ def _from_file(file, backend):
                                          "file") from None
 
 
-def rebuild(cls: type, state: Dict[str, Any], backend: Optional[str] = None) -> LinearModel:
+def rebuild(cls: Type["LinearModel"], state: Dict[str, Any], backend: Optional[str] = None) -> LinearModel:
     """The model of class cls from the plain fields in state: what unpickling a model calls.
 
     Its name and arguments are part of every pickle of a model. The fields
@@ -325,6 +326,7 @@ def rebuild(cls: type, state: Dict[str, Any], backend: Optional[str] = None) -> 
     if classes is not None:
         dtype, labels = classes
         classes = np.array(labels, dtype=dtype)
+    assert cls._KIND is not None
     checked = fields.check(cls._KIND, estimator=state["estimator"], link=state["link"],
                            n_features=state["n_features"], coef=_unpacked(state["coef"]),
                            intercept=_unpacked(state["intercept"]), classes=classes,

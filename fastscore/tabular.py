@@ -13,7 +13,7 @@ counted) and its column.
 import os
 import re
 import struct
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -187,7 +187,8 @@ def select_columns(available: Iterable[str], n_features: int, feature_names: Opt
     else:
         wanted = None
     want = set(wanted or ())
-    index, duplicated, first, count = {}, set(), [], 0
+    index: Dict[str, int] = {}
+    duplicated, first, count = set(), [], 0
     for name in available:
         if count < n_features:
             first.append(name)
@@ -216,7 +217,7 @@ def select_columns(available: Iterable[str], n_features: int, feature_names: Opt
 
 # ---- readers -----------------------------------------------------------------------------------
 
-def open_input(path: str):
+def open_input(path: str) -> Any:
     """A reader for path: .columns (its column names, to iterate once), .named, .n_rows (None
     if unknown), .values_per_row(selected) and .chunks(selected, names, rows)."""
     fmt = file_format(path)
