@@ -108,8 +108,10 @@ _EXPECTED = {"X": "a 2-D array or a list of lists of numbers",
 
 
 def _asarray(X, what):
+    """X as a numpy.ndarray: a subclass's data as a plain array (a masked array's values
+    whatever its mask, as scikit-learn's check_array reads them), anything else by np.asarray."""
     if isinstance(X, np.ndarray):
-        return X
+        return X if type(X) is np.ndarray else np.asarray(X)
     if hasattr(X, "tocsr") and hasattr(X, "toarray"):
         raise TypeError(f"{what} is a sparse matrix; fastscore scores dense arrays (use {what}.toarray())")
     try:
@@ -182,7 +184,12 @@ def result_shape(n_rows, n_outputs, layout):
 
 
 def check_out(out, shape):
-    """Check a caller-supplied output array before the kernel writes to it."""
+    """Check a caller-supplied output array before the kernel writes to it.
+
+    Any ndarray, subclasses included: both backends write into its own memory
+    as a plain array and leave a subclass's own state (a masked array's mask)
+    as it is.
+    """
     if not isinstance(out, np.ndarray):
         raise TypeError(f"out must be a numpy array, got {type(out).__name__}")
     if out.dtype != np.float64:

@@ -43,13 +43,17 @@ class Kernel:
         n = X.shape[0]
         if n == 0:
             return out
+        # A subclass (a masked array, np.matrix) is read and written through its
+        # own memory, as the compiled kernel does, never through its own rules.
+        X = np.ndarray.view(X, np.ndarray)
+        dst = np.ndarray.view(out, np.ndarray)
         if layout == BINARY_PROBA:
             p = np.empty((n, 1))
             self._score_into(X, link, p)
-            out[:, 1] = p[:, 0]
-            np.subtract(1.0, p[:, 0], out=out[:, 0])
+            dst[:, 1] = p[:, 0]
+            np.subtract(1.0, p[:, 0], out=dst[:, 0])
         else:
-            self._score_into(X, link, np.ndarray.reshape(out, (n, self.n_outputs)))  # a view: never a copy
+            self._score_into(X, link, dst.reshape(n, self.n_outputs))  # a view: never a copy
         return out
 
     def _score_into(self, X, link, Z):

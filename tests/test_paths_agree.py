@@ -361,3 +361,70 @@ def test_exp_limits_agree_on_every_path(z):
                     exact = want in (0.0, 1.0, np.inf)  # else within 1 ulp, subnormals included
                     assert got == want if exact else math.isclose(got, want, rel_tol=4e-16, abs_tol=5e-324), \
                         (name, z, link, got, want)
+
+
+# ---- masked arrays and other ndarray subclasses -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def centred():
+    """A centred multinomial model (StandardScaler folded in) and its scikit-learn pipeline."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((60, 3)) * 5 + 100
+    return make_pipeline(StandardScaler(), LogisticRegression()).fit(X, np.arange(60) % 3)
+
+
+def test_a_masked_array_is_scored_by_its_data_as_scikit_learn_does(centred, backend):
+    """scikit-learn's check_array takes np.asarray(X): the data, whatever the mask. So do both backends."""
+    model = fastscore.from_sklearn(centred, backend=backend)
+    data = np.array([[99.0, 101.0, 98.0], [104.0, 95.0, 100.5]])
+    X = np.ma.masked_array(data, mask=[[False, True, False], [True, False, False]])
+    assert model.center is not None
+    for method in ("decision_function", "predict_proba", "predict_log_proba", "score", "predict"):
+        got, want = getattr(model, method)(X), getattr(model, method)(data)
+        assert type(got) is np.ndarray and got.tobytes() == want.tobytes(), method
+    assert_close(model.predict_proba(X), centred.predict_proba(X))
+    assert model.score_one(X[1]) == model.score_one(data[1])
+    kernel = model._kernel  # the kernel itself reads a subclass through its own memory too
+    assert kernel.score(X, links.BY_NAME["softmax"].code).tobytes() == kernel.score(data, 2).tobytes()
+    matrix = data.view(np.matrix)
+    assert model.predict_proba(matrix).tobytes() == model.predict_proba(data).tobytes()
+
+
+def test_masked_arrays_score_the_same_on_both_backends(centred, both_backends):
+    data = np.array([[99.0, 101.0, 98.0], [104.0, 95.0, 100.5]])
+    X = np.ma.masked_array(data, mask=[[False, True, False], [True, False, False]])
+    got = [fastscore.from_sklearn(centred, backend=name).decision_function(X) for name in both_backends]
+    assert_close(got[0], got[1])
+
+
+@pytest.mark.parametrize("make", [lambda a: a.view(np.matrix), np.ma.masked_array,
+                                  lambda a: np.ma.masked_array(a, mask=np.ones(a.shape, bool))],
+                         ids=["matrix", "masked", "masked-throughout"])
+def test_out_of_any_subclass_is_written_through_its_memory_on_both_backends(make, backend):
+    """One rule: the values land in out's own memory; a subclass's own state (a mask) is left as it was."""
+    X = np.array([[1.0, 2.0], [3.0, -4.0], [0.5, 0.0]])
+    kernel = fastscore.Classifier(estimator="LogisticRegression", link="logistic", coef=[[1.0, 2.0]],
+                                  intercept=[0.5], n_features=2, classes=[0, 1], center=[1.0, 1.0],
+                                  backend=backend)._kernel
+    multi = fastscore.Classifier(estimator="LogisticRegression", link="softmax", coef=np.eye(3, 2),
+                                 intercept=np.zeros(3), n_features=2, classes=[0, 1, 2], backend=backend)
+    for k, layout, link, owner in ((1, MATRIX, 1, kernel), (1, BINARY_PROBA, 1, kernel), (3, MATRIX, 2, multi._kernel)):
+        want = owner.score(X, link, layout=layout)
+        out = make(np.full(want.shape, -1.0))
+        mask = np.ma.getmaskarray(out).copy() if isinstance(out, np.ma.MaskedArray) else None
+        assert owner.score(X, link, out, layout=layout) is out
+        assert np.asarray(out.data if mask is not None else out).tobytes() == want.tobytes(), (k, layout)
+        if mask is not None:
+            assert np.array_equal(np.ma.getmaskarray(out), mask)
+    out = make(np.empty((3, 3)))
+    assert multi.score(X, out=out) is out
+    assert np.asarray(getattr(out, "data", out)).tobytes() == multi.score(X).tobytes()
+
+
+def test_a_flat_result_cannot_go_into_a_matrix(backend):
+    """np.matrix is 2-D: it cannot have a flat result's shape, and both backends say so."""
+    model = fastscore.Classifier(estimator="LogisticRegression", link="logistic", coef=[[1.0, 2.0]],
+                                 intercept=[0.5], n_features=2, classes=[0, 1], backend=backend)
+    with pytest.raises(ValueError, match=r"out has shape \(1, 3\), expected \(3,\)"):
+        model.score(np.zeros((3, 2)), out=np.zeros(3).view(np.matrix))
