@@ -332,6 +332,8 @@ cdef class Kernel:
                 except Exception:
                     _checks.row_floats(row, d)
                     raise
+                if not isfinite(x[i]):  # a finite longdouble beyond float64 is named as such
+                    _checks.to_float(item, f"row[{i}]")
             if is_list and PyList_GET_SIZE(row) != d:  # the same answer as the mirror's
                 _checks.check_row_length(PyList_GET_SIZE(row), d)
             if k != 1 or (link != FS_LINK_IDENTITY and link != FS_LINK_LOGISTIC and link != FS_LINK_EXP):

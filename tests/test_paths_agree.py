@@ -428,3 +428,32 @@ def test_a_flat_result_cannot_go_into_a_matrix(backend):
                                  intercept=[0.5], n_features=2, classes=[0, 1], backend=backend)
     with pytest.raises(ValueError, match=r"out has shape \(1, 3\), expected \(3,\)"):
         model.score(np.zeros((3, 2)), out=np.zeros(3).view(np.matrix))
+
+
+# ---- numbers too large for float64, given one by one ------------------------------------------------
+
+
+def _too_large_rows():
+    rows = [(Decimal("1e400"), "1E+400"), (Decimal("-1e400"), "-1E+400")]
+    if np.finfo(np.longdouble).max > MAX:  # else longdouble is float64 here: none of its values is too large
+        rows += [(np.longdouble("1e4000"), "1e+4000"), (np.longdouble("-1e4000"), "-1e+4000")]
+    return rows
+
+
+def test_a_finite_number_too_large_for_float64_in_a_list_is_named_as_such(backend):
+    """As in an array: "row[i] is too large for float64", not "NaN or infinity", on every score_one path."""
+    models = [fastscore.Regressor(estimator="Ridge", link="identity", n_features=2, coef=[1.0, 1.0], intercept=0.0,
+                                  backend=backend),
+              fastscore.Classifier(estimator="LogisticRegression", link="logistic", coef=[[1.0, 2.0]],
+                                   intercept=[0.5], n_features=2, classes=[0, 1], backend=backend),
+              fastscore.Classifier(estimator="LogisticRegression", link="softmax", coef=np.ones((3, 2)),
+                                   intercept=np.zeros(3), n_features=2, classes=[0, 1, 2], backend=backend)]
+    for value, shown in _too_large_rows():
+        for model in models:
+            for row, index in (([value, 1.0], 0), ((1.0, value), 1), ([np.nan, value], 1)):
+                with pytest.raises(ValueError, match=rf"^row\[{index}\] is too large for float64: {re.escape(shown)}$"):
+                    model.score_one(row)
+    for model in models:  # true infinities and NaN, whatever their type, are still named as such
+        for value in (Decimal("Infinity"), Decimal("NaN"), np.longdouble("inf"), np.float32("nan")):
+            with pytest.raises(ValueError, match="NaN or infinity at feature 1"):
+                model.score_one([1.0, value])
