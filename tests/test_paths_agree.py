@@ -430,6 +430,33 @@ def test_a_flat_result_cannot_go_into_a_matrix(backend):
         model.score(np.zeros((3, 2)), out=np.zeros(3).view(np.matrix))
 
 
+# ---- out= and threads -----------------------------------------------------------------------------
+
+
+def test_concurrent_calls_with_their_own_out_are_independent(backend):
+    """out is a call's working memory until it returns: threads with their own out, or with disjoint row
+    ranges of one array, each get their own rows right (calls sharing one out are documented not to)."""
+    rng = np.random.default_rng(9)
+    model = fastscore.Classifier(estimator="LogisticRegression", link="softmax", coef=rng.standard_normal((3, 4)),
+                                 intercept=rng.standard_normal(3), n_features=4, classes=[0, 1, 2], backend=backend)
+    n, workers = 20_000, 6
+    X = [rng.standard_normal((n, 4)) for _ in range(workers)]
+    want = [model.score(x) for x in X]
+    shared = np.empty((workers * n, 3))
+    own = [np.empty((n, 3)) for _ in range(workers)]
+
+    def work(i):
+        for _ in range(5):
+            model.score(X[i], out=shared[i * n:(i + 1) * n])
+            model.score(X[i], out=own[i])
+
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        list(pool.map(work, range(workers)))
+    for i in range(workers):
+        assert shared[i * n:(i + 1) * n].tobytes() == want[i].tobytes()
+        assert own[i].tobytes() == want[i].tobytes()
+
+
 # ---- numbers too large for float64, given one by one ------------------------------------------------
 
 
