@@ -118,8 +118,10 @@ class LinearModel:
         allocates nothing but the result, and nothing at all when `out`
         (float64, C-contiguous, the result's shape) is given; the pure mirror's
         numpy makes temporaries of X's size for float32 input and centred
-        models, and of the result's for multiclass links. n_threads caps the kernel's threads
-        (None or 0: its default); results do not depend on it.
+        models, and of the result's for multiclass links. `out` is the call's
+        working memory until it returns: threads scoring at the same time each
+        need their own (or disjoint row slices of one array). n_threads caps the
+        kernel's threads (None or 0: its default); results do not depend on it.
         """
         return self._kernel.score(X, self._link_code, out, layout=self._layout,
                                   n_threads=0 if n_threads is None else _checks.thread_count(n_threads),
