@@ -52,7 +52,7 @@ SCENARIO = textwrap.dedent("""
         rng = np.random.default_rng(0)
         kernel = _kernel.Kernel(rng.standard_normal((1, 10)), [0.25])
         X = rng.standard_normal((200_000, 10))  # above FS_PARALLEL_MIN: picking uses threads
-        outs = [b"".join(kernel.score(data, 1, np.empty((len(X), 1)), t).tobytes()
+        outs = [b"".join(kernel.score(data, 1, np.empty((len(X), 1)), n_threads=t).tobytes()
                          for data in (X, X.astype(np.float32))) for t in (1, 0, 2)]
         return outs[0] if outs.count(outs[0]) == len(outs) else None
 
