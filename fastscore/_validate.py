@@ -31,7 +31,7 @@ def what(value: Any) -> str:
         return ("NaN" if value != value else "Infinity" if value > 0 else "-Infinity") + \
             " (not a finite number)"
     if isinstance(value, (int, np.integer)):
-        return str(value) if abs(value) < 10**20 else "an integer too large for float64"
+        return str(value) if abs(int(value)) < 10**20 else "an integer too large for float64"
     if isinstance(value, str):
         return f"the string {value[:40]!r}"
     if isinstance(value, (list, tuple)):
