@@ -339,6 +339,30 @@ static FS_TARGET size_t FS_TFN(row_nonfinite)(const fs_model *m, const FS_T *con
     return m->n_features;
 }
 
+/* z's NaN or infinite outputs for `row`, whose values are finite, summed
+ * again in the columns' order with each product rounded on its own (a
+ * volatile term cannot be fused), as the pure mirror sums them: an exact
+ * (fused) product added to +inf stays +inf where its rounded -inf gives NaN,
+ * so only this sum is the same on every instruction set and path. */
+static FS_TARGET void FS_TFN(col_resum)(const fs_model *m, const FS_T *const *cols,
+                                        const ptrdiff_t *strides, size_t row, double *z)
+{
+    const size_t d = m->n_features;
+    size_t o, i;
+    for (o = 0; o < m->n_outputs; o++) {
+        const double *w = m->coef + o * d;
+        double s = m->intercept[o];
+        if (isfinite(z[o]))
+            continue;
+        for (i = 0; i < d; i++) {
+            double v = FS_FILLED(cols[i][(ptrdiff_t)row * strides[i]], i);
+            volatile double t = (m->center == NULL ? v : v - m->center[i]) * w[i];
+            s += t;
+        }
+        z[o] = s;
+    }
+}
+
 /* Score rows [r0, r1) of the columns block by block: z from the columns
  * (vectorised across the block's rows), the check for NaN and infinity, the
  * table rows, then the link.  Returns the first row holding a non-finite
@@ -367,12 +391,17 @@ static FS_TARGET size_t FS_TFN(columns_range)(const fs_model *m, const fs_column
         }
         bad = rows;
         if (FS_FN(any_nonfinite)(z, rows * k))
-            for (i = 0; i < rows; i++)
-                if (FS_FN(any_nonfinite)(z + i * k, k) &&
-                    FS_TFN(row_nonfinite)(m, cols, a->strides, r + i) < m->n_features) {
+            for (i = 0; i < rows; i++) {
+                if (!FS_FN(any_nonfinite)(z + i * k, k))
+                    continue;
+                if (FS_TFN(row_nonfinite)(m, cols, a->strides, r + i) < m->n_features) {
                     bad = i;
                     break;
                 }
+                /* Non-finite x always makes some z non-finite (inf * 0 is
+                 * NaN); a finite row can still overflow z, not an error. */
+                FS_TFN(col_resum)(m, cols, a->strides, r + i, z + i * k);
+            }
         if (m->n_tables > 0)
             bad = FS_FN(add_tables)(m, a->codes, a->code_strides, r, bad, z);
         if (bad < rows) {

@@ -205,6 +205,9 @@ def test_overflowing_rows_agree_on_every_path(case):
                     for threads in (1, 2):
                         got = kernel.score(X, link, n_threads=threads)
                         _assert_agrees(got[keep], want[keep], limit[keep], what + ("score", threads))
+                    # X's columns where they lie: the path of DataFrames and Arrow tables
+                    got = kernel.score_columns([X[:, i] for i in range(X.shape[1])], link)
+                    _assert_agrees(got[keep], want[keep], limit[keep], what + ("score_columns",))
                     if k == 1:
                         flat = kernel.score(X, link, layout=FLAT)
                         _assert_agrees(flat[keep], want[keep], limit[keep], what + ("flat",))
