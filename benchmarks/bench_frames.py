@@ -77,6 +77,12 @@ def median(values):
     return float(np.median(values))
 
 
+def paired_ratio(ours, theirs):
+    """The median over rounds of ours / theirs in the same round: a ratio of two contenders that took
+    their turns side by side, so that a busy spell that slows both cancels out."""
+    return float(np.median(np.asarray(ours) / np.asarray(theirs)))
+
+
 def backends():
     """The backends this install has: compiled (where built) and pure."""
     return [b for b in _backend.MODULES if b == "pure" or _backend.name == "compiled"]
@@ -113,7 +119,7 @@ def frames(df):
 
 
 def measure(rows, rounds, extras=True):
-    """Seconds per call (median round) of each contender, {(frame, contender): seconds}; prints the
+    """Seconds per call in each round of each contender, {(frame, contender): [seconds]}; prints the
     tables (extras: the frame made an ndarray first, and one request; not timed when False)."""
     est, df = data(rows)
     models = {b: fastscore.from_sklearn(est, backend=b) for b in backends()}
@@ -136,7 +142,8 @@ def measure(rows, rounds, extras=True):
         for b, model in models.items():
             np.testing.assert_allclose(model.predict_proba(X), est.predict_proba(df), rtol=0, atol=1e-12)
             fns[name, b] = lambda model=model, X=X: model.predict_proba(X)
-    t = {k: median(v) for k, v in interleaved(fns, rounds).items()}
+    rounds_t = interleaved(fns, rounds)
+    t = {k: median(v) for k, v in rounds_t.items()}
     for name, (X, X_sk) in cases.items():
         sk = t.get((name, "scikit-learn"))
         before = "" if X_sk is None or not name.startswith("pandas") or not extras else \
@@ -148,7 +155,7 @@ def measure(rows, rounds, extras=True):
             line += f" {mine * 1e3:10.2f} {speedup:>9} {mine / plain:9.2f}x"
         print(line)
     if not extras:
-        return t
+        return rounds_t
 
     print("\none request (microseconds per call)")
     row = df.iloc[0]
@@ -166,7 +173,7 @@ def measure(rows, rounds, extras=True):
     print(f"{'scikit-learn, 1-row DataFrame':40} {sk * 1e6:10.2f}")
     for key, seconds in ones.items():
         print(f"{key:40} {seconds * 1e6:10.3f}  ({sk / seconds:,.0f}x scikit-learn)")
-    return t
+    return rounds_t
 
 
 def main():

@@ -97,8 +97,9 @@ def kinds(df: pd.DataFrame) -> dict:
                                          **dict.fromkeys(CATEGORIES, pd.ArrowDtype(pa.string()))})}
 
 
-def measure(rows: int, rounds: int) -> dict:
-    """Seconds per call (median round) of every contender: {(part, contender): seconds}; prints as it goes."""
+def measure(rows: int, rounds: int, threads: int = 0) -> dict:
+    """Seconds per call in each round of every contender, {(part, contender): [seconds]}; prints the
+    medians. threads: onnxruntime's batch session's (0: its default)."""
     import onnxruntime as ort
 
     rng = np.random.default_rng(0)
@@ -108,8 +109,8 @@ def measure(rows: int, rounds: int) -> dict:
     request = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in one.iloc[0].to_dict().items()}
     models = {b: fastscore.from_sklearn(est, backend=b) for b in backends()}
     first = next(iter(models))  # compiled where built: the one timed on every kind of column
-    single, many = onnx_session(est, threads=1), onnx_session(est)
-    threads = many.get_session_options().intra_op_num_threads or os.cpu_count()
+    single, many = onnx_session(est, threads=1), onnx_session(est, threads)
+    threads = threads or os.cpu_count()  # onnxruntime's default: one per core
     feeds, feeds_one = onnx_feeds(batch), onnx_feeds(one)
     frames = kinds(batch)
     expected = est.predict_proba(batch)
@@ -126,7 +127,7 @@ def measure(rows: int, rounds: int) -> dict:
         fns["one", f"fastscore {b}"] = lambda m=model: m.score_one(request)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        t = {k: median(v) for k, v in interleaved(fns, rounds * 3).items()}
+        rounds_t = interleaved(fns, rounds * 3)
         fns = {("batch", "scikit-learn"): lambda: est.predict_proba(batch),
                ("batch", "onnxruntime"): lambda: many.run(["probabilities"], feeds)}
         for kind, X in frames.items():
@@ -134,7 +135,8 @@ def measure(rows: int, rounds: int) -> dict:
                 np.testing.assert_allclose(model.predict_proba(X), expected, rtol=0, atol=1e-12)
                 if kind == "plain float64" or b == first:
                     fns[kind, f"fastscore {b}"] = lambda m=model, X=X: m.predict_proba(X)
-        t.update({k: median(v) for k, v in interleaved(fns, rounds).items()})
+        rounds_t.update(interleaved(fns, rounds))
+    t = {k: median(v) for k, v in rounds_t.items()}
 
     print("\none request (a dict; onnxruntime: one-row arrays, 1 thread), microseconds per call")
     for name in ("scikit-learn", "onnxruntime", *(f"fastscore {b}" for b in models)):
@@ -153,7 +155,7 @@ def measure(rows: int, rounds: int) -> dict:
                 print(f"  {f'fastscore {b}, {kind}':40} {s * 1e3:10.2f}   scikit-learn / this "
                       f"{t['batch', 'scikit-learn'] / s:6.1f}x   onnxruntime / this {t['batch', 'onnxruntime'] / s:5.2f}x"
                       f"   this / plain {s / t['plain float64', f'fastscore {b}']:5.2f}x")
-    return t
+    return rounds_t
 
 
 def main() -> None:
