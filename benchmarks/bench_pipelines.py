@@ -144,8 +144,7 @@ def measure(rows: int, rounds: int, threads: int = 0) -> dict:
         print(f"  {name:22} {s * 1e6:10.2f}   scikit-learn / this {t['one', 'scikit-learn'] / s:8.0f}x"
               f"   onnxruntime / this {t['one', 'onnxruntime'] / s:6.2f}x")
     fs_threads = fastscore._kernel.max_threads() if "compiled" in models else 1
-    print(f"\n{rows:,} rows (onnxruntime {threads} threads, fastscore {fs_threads} threads), "
-          "milliseconds per call")
+    print(f"\n{rows:,} rows (threads: onnxruntime {threads}, fastscore {fs_threads}), milliseconds per call")
     for name in ("scikit-learn", "onnxruntime"):
         print(f"  {name:22} {t['batch', name] * 1e3:10.2f}")
     for kind in frames:
