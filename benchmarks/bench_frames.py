@@ -11,7 +11,8 @@ each column where it lies (the kernel's score_columns), so no row-major copy
 of the frame is made. Then one request: a list (by position), a dict (a JSON
 request, by name) and a pandas Series (by label).
 
-Contenders take their rounds in turn (see interleaved). Printed: milliseconds per call, scikit-learn's time on the same frame where
+Contenders take their rounds in turn (see interleaved). Printed: milliseconds per call
+(the median round), scikit-learn's time on the same frame where
 it takes it, the time of the frame made a row-major array first (the
 compiled backend), the speed-up over scikit-learn, and each kind's time over
 plain float64 columns (nullable and pyarrow-backed columns should stay
@@ -31,6 +32,8 @@ from fastscore import _backend
 from fastscore.timing import PAUSE_BETWEEN_CONTENDERS, best_time
 
 NAMES = ["age", "income", "tenure"]
+#: what interleaved reads: the wall clock, or (bench_targets --cpu) the process's CPU time
+CLOCK = time.perf_counter
 
 
 def timed(fn, rounds):
@@ -40,7 +43,7 @@ def timed(fn, rounds):
 
 
 def interleaved(fns, rounds, min_round_seconds=0.05):
-    """{key: seconds per call} of each fn in fns, the best of `rounds` rounds taken in turn.
+    """{key: [seconds per call in each round]} of each fn in fns, `rounds` rounds taken in turn.
 
     One round of each contender after another, so that a busy spell of a
     shared machine falls on all of them alike and the ratios stay fair. A
@@ -53,22 +56,38 @@ def interleaved(fns, rounds, min_round_seconds=0.05):
     for key, fn in fns.items():
         n = 1
         while True:
-            start = time.perf_counter()
+            start = CLOCK()
             for _ in range(n):
                 fn()
-            if time.perf_counter() - start >= min_round_seconds:
+            if CLOCK() - start >= min_round_seconds:
                 break
             n *= 4
         calls[key] = n
-    best = dict.fromkeys(fns, float("inf"))
+    times = {key: [] for key in fns}
     for _ in range(rounds):
         for key, fn in fns.items():
             time.sleep(PAUSE_BETWEEN_CONTENDERS)  # the last one's thread pool stops spinning
-            start = time.perf_counter()
+            start = CLOCK()
             for _ in range(calls[key]):
                 fn()
-            best[key] = min(best[key], (time.perf_counter() - start) / calls[key])
-    return best
+            times[key].append((CLOCK() - start) / calls[key])
+    return times
+
+
+def median(values):
+    """The median of a list of seconds: what a round typically took, less flattering than the best."""
+    return float(np.median(values))
+
+
+def paired_ratio(ours, theirs):
+    """The median over rounds of ours / theirs in the same round: a ratio of two contenders that took
+    their turns side by side, so that a busy spell that slows both cancels out."""
+    return float(np.median(np.asarray(ours) / np.asarray(theirs)))
+
+
+def backends():
+    """The backends this install has: compiled (where built) and pure."""
+    return [b for b in _backend.MODULES if b == "pure" or _backend.name == "compiled"]
 
 
 def data(n):
@@ -101,28 +120,22 @@ def frames(df):
     }
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--quick", action="store_true", help="3 rounds")
-    args = parser.parse_args()
-    rounds = 3 if args.quick else args.rounds
-
-    est, df = data(args.rows)
-    backends = [b for b in _backend.MODULES if b == "pure" or _backend.name == "compiled"]
-    models = {b: fastscore.from_sklearn(est, backend=b) for b in backends}
-    print(f"fastscore {fastscore.__version__} ({', '.join(backends)}), pandas {pd.__version__}, "
-          f"{args.rows:,} rows x 3 columns, best of {rounds} rounds, milliseconds per call")
+def measure(rows, rounds, extras=True):
+    """Seconds per call in each round of each contender, {(frame, contender): [seconds]}; prints the
+    tables (extras: the frame made an ndarray first, and one request; not timed when False)."""
+    est, df = data(rows)
+    models = {b: fastscore.from_sklearn(est, backend=b) for b in backends()}
+    print(f"fastscore {fastscore.__version__} ({', '.join(models)}), pandas {pd.__version__}, "
+          f"{rows:,} rows x 3 columns, median of {rounds} rounds, milliseconds per call")
 
     # "via ndarray": the same frame made a row-major array first (np.asarray, then the array
     # path), which is how a frame was scored before columns were read by name: a nullable
     # frame becomes an array of objects, converted value by value (one round: it is slow).
     head = f"{'X':28} {'scikit-learn':>13} {'via ndarray':>12}"
-    for b in backends:
+    for b in models:
         head += f" {b:>10} {'speed-up':>9} {'/ float64':>10}"
     print(head)
-    compiled = models[backends[0]]
+    compiled = next(iter(models.values()))
     cases = frames(df)
     fns = {}
     for name, (X, X_sk) in cases.items():
@@ -131,10 +144,11 @@ def main():
         for b, model in models.items():
             np.testing.assert_allclose(model.predict_proba(X), est.predict_proba(df), rtol=0, atol=1e-12)
             fns[name, b] = lambda model=model, X=X: model.predict_proba(X)
-    t = interleaved(fns, rounds)
+    rounds_t = interleaved(fns, rounds)
+    t = {k: median(v) for k, v in rounds_t.items()}
     for name, (X, X_sk) in cases.items():
         sk = t.get((name, "scikit-learn"))
-        before = "" if X_sk is None or not name.startswith("pandas") else \
+        before = "" if X_sk is None or not name.startswith("pandas") or not extras else \
             format(timed(lambda: compiled.predict_proba(np.asarray(X_sk)), 1) * 1e3, "12.2f")
         line = f"{name:28} {'' if sk is None else format(sk * 1e3, '13.2f'):>13} {before:>12}"
         for b in models:
@@ -142,6 +156,8 @@ def main():
             speedup = "" if sk is None else f"{sk / mine:8.1f}x"
             line += f" {mine * 1e3:10.2f} {speedup:>9} {mine / plain:9.2f}x"
         print(line)
+    if not extras:
+        return rounds_t
 
     print("\none request (microseconds per call)")
     row = df.iloc[0]
@@ -154,11 +170,21 @@ def main():
                             ("pandas Series", series)):
             assert abs(model.score_one(given) - est.predict_proba(one_row)[0, 1]) <= 1e-12
             fns[f"{b} score_one, {name}"] = lambda model=model, given=given: model.score_one(given)
-    t = interleaved(fns, rounds)
-    sk = t.pop("scikit-learn")
+    ones = {k: median(v) for k, v in interleaved(fns, rounds).items()}
+    sk = ones.pop("scikit-learn")
     print(f"{'scikit-learn, 1-row DataFrame':40} {sk * 1e6:10.2f}")
-    for key, seconds in t.items():
+    for key, seconds in ones.items():
         print(f"{key:40} {seconds * 1e6:10.3f}  ({sk / seconds:,.0f}x scikit-learn)")
+    return rounds_t
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="3 rounds")
+    args = parser.parse_args()
+    measure(args.rows, 3 if args.quick else args.rounds)
 
 
 if __name__ == "__main__":
