@@ -8,6 +8,7 @@ what it was writing. docs/CLI.md describes the commands.
 import argparse
 import contextlib
 import os
+import re
 import signal
 import stat
 import sys
@@ -182,7 +183,8 @@ def _load_with_fields(path):
     return from_fields(f), {"format": modelfile.FORMAT, "format_version": file.format_version,
                             "kind": f.kind, "feature_names": f.feature_names,
                             "sklearn_version": f.sklearn_version,
-                            "fastscore_version": file.fastscore_version, "checksum": file.checksum}
+                            "fastscore_version": file.fastscore_version, "checksum": file.checksum,
+                            "front": f.front}
 
 
 def _load(path):
@@ -259,6 +261,73 @@ def _outputs(model, X, threads, as_index):
     p = model.score(X, n_threads=threads)
     # 1 - p for the negative class, exactly as predict_proba computes it.
     return [labels] + ([1.0 - p, p] if p.ndim == 1 else list(p.T))
+
+
+_ROW_ZERO = re.compile(r" in row 0(?!\d)")
+
+
+def _scored(model, X, threads, as_index, start, path):
+    """_outputs for a chunk of a model with an input stage (X a RecordBatch, or a 2-D array by
+    position), whose errors are about values: one that lies in a row is an InputError naming it
+    (counted from 1 in the whole INPUT), found by halving the chunk."""
+    from fastscore import tabular
+
+    try:
+        return _outputs(model, X, threads, as_index)
+    except TypeError as exc:  # a column of the wrong type (Parquet): no one row is to blame
+        raise tabular.InputError(f"{path}: {_one_line(exc)}") from None
+    except ValueError as exc:
+        error = exc
+
+    def score(rows):
+        _outputs(model, rows, threads, as_index)
+
+    i = tabular.first_failure(X, score, ValueError)
+    try:
+        score(X[i:i + 1])
+    except ValueError as exc:  # the model counts rows in what it is given: only this one, row 0
+        problem = _ROW_ZERO.sub("", _one_line(exc))
+        raise tabular.InputError(f"{path}: row {start + i + 1}: {problem}") from None
+    raise tabular.InputError(f"{path}: {_one_line(error)}") from None
+
+
+def _unread(front):
+    """The names of a model's inputs that it does not read (columns a ColumnTransformer drops)."""
+    from fastscore.front import read_inputs
+
+    read = set(read_inputs(front))
+    return [x.name for i, x in enumerate(front.inputs) if i not in read]
+
+
+def _reading(front, names, n_selected, in_format, path):
+    """How each selected column of INPUT is read (tabular.NUMBER, TEXT or BOOLEAN) for a model
+    with an input stage, `front`; `names` are the selected columns' names where they are the
+    model's input names, else None (by position). A .npy INPUT holds numbers only: a UsageError
+    if the model reads text."""
+    from fastscore import tabular
+    from fastscore.encoders import CATEGORIES
+    from fastscore.front import NUMBER, Coded, read_inputs
+
+    def kind(i):
+        if front.inputs[i].type == NUMBER:
+            return tabular.NUMBER
+        values = [v for t in (*front.tables, *(f for c in front.numeric for f in c.product if isinstance(f, Coded)))
+                  if t.input == i and t.encode.kind == CATEGORIES for v in t.encode.values]
+        if not values or any(isinstance(v, str) for v in values):
+            return tabular.TEXT
+        return tabular.BOOLEAN if all(isinstance(v, bool) for v in values) else tabular.NUMBER
+
+    read = read_inputs(front)
+    if names is not None:
+        index = {x.name: i for i, x in enumerate(front.inputs)}
+        kinds = [kind(index[n]) for n in names]
+    else:  # by position: an input that the model does not read is read as text, which any cell is
+        kinds = [kind(i) if i in read else tabular.TEXT for i in range(n_selected)]
+    text = [front.inputs[i].name or str(i) for i in read if kind(i) == tabular.TEXT]
+    if in_format == "npy" and text:
+        raise UsageError(f"{path}: a .npy file holds numbers only, but the model reads text in column(s) "
+                         f"{', '.join(map(repr, text[:10]))}: score a CSV or Parquet file")
+    return kinds
 
 
 def _progress(reader, quiet, output):
@@ -369,14 +438,20 @@ def _score(args):
     if out_format != "npy":
         tabular.pyarrow_for(tabular.shown(args.output, True))  # before the temporary file, so the message names OUTPUT
     _refuse_overwriting(args.output, stdio=True, INPUT=args.input, MODEL=args.model)
-    model = _load(args.model)
+    model, fields = _load_with_fields(args.model)
+    front = fields["front"]
     out_columns, as_index = _output_columns(model, out_format)
     keep = _kept(args.keep, out_format, out_columns)
     reader = tabular.open_input(args.input, in_format)
     columns = None if args.columns is None else [c.strip() for c in args.columns.split(",")]
+    names = getattr(model, "feature_names_in_", None)
     selected, used = tabular.select_columns(
-        reader.columns, model.n_features_in_, getattr(model, "feature_names_in_", None), columns,
-        reader.named, reader.path)
+        reader.columns, model.n_features_in_, names, columns, reader.named, reader.path,
+        () if front is None or names is None else _unread(front))
+    kinds = None
+    if front is not None:
+        kinds = _reading(front, used if names is not None and reader.named else None, len(selected),
+                         in_format, reader.path)
     kept = tabular.kept_columns(reader.columns, keep, reader.named, reader.path)
     rows = _chunk_rows(args.chunk_size, reader.values_per_row(selected, kept) + len(out_columns))
     columns_out = list(zip(keep, reader.kept_types(kept))) + out_columns
@@ -385,14 +460,17 @@ def _score(args):
     try:
         with _destination(args.output) as target, \
                 tabular.open_output(target, out_format, columns_out, reader.n_rows) as writer:
-            for start, X, values in reader.chunks(selected, used, rows, kept, keep):
-                try:
-                    outputs = _outputs(model, X, args.threads, as_index)
-                except ValueError:  # NaN or infinity: name the cell, not just the chunk's row
-                    error = tabular.nonfinite_cell(reader.path, np.asarray(X, dtype=np.float64), start, used)
-                    if error is None:
-                        raise
-                    raise error from None
+            for start, X, values in reader.chunks(selected, used, rows, kept, keep, kinds):
+                if kinds is not None:
+                    outputs = _scored(model, X, args.threads, as_index, start, reader.path)
+                else:
+                    try:
+                        outputs = _outputs(model, X, args.threads, as_index)
+                    except ValueError:  # NaN or infinity: name the cell, not just the chunk's row
+                        error = tabular.nonfinite_cell(reader.path, np.asarray(X, dtype=np.float64), start, used)
+                        if error is None:
+                            raise
+                        raise error from None
                 writer.write(values + outputs)
                 done += len(X)
                 if bar is not None:
