@@ -38,7 +38,10 @@ header), TSV (.tsv), either gzipped (.csv.gz, .tsv.gz), Parquet (.parquet, .pq) 
 extension.
 
 Columns are matched by name when the model has feature names (extra input columns are
-ignored), otherwise by position; --columns picks them explicitly. OUTPUT has the --keep
+ignored), otherwise by position; --columns picks them explicitly. A model converted from a
+pipeline with encoders and imputers reads text and missing cells (those pandas.read_csv reads as
+missing: empty, NA, NaN, null, N/A, ...) from CSV, TSV and Parquet, as scikit-learn scores the
+file read by pandas; see docs/CLI.md. OUTPUT has the --keep
 columns first, copied from INPUT, then a column `prediction` (`prediction_<j>` for
 multi-target regressors) and, for classifiers with probabilities, `proba_<class>` for
 each class. A .npy OUTPUT is a float64 array with those scores in that order (--keep needs

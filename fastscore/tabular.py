@@ -321,7 +321,8 @@ def select_columns(available: Iterable[str], n_features: int, feature_names: Opt
     else:
         wanted = None
     want = set(wanted or ())
-    index, duplicated, first, count = {}, set(), [], 0
+    index: Dict[str, int] = {}
+    duplicated, first, count = set(), [], 0
     for name in available:
         if count < n_features:
             first.append(name)
