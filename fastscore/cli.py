@@ -184,8 +184,7 @@ def _load_with_fields(path):
         raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
     f = file.fields
     return from_fields(f), {"format": modelfile.FORMAT, "format_version": file.format_version,
-                            "kind": f.kind, "feature_names": f.feature_names,
-                            "sklearn_version": f.sklearn_version,
+                            "kind": f.kind, "sklearn_version": f.sklearn_version,
                             "fastscore_version": file.fastscore_version, "checksum": file.checksum,
                             "front": f.front}
 
@@ -198,7 +197,7 @@ def _info(args):
     from fastscore import modelfile
 
     model, fields = _load_with_fields(args.model)
-    names = fields.get("feature_names")
+    names = getattr(model, "feature_names_in_", None)  # a model with an input stage: its inputs' names
     rows = [
         ("file", f"{args.model} ({os.path.getsize(args.model)} bytes)"),
         ("format", f"{fields['format']} version {fields['format_version']} "
@@ -501,7 +500,7 @@ def _bench(args):
     from fastscore import Classifier
     from fastscore.timing import best_time
 
-    model = _load(args.model)
+    model, fields = _load_with_fields(args.model)
     d = model.n_features_in_
     rows = _at_least_one("--rows", args.rows if args.rows is not None
                          else max(1, min(100_000, MAX_BENCH_VALUES // 8 // d)))
@@ -511,9 +510,11 @@ def _bench(args):
     _check_threads(args.threads)
     _at_least_one("--rounds", args.rounds)
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((rows, d))
-    row = X[0].tolist()
-    one = X[:1]
+    if fields["front"] is None:
+        X = rng.standard_normal((rows, d))
+        row, one, shown = X[0].tolist(), X[:1], (f"list of {d} floats", f"1 x {d} array")
+    else:
+        X, row, one, shown = _synthetic(fields["front"], rows, rng)
     out = np.empty((rows,) + model.score(one).shape[1:])
     batch = best_time(lambda: model.score(X, out=out, n_threads=args.threads), rounds=args.rounds)
     single = best_time(lambda: model.score_one(row), rounds=args.rounds)
@@ -525,11 +526,36 @@ def _bench(args):
                     f"backend {backend}, threads {args.threads or 'default'}"))
     print(f"  score(X, out=...), {rows} rows:  {rows / batch:14,.0f} rows/s  "
           f"({batch / rows * 1e9:10.1f} ns per row, {batch * 1e3:.3f} ms per call)")
-    print(f"  score_one(list of {d} floats):  {1 / single:14,.0f} rows/s  "
+    print(f"  score_one({shown[0]}):  {1 / single:14,.0f} rows/s  "
           f"({single * 1e6:10.3f} us per row)")
-    print(f"  {per_call.__name__}(1 x {d} array):  {1 / array_one:14,.0f} rows/s  "
+    print(f"  {per_call.__name__}({shown[1]}):  {1 / array_one:14,.0f} rows/s  "
           f"({array_one * 1e6:10.3f} us per row)")
     return 0
+
+
+def _synthetic(front, rows, rng):
+    """Rows for a model with an input stage: each input's values drawn from its categories where
+    the model has any (an unknown one may be an error), else standard-normal. (X, one row for
+    score_one, X's first row, how the two are shown): by name (a dict of columns, a dict) for a
+    model with input names, else by position (a 2-D array, a list)."""
+    from fastscore.encoders import CATEGORIES
+    from fastscore.front import Coded
+
+    coded = [*front.tables, *(f for c in front.numeric for f in c.product if isinstance(f, Coded))]
+    columns = []
+    for i in range(len(front.inputs)):
+        values = next((t.encode.values for t in coded if t.input == i and t.encode.kind == CATEGORIES
+                       and t.encode.values), None)
+        columns.append(rng.standard_normal(rows) if values is None else
+                       np.array(values, dtype=object)[rng.integers(0, len(values), rows)])
+    if front.inputs[0].name is None:
+        X = np.empty((rows, len(columns)), dtype=object)
+        for i, c in enumerate(columns):
+            X[:, i] = c
+        return X, X[0].tolist(), X[:1], (f"list of {len(columns)} values", f"1 x {len(columns)} array")
+    named = {x.name: c for x, c in zip(front.inputs, columns)}
+    return (named, {k: v[0] for k, v in named.items()}, {k: v[:1] for k, v in named.items()},
+            (f"dict of {len(columns)} values", f"dict of {len(columns)} columns, 1 row"))
 
 
 # ---- demo -------------------------------------------------------------------------------------

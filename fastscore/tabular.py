@@ -2,9 +2,10 @@
 written in chunks; `-` is stdin (as INPUT) or stdout (as OUTPUT).
 
 The format is chosen by the file's extension, or given (--format) where there is none.
-Readers yield numeric chunks of at most `rows` rows, read only the columns scored and
-kept (CSV and Parquet) and never hold more than one chunk (and one pyarrow block) in
-memory; writers append chunk by chunk. pyarrow is imported only for CSV, TSV and
+Readers yield numeric chunks of at most `rows` rows (for a model with an input stage,
+pyarrow RecordBatches of its input columns, text and missing cells included), read only
+the columns scored and kept (CSV and Parquet) and never hold more than one chunk (and one
+pyarrow block) in memory; writers append chunk by chunk. pyarrow is imported only for CSV, TSV and
 Parquet, so .npy to .npy needs numpy alone.
 
 Every problem a user can cause raises InputError, whose message is one line
@@ -451,6 +452,7 @@ class _ArrowReader:
 
     named = True
     progress_unit = "rows"
+    _missing = None  # MISSING_CELLS and a null string, as Arrow values, once needed
 
     def _matrix(self, batch, keys, names, start):
         """The batch's columns `keys` as a float64 array; a bad cell is an error naming names[j]."""
@@ -493,9 +495,11 @@ class _ArrowReader:
         """One column of CSV cells as `kind` says (see _typed)."""
         pa = self._pa
         pc = pa.compute
+        if self._missing is None:
+            self._missing = pa.array(MISSING_CELLS, pa.string()), pa.scalar(None, pa.string())
+        cells, null = self._missing
         text = self._text(col, name, start)
-        missing = pc.is_in(text, value_set=pa.array(MISSING_CELLS, pa.string()))
-        text = pc.if_else(missing, pa.scalar(None, pa.string()), text)
+        text = pc.if_else(pc.is_in(text, value_set=cells), null, text)
         if kind == TEXT:
             return text
         if kind == NUMBER:

@@ -173,8 +173,8 @@ def as_format(text, fmt):
 
 # ---- the scores ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["ignore", "calibrated", "ridge"])
-@pytest.mark.parametrize("fmt", ["csv", "csv.gz", "tsv", "tsv.gz"])
+@pytest.mark.parametrize("fmt, name", [("csv", "ignore"), ("csv", "calibrated"), ("csv", "ridge"),
+                                       ("csv.gz", "ignore"), ("tsv", "calibrated"), ("tsv.gz", "ridge")])
 def test_text_and_missing_cells_score_as_sklearn_on_read_csv(models, tmp_path, backend, fmt, name):
     est, model = models[name]
     (tmp_path / f"in.{fmt}").write_bytes(as_format(CSV, fmt))
@@ -193,15 +193,16 @@ def test_the_cells_read_as_missing_are_pandas_defaults():
     assert sorted(tabular.MISSING_CELLS) == sorted(parsers.STR_NA_VALUES)
 
 
-@pytest.mark.parametrize("cell", tabular.MISSING_CELLS)
-def test_each_missing_cell_is_missing_as_for_pandas(models, tmp_path, backend, cell):
+def test_each_missing_cell_is_missing_as_for_pandas(models, tmp_path, backend):
     est, model = models["ignore"]
-    quoted = '"' + cell + '"'
-    text = ("age,income,city,level,member\n"
-            f"{cell},20,paris,1,True\n{quoted},21,{cell},2,False\n30,22,{quoted},3,True\n")
-    (tmp_path / "in.csv").write_text(text)
+    rows = ["age,income,city,level,member"]
+    for i, cell in enumerate(tabular.MISSING_CELLS):
+        quoted = '"' + cell + '"'
+        rows += [f"{cell},{20 + i},paris,1,True", f"{quoted},21,{cell},2,False", f"30,22,{quoted},3,True"]
+    (tmp_path / "in.csv").write_text("\n".join(rows) + "\n")
     df = pd.read_csv(tmp_path / "in.csv")
-    assert df["age"].isna().tolist() == [True, True, False] and df["city"].isna().tolist() == [False, True, True]
+    assert df["age"].isna().tolist() == [True, True, False] * len(tabular.MISSING_CELLS)
+    assert df["city"].isna().tolist() == [False, True, True] * len(tabular.MISSING_CELLS)
     code, _, err = run("score", model, "in.csv", "-o", "out.parquet", cwd=tmp_path, backend=backend)
     assert code == 0, err
     assert_as_sklearn(pq.read_table(tmp_path / "out.parquet"), est, df)
@@ -340,3 +341,21 @@ def test_a_text_column_given_for_a_number_in_parquet_is_named(models, tmp_path, 
     df.assign(income=df["income"].astype(str)).to_parquet(tmp_path / "in.parquet", index=False)
     code, _, err = run("score", model, "in.parquet", "-o", "out.csv", cwd=tmp_path, backend=backend)
     assert_refused(code, err, ["in.parquet: ", "'income'", "strings"], tmp_path, "out.csv")
+
+
+# ---- info and bench ----------------------------------------------------------------------------------
+
+def test_info_lists_the_input_names(models, tmp_path, backend):
+    est, model = models["ignore"]
+    code, out, err = run("info", model, cwd=tmp_path, backend=backend)
+    assert code == 0, err
+    assert "feature names  age, income, city, level, member, note\n" in out.decode()  # note: dropped
+
+
+@pytest.mark.parametrize("name", ["error", "calibrated", "ridge"])
+def test_bench_draws_rows_from_the_categories(models, tmp_path, backend, name):
+    # With handle_unknown="error", a random number where the model reads a category would be refused.
+    est, model = models[name]
+    code, out, err = run("bench", model, "--rows", 500, "--rounds", 1, cwd=tmp_path, backend=backend)
+    assert code == 0 and err == "", err
+    assert "500 rows" in out.decode() and "score_one(dict of " in out.decode()
