@@ -301,20 +301,28 @@ def _unread(front):
     return [x.name for i, x in enumerate(front.inputs) if i not in read]
 
 
+def _categories(front, i):
+    """The categories that a model with an input stage knows for its input i: those of every
+    table and value factor that reads it."""
+    from fastscore.encoders import CATEGORIES
+    from fastscore.front import Coded
+
+    coded = [*front.tables, *(f for c in front.numeric for f in c.product if isinstance(f, Coded))]
+    return [v for t in coded if t.input == i and t.encode.kind == CATEGORIES for v in t.encode.values]
+
+
 def _reading(front, names, n_selected, in_format, path):
     """How each selected column of INPUT is read (tabular.NUMBER, TEXT or BOOLEAN) for a model
     with an input stage, `front`; `names` are the selected columns' names where they are the
     model's input names, else None (by position). A .npy INPUT holds numbers only: a UsageError
     if the model reads text."""
     from fastscore import tabular
-    from fastscore.encoders import CATEGORIES
-    from fastscore.front import NUMBER, Coded, read_inputs
+    from fastscore.front import NUMBER, read_inputs
 
     def kind(i):
         if front.inputs[i].type == NUMBER:
             return tabular.NUMBER
-        values = [v for t in (*front.tables, *(f for c in front.numeric for f in c.product if isinstance(f, Coded)))
-                  if t.input == i and t.encode.kind == CATEGORIES for v in t.encode.values]
+        values = _categories(front, i)
         if not values or any(isinstance(v, str) for v in values):
             return tabular.TEXT
         return tabular.BOOLEAN if all(isinstance(v, bool) for v in values) else tabular.NUMBER
@@ -538,16 +546,11 @@ def _synthetic(front, rows, rng):
     the model has any (an unknown one may be an error), else standard-normal. (X, one row for
     score_one, X's first row, how the two are shown): by name (a dict of columns, a dict) for a
     model with input names, else by position (a 2-D array, a list)."""
-    from fastscore.encoders import CATEGORIES
-    from fastscore.front import Coded
-
-    coded = [*front.tables, *(f for c in front.numeric for f in c.product if isinstance(f, Coded))]
     columns = []
     for i in range(len(front.inputs)):
-        values = next((t.encode.values for t in coded if t.input == i and t.encode.kind == CATEGORIES
-                       and t.encode.values), None)
-        columns.append(rng.standard_normal(rows) if values is None else
-                       np.array(values, dtype=object)[rng.integers(0, len(values), rows)])
+        values = _categories(front, i)
+        columns.append(np.array(values, dtype=object)[rng.integers(0, len(values), rows)] if values
+                       else rng.standard_normal(rows))
     if front.inputs[0].name is None:
         X = np.empty((rows, len(columns)), dtype=object)
         for i, c in enumerate(columns):

@@ -359,3 +359,19 @@ def test_bench_draws_rows_from_the_categories(models, tmp_path, backend, name):
     code, out, err = run("bench", model, "--rows", 500, "--rounds", 1, cwd=tmp_path, backend=backend)
     assert code == 0 and err == "", err
     assert "500 rows" in out.decode() and "score_one(dict of " in out.decode()
+
+
+def test_the_bar_and_the_summary(models, tmp_path):
+    from test_cli_io import shown_on_a_terminal
+    from tqdm import tqdm
+
+    est, model = models["calibrated"]
+    (tmp_path / "in.csv").write_text(CSV)
+    pd.read_csv(io.StringIO(CSV), dtype={"id": str}).to_parquet(tmp_path / "in.parquet", index=False)
+    size = tqdm.format_sizeof(os.path.getsize(tmp_path / "in.csv"), divisor=1024)
+    for source, total in (("in.csv", "/" + size), ("in.parquet", "/14.0")):
+        shown = shown_on_a_terminal(["score", str(model), source, "-o", "out.csv", "--keep", "id"], tmp_path)
+        assert total in shown, (source, shown)
+        lines = [line for line in shown.replace("\r", "\n").splitlines() if line.startswith("fastscore:")]
+        assert len(lines) == 1 and lines[0].startswith("fastscore: scored 14 rows in "), shown
+        assert lines[0].endswith(" rows/s) into out.csv"), lines
