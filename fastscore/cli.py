@@ -8,6 +8,7 @@ what it was writing. docs/CLI.md describes the commands.
 import argparse
 import contextlib
 import os
+import re
 import signal
 import stat
 import sys
@@ -37,7 +38,10 @@ header), TSV (.tsv), either gzipped (.csv.gz, .tsv.gz), Parquet (.parquet, .pq) 
 extension.
 
 Columns are matched by name when the model has feature names (extra input columns are
-ignored), otherwise by position; --columns picks them explicitly. OUTPUT has the --keep
+ignored), otherwise by position; --columns picks them explicitly. A model converted from a
+pipeline with encoders and imputers reads text and missing cells (those pandas.read_csv reads as
+missing: empty, NA, NaN, null, N/A, ...) from CSV, TSV and Parquet, as scikit-learn scores the
+file read by pandas; see docs/CLI.md. OUTPUT has the --keep
 columns first, copied from INPUT, then a column `prediction` (`prediction_<j>` for
 multi-target regressors) and, for classifiers with probabilities, `proba_<class>` for
 each class. A .npy OUTPUT is a float64 array with those scores in that order (--keep needs
@@ -180,9 +184,9 @@ def _load_with_fields(path):
         raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
     f = file.fields
     return from_fields(f), {"format": modelfile.FORMAT, "format_version": file.format_version,
-                            "kind": f.kind, "feature_names": f.feature_names,
-                            "sklearn_version": f.sklearn_version,
-                            "fastscore_version": file.fastscore_version, "checksum": file.checksum}
+                            "kind": f.kind, "sklearn_version": f.sklearn_version,
+                            "fastscore_version": file.fastscore_version, "checksum": file.checksum,
+                            "front": f.front}
 
 
 def _load(path):
@@ -193,7 +197,7 @@ def _info(args):
     from fastscore import modelfile
 
     model, fields = _load_with_fields(args.model)
-    names = fields.get("feature_names")
+    names = getattr(model, "feature_names_in_", None)  # a model with an input stage: its inputs' names
     rows = [
         ("file", f"{args.model} ({os.path.getsize(args.model)} bytes)"),
         ("format", f"{fields['format']} version {fields['format_version']} "
@@ -259,6 +263,81 @@ def _outputs(model, X, threads, as_index):
     p = model.score(X, n_threads=threads)
     # 1 - p for the negative class, exactly as predict_proba computes it.
     return [labels] + ([1.0 - p, p] if p.ndim == 1 else list(p.T))
+
+
+_ROW_ZERO = re.compile(r" in row 0(?!\d)")
+
+
+def _scored(model, X, threads, as_index, start, path):
+    """_outputs for a chunk of a model with an input stage (X a RecordBatch, or a 2-D array by
+    position), whose errors are about values: one that lies in a row is an InputError naming it
+    (counted from 1 in the whole INPUT), found by halving the chunk."""
+    from fastscore import tabular
+
+    try:
+        return _outputs(model, X, threads, as_index)
+    except TypeError as exc:  # a column of the wrong type (Parquet): no one row is to blame
+        raise tabular.InputError(f"{path}: {_one_line(exc)}") from None
+    except ValueError as exc:
+        error = exc
+
+    def score(rows):
+        _outputs(model, rows, threads, as_index)
+
+    i = tabular.first_failure(X, score, ValueError)
+    try:
+        score(X[i:i + 1])
+    except ValueError as exc:  # the model counts rows in what it is given: only this one, row 0
+        problem = _ROW_ZERO.sub("", _one_line(exc))
+        raise tabular.InputError(f"{path}: row {start + i + 1}: {problem}") from None
+    raise tabular.InputError(f"{path}: {_one_line(error)}") from None
+
+
+def _unread(front):
+    """The names of a model's inputs that it does not read (columns a ColumnTransformer drops)."""
+    from fastscore.front import read_inputs
+
+    read = set(read_inputs(front))
+    return [x.name for i, x in enumerate(front.inputs) if i not in read]
+
+
+def _categories(front, i):
+    """The categories that a model with an input stage knows for its input i: those of every
+    table and value factor that reads it."""
+    from fastscore.encoders import CATEGORIES
+    from fastscore.front import Coded
+
+    coded = [*front.tables, *(f for c in front.numeric for f in c.product if isinstance(f, Coded))]
+    return [v for t in coded if t.input == i and t.encode.kind == CATEGORIES for v in t.encode.values]
+
+
+def _reading(front, names, n_selected, in_format, path):
+    """How each selected column of INPUT is read (tabular.NUMBER, TEXT or BOOLEAN) for a model
+    with an input stage, `front`; `names` are the selected columns' names where they are the
+    model's input names, else None (by position). A .npy INPUT holds numbers only: a UsageError
+    if the model reads text."""
+    from fastscore import tabular
+    from fastscore.front import NUMBER, read_inputs
+
+    def kind(i):
+        if front.inputs[i].type == NUMBER:
+            return tabular.NUMBER
+        values = _categories(front, i)
+        if not values or any(isinstance(v, str) for v in values):
+            return tabular.TEXT
+        return tabular.BOOLEAN if all(isinstance(v, bool) for v in values) else tabular.NUMBER
+
+    read = read_inputs(front)
+    if names is not None:
+        index = {x.name: i for i, x in enumerate(front.inputs)}
+        kinds = [kind(index[n]) for n in names]
+    else:  # by position: an input that the model does not read is read as text, which any cell is
+        kinds = [kind(i) if i in read else tabular.TEXT for i in range(n_selected)]
+    text = [front.inputs[i].name or str(i) for i in read if kind(i) == tabular.TEXT]
+    if in_format == "npy" and text:
+        raise UsageError(f"{path}: a .npy file holds numbers only, but the model reads text in column(s) "
+                         f"{', '.join(map(repr, text[:10]))}: score a CSV or Parquet file")
+    return kinds
 
 
 def _progress(reader, quiet, output):
@@ -369,14 +448,20 @@ def _score(args):
     if out_format != "npy":
         tabular.pyarrow_for(tabular.shown(args.output, True))  # before the temporary file, so the message names OUTPUT
     _refuse_overwriting(args.output, stdio=True, INPUT=args.input, MODEL=args.model)
-    model = _load(args.model)
+    model, fields = _load_with_fields(args.model)
+    front = fields["front"]
     out_columns, as_index = _output_columns(model, out_format)
     keep = _kept(args.keep, out_format, out_columns)
     reader = tabular.open_input(args.input, in_format)
     columns = None if args.columns is None else [c.strip() for c in args.columns.split(",")]
+    names = getattr(model, "feature_names_in_", None)
     selected, used = tabular.select_columns(
-        reader.columns, model.n_features_in_, getattr(model, "feature_names_in_", None), columns,
-        reader.named, reader.path)
+        reader.columns, model.n_features_in_, names, columns, reader.named, reader.path,
+        () if front is None or names is None else _unread(front))
+    kinds = None
+    if front is not None:
+        kinds = _reading(front, used if names is not None and reader.named else None, len(selected),
+                         in_format, reader.path)
     kept = tabular.kept_columns(reader.columns, keep, reader.named, reader.path)
     rows = _chunk_rows(args.chunk_size, reader.values_per_row(selected, kept) + len(out_columns))
     columns_out = list(zip(keep, reader.kept_types(kept))) + out_columns
@@ -385,14 +470,17 @@ def _score(args):
     try:
         with _destination(args.output) as target, \
                 tabular.open_output(target, out_format, columns_out, reader.n_rows) as writer:
-            for start, X, values in reader.chunks(selected, used, rows, kept, keep):
-                try:
-                    outputs = _outputs(model, X, args.threads, as_index)
-                except ValueError:  # NaN or infinity: name the cell, not just the chunk's row
-                    error = tabular.nonfinite_cell(reader.path, np.asarray(X, dtype=np.float64), start, used)
-                    if error is None:
-                        raise
-                    raise error from None
+            for start, X, values in reader.chunks(selected, used, rows, kept, keep, kinds):
+                if kinds is not None:
+                    outputs = _scored(model, X, args.threads, as_index, start, reader.path)
+                else:
+                    try:
+                        outputs = _outputs(model, X, args.threads, as_index)
+                    except ValueError:  # NaN or infinity: name the cell, not just the chunk's row
+                        error = tabular.nonfinite_cell(reader.path, np.asarray(X, dtype=np.float64), start, used)
+                        if error is None:
+                            raise
+                        raise error from None
                 writer.write(values + outputs)
                 done += len(X)
                 if bar is not None:
@@ -420,7 +508,7 @@ def _bench(args):
     from fastscore import Classifier
     from fastscore.timing import best_time
 
-    model = _load(args.model)
+    model, fields = _load_with_fields(args.model)
     d = model.n_features_in_
     rows = _at_least_one("--rows", args.rows if args.rows is not None
                          else max(1, min(100_000, MAX_BENCH_VALUES // 8 // d)))
@@ -430,9 +518,11 @@ def _bench(args):
     _check_threads(args.threads)
     _at_least_one("--rounds", args.rounds)
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((rows, d))
-    row = X[0].tolist()
-    one = X[:1]
+    if fields["front"] is None:
+        X = rng.standard_normal((rows, d))
+        row, one, shown = X[0].tolist(), X[:1], (f"list of {d} floats", f"1 x {d} array")
+    else:
+        X, row, one, shown = _synthetic(fields["front"], rows, rng)
     out = np.empty((rows,) + model.score(one).shape[1:])
     batch = best_time(lambda: model.score(X, out=out, n_threads=args.threads), rounds=args.rounds)
     single = best_time(lambda: model.score_one(row), rounds=args.rounds)
@@ -444,11 +534,31 @@ def _bench(args):
                     f"backend {backend}, threads {args.threads or 'default'}"))
     print(f"  score(X, out=...), {rows} rows:  {rows / batch:14,.0f} rows/s  "
           f"({batch / rows * 1e9:10.1f} ns per row, {batch * 1e3:.3f} ms per call)")
-    print(f"  score_one(list of {d} floats):  {1 / single:14,.0f} rows/s  "
+    print(f"  score_one({shown[0]}):  {1 / single:14,.0f} rows/s  "
           f"({single * 1e6:10.3f} us per row)")
-    print(f"  {per_call.__name__}(1 x {d} array):  {1 / array_one:14,.0f} rows/s  "
+    print(f"  {per_call.__name__}({shown[1]}):  {1 / array_one:14,.0f} rows/s  "
           f"({array_one * 1e6:10.3f} us per row)")
     return 0
+
+
+def _synthetic(front, rows, rng):
+    """Rows for a model with an input stage: each input's values drawn from its categories where
+    the model has any (an unknown one may be an error), else standard-normal. (X, one row for
+    score_one, X's first row, how the two are shown): by name (a dict of columns, a dict) for a
+    model with input names, else by position (a 2-D array, a list)."""
+    columns = []
+    for i in range(len(front.inputs)):
+        values = _categories(front, i)
+        columns.append(np.array(values, dtype=object)[rng.integers(0, len(values), rows)] if values
+                       else rng.standard_normal(rows))
+    if front.inputs[0].name is None:
+        X = np.empty((rows, len(columns)), dtype=object)
+        for i, c in enumerate(columns):
+            X[:, i] = c
+        return X, X[0].tolist(), X[:1], (f"list of {len(columns)} values", f"1 x {len(columns)} array")
+    named = {x.name: c for x, c in zip(front.inputs, columns)}
+    return (named, {k: v[0] for k, v in named.items()}, {k: v[:1] for k, v in named.items()},
+            (f"dict of {len(columns)} values", f"dict of {len(columns)} columns, 1 row"))
 
 
 # ---- demo -------------------------------------------------------------------------------------

@@ -314,6 +314,14 @@ def _categories(items: List[Any], where: str, number: bool) -> Tuple[Any, ...]:
     return tuple(items)
 
 
+def read_inputs(front: Front) -> List[int]:
+    """The inputs that the model reads, in order: the others (a column that a ColumnTransformer
+    drops) may be absent from X."""
+    used = {c.input for c in front.numeric if not c.product} | {t.input for t in front.tables} | \
+        {f.input for c in front.numeric for f in c.product}
+    return sorted(used)
+
+
 # ---- the JSON form ----------------------------------------------------------------------------------
 
 def to_json(front: Front) -> Dict[str, Any]:
@@ -386,12 +394,10 @@ class FrontKernel:
                            for j, c in enumerate(front.numeric)],
                           [(self._names[t.input], coder, [r[0] for r in rows])
                            for t, coder, rows in zip(front.tables, self._coders, self._rows)])
-        used = {c.input for c in front.numeric if not c.product} | {t.input for t in front.tables} | \
-            {f.input for c in front.numeric for f in c.product}
         self._factor_coders = {id(f): Coder(f.encode, f.unknown, f.missing, front.inputs[f.input].type == NUMBER,
                                             self._names[f.input])
                                for c in front.numeric for f in c.product if isinstance(f, Coded)}
-        self._used = [self._names[i] for i in sorted(used)]
+        self._used = [self._names[i] for i in read_inputs(front)]
 
     # ---- a batch --------------------------------------------------------------------------------
 

@@ -2,9 +2,10 @@
 written in chunks; `-` is stdin (as INPUT) or stdout (as OUTPUT).
 
 The format is chosen by the file's extension, or given (--format) where there is none.
-Readers yield numeric chunks of at most `rows` rows, read only the columns scored and
-kept (CSV and Parquet) and never hold more than one chunk (and one pyarrow block) in
-memory; writers append chunk by chunk. pyarrow is imported only for CSV, TSV and
+Readers yield numeric chunks of at most `rows` rows (for a model with an input stage,
+pyarrow RecordBatches of its input columns, text and missing cells included), read only
+the columns scored and kept (CSV and Parquet) and never hold more than one chunk (and one
+pyarrow block) in memory; writers append chunk by chunk. pyarrow is imported only for CSV, TSV and
 Parquet, so .npy to .npy needs numpy alone.
 
 Every problem a user can cause raises InputError, whose message is one line
@@ -39,6 +40,15 @@ CSV_BLOCK_BYTES = 1 << 20
 MAX_CSV_ROW_BYTES = 1 << 28
 # What pyarrow's CSV reader trims around a number before parsing it.
 _NUMBER_SPACE = " \t"
+
+# How a CSV cell that a model with an input stage reads is taken: as a number, as text, or
+# as true or false (the values of its categories say which).
+NUMBER, TEXT, BOOLEAN = "number", "text", "boolean"
+# The cells that are missing values there: pandas.read_csv's default na_values, since the
+# frame a model was fitted on was most often read by it. A cell is compared whole, as pandas
+# compares it (" NA" is text).
+MISSING_CELLS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+                 "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
 
 
 class InputError(Exception):
@@ -287,7 +297,7 @@ class _CSVHeader:
 
 def select_columns(available: Iterable[str], n_features: int, feature_names: Optional[Sequence] = None,
                    columns: Optional[Sequence[str]] = None, named: bool = True,
-                   path: str = "") -> Tuple[List[int], List[str]]:
+                   path: str = "", optional: Sequence[str] = ()) -> Tuple[List[int], List[str]]:
     """(indices, names) of the input columns to score, in the model's feature order.
 
     `available` yields the input's column names, once (a .npy file's are "0", "1",
@@ -296,12 +306,14 @@ def select_columns(available: Iterable[str], n_features: int, feature_names: Opt
     names its columns, they are matched by name (extra columns ignored), and --columns
     (`columns`), if given, must name exactly the model's features, in any order. Otherwise
     --columns picks columns in feature order, or they are taken by position and their
-    number must match.
+    number must match. `optional` are feature names that the model does not read (columns
+    a ColumnTransformer drops): matched by name, they may be absent and are not selected.
     """
     if feature_names is not None and named:
         wanted = [str(n) for n in feature_names]
         if columns is not None:
-            _check_named_columns(list(columns), wanted)
+            _check_named_columns(list(columns), wanted, optional)
+        wanted = [n for n in wanted if n not in optional]
     elif columns is not None:
         if len(columns) != n_features:
             raise InputError(f"--columns lists {len(columns)} column(s), but the model has "
@@ -338,16 +350,17 @@ def select_columns(available: Iterable[str], n_features: int, feature_names: Opt
     return [index[c] for c in wanted], wanted
 
 
-def _check_named_columns(columns: List[str], names: List[str]) -> None:
-    """Refuse a --columns list that is not exactly the model's feature names: the model reads
-    columns by name, so any other list would pair a feature with the wrong column."""
-    if sorted(columns) == sorted(names) and len(set(columns)) == len(columns):
+def _check_named_columns(columns: List[str], names: List[str], optional: Sequence[str] = ()) -> None:
+    """Refuse a --columns list that is not exactly the model's feature names (those in
+    `optional` may be left out): the model reads columns by name, so any other list would
+    pair a feature with the wrong column."""
+    absent = [n for n in names if n not in columns and n not in optional]
+    if set(columns) <= set(names) and not absent and len(set(columns)) == len(columns):
         return
     problems = []
     unknown = [c for c in columns if c not in names]
     if unknown:
         problems.append(f"{', '.join(map(repr, unknown[:10]))} not among them")
-    absent = [n for n in names if n not in columns]
     if absent:
         problems.append(f"{', '.join(map(repr, absent[:10]))} missing")
     repeated = sorted({c for c in columns if columns.count(c) > 1})
@@ -420,14 +433,14 @@ def nonfinite_cell(path, X, start, names):
     return None
 
 
-def _first_failure(col, convert, invalid):
-    """The index of the first value of col that `convert` refuses (raising `invalid`), found
-    by halving: a few conversions of ever smaller slices, never one per value."""
+def first_failure(col: Any, convert: Any, invalid: Any) -> int:
+    """The index of the first value (or row) of col that `convert` refuses (raising `invalid`),
+    found by halving: a few conversions of ever smaller slices, never one per value."""
     lo, hi = 0, len(col)  # the failure lies in col[lo:hi]
     while hi - lo > 1:
         mid = (lo + hi) // 2
         try:
-            convert(col.slice(lo, mid - lo))
+            convert(col[lo:mid])
             lo = mid
         except invalid:
             hi = mid
@@ -439,6 +452,7 @@ class _ArrowReader:
 
     named = True
     progress_unit = "rows"
+    _missing = None  # MISSING_CELLS and a null string, as Arrow values, once needed
 
     def _matrix(self, batch, keys, names, start):
         """The batch's columns `keys` as a float64 array; a bad cell is an error naming names[j]."""
@@ -456,7 +470,7 @@ class _ArrowReader:
             try:
                 col = self._parse_numbers(text)
             except pa.ArrowInvalid:
-                i = _first_failure(text, self._parse_numbers, pa.ArrowInvalid)
+                i = first_failure(text, self._parse_numbers, pa.ArrowInvalid)
                 value = text[i].as_py()
                 raise _cell_error(self.path, start + i + 1, name,
                                   "empty cell" if value == "" else f"{value!r} is not a number") from None
@@ -469,13 +483,42 @@ class _ArrowReader:
         pa = self._pa
         return pa.compute.cast(pa.compute.utf8_trim(text, _NUMBER_SPACE), pa.float64())
 
+    def _typed(self, batch, keys, names, kinds, start):
+        """The batch's columns `keys` (CSV cells as read) as a RecordBatch of columns named
+        `names`, each read as its kind (NUMBER: float64, TEXT: strings, BOOLEAN) says, with
+        MISSING_CELLS as nulls. A cell that is not of its kind is an error naming it."""
+        pa = self._pa
+        arrays = [self._cells(batch.column(key), kind, name, start) for key, kind, name in zip(keys, kinds, names)]
+        return pa.RecordBatch.from_arrays(arrays, names=list(names))
+
+    def _cells(self, col, kind, name, start):
+        """One column of CSV cells as `kind` says (see _typed)."""
+        pa = self._pa
+        pc = pa.compute
+        if self._missing is None:
+            self._missing = pa.array(MISSING_CELLS, pa.string()), pa.scalar(None, pa.string())
+        cells, null = self._missing
+        text = self._text(col, name, start)
+        text = pc.if_else(pc.is_in(text, value_set=cells), null, text)
+        if kind == TEXT:
+            return text
+        if kind == NUMBER:
+            text, to, problem = pc.utf8_trim(text, _NUMBER_SPACE), pa.float64(), "is not a number"
+        else:
+            to, problem = pa.bool_(), "is not true or false"
+        try:
+            return pc.cast(text, to)
+        except pa.ArrowInvalid:
+            i = first_failure(text, lambda t: pc.cast(t, to), pa.ArrowInvalid)
+            raise _cell_error(self.path, start + i + 1, name, f"{col[i].as_py().decode()!r} {problem}") from None
+
     def _text(self, col, name, start):
         """A binary column (CSV cells as read) as UTF-8 strings; other bytes are an error naming the cell."""
         pa = self._pa
         try:
             return col.cast(pa.string())
         except pa.ArrowInvalid:
-            i = _first_failure(col, lambda c: c.cast(pa.string()), pa.ArrowInvalid)
+            i = first_failure(col, lambda c: c.cast(pa.string()), pa.ArrowInvalid)
             raise _cell_error(self.path, start + i + 1, name, "not UTF-8 text") from None
 
     def values_per_row(self, selected, kept=()):
@@ -595,12 +638,14 @@ class _CSVReader(_ArrowReader):
                                parse_options=pa.csv.ParseOptions(delimiter=self._delimiter),
                                read_options=pa.csv.ReadOptions(block_size=len(block) + 1, column_names=names))
 
-    def chunks(self, selected, names, rows, kept=(), kept_names=()):
+    def chunks(self, selected, names, rows, kept=(), kept_names=(), kinds=None):
         """Yield (first row index, float64 array of shape (m <= rows, len(selected)), the kept
-        columns' m values as Arrow strings); names and kept_names name the columns in messages."""
+        columns' m values as Arrow strings); names and kept_names name the columns in messages.
+        With `kinds` (one of NUMBER, TEXT, BOOLEAN per selected column), the rows are a pyarrow
+        RecordBatch of columns `names` instead, read as _typed reads them."""
         pa = self._pa
         keys = [str(i) for i in selected]
-        types = {i: pa.float64() for i in selected}
+        types = {i: pa.binary() if kinds else pa.float64() for i in selected}
         types.update((i, pa.binary()) for i in kept)
         self._rows_done = 0
         try:
@@ -611,7 +656,7 @@ class _CSVReader(_ArrowReader):
                     self._locate(block, selected, names, exc)
                 for batch in table.to_batches():
                     start = self._rows_done
-                    X = self._matrix(batch, keys, names, start)
+                    X = self._typed(batch, keys, names, kinds, start) if kinds else self._matrix(batch, keys, names, start)
                     texts = [self._text(batch.column(str(i)), name, start) for i, name in zip(kept, kept_names)]
                     yield from self._split(X, texts, start, rows)
                     self._rows_done += batch.num_rows
@@ -655,9 +700,10 @@ class _ParquetReader(_ArrowReader):
         """The Arrow types of the kept columns, as the file has them."""
         return [self._file.schema_arrow.field(i).type for i in kept]
 
-    def chunks(self, selected, names, rows, kept=(), kept_names=()):
+    def chunks(self, selected, names, rows, kept=(), kept_names=(), kinds=None):
         """Yield (first row index, float64 array of shape (m <= rows, len(selected)), the kept
-        columns' m values as Arrow arrays)."""
+        columns' m values as Arrow arrays). With `kinds`, the rows are a pyarrow RecordBatch of
+        the columns `names` as the file holds them (a model with an input stage reads them)."""
         pa = self._pa
         names = [self.columns[i] for i in selected]
         for name in names:
@@ -665,6 +711,8 @@ class _ParquetReader(_ArrowReader):
             if self.columns.count(name) > 1:
                 raise InputError(f"{self.path}: the file has {self.columns.count(name)} columns named "
                                  f"{name!r}, which cannot be told apart; give them distinct names")
+            if kinds:  # the model's input stage reads the columns as the file holds them
+                continue
             t = self._file.schema_arrow.field(name).type
             if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t)
                     or pa.types.is_decimal(t)):
@@ -673,7 +721,9 @@ class _ParquetReader(_ArrowReader):
         try:
             for batch in self._file.iter_batches(batch_size=rows, columns=list(dict.fromkeys([*names, *kept_names])),
                                                  use_threads=self._threads):
-                yield start, self._matrix(batch, names, names, start), [batch.column(k) for k in kept_names]
+                X = (pa.RecordBatch.from_arrays([batch.column(n) for n in names], names=list(names)) if kinds
+                     else self._matrix(batch, names, names, start))
+                yield start, X, [batch.column(k) for k in kept_names]
                 start += batch.num_rows
         except (pa.ArrowException, OSError) as exc:
             raise InputError(f"{self.path}: cannot read: {_first_line(exc)}") from None
@@ -749,9 +799,10 @@ class _NpyReader:
         """How far the reading is: rows."""
         return rows_done
 
-    def chunks(self, selected, names, rows, kept=(), kept_names=()):
+    def chunks(self, selected, names, rows, kept=(), kept_names=(), kinds=None):
         """Yield (first row index, array of shape (m <= rows, len(selected)) in the file's dtype,
-        the kept columns' m values in this machine's byte order)."""
+        the kept columns' m values in this machine's byte order). A .npy file holds numbers only:
+        `kinds` is not looked at."""
         n, d = self.shape
         if n == 0 or d == 0:
             return

@@ -512,7 +512,7 @@ def test_keep_errors_are_one_line(named, tmp_path, monkeypatch, capsys, extra, w
 
 
 def test_first_failure_finds_the_first_bad_value():
-    from fastscore.tabular import _first_failure
+    from fastscore.tabular import first_failure
 
     for n in (1, 2, 3, 17, 1000):
         for bad in {0, n // 3, n - 1}:
@@ -520,7 +520,7 @@ def test_first_failure_finds_the_first_bad_value():
             col[bad] = "x"
             if bad + 1 < n:
                 col[-1] = "y"  # a later failure too: the first is found
-            found = _first_failure(pa.array(col), lambda c: c.cast(pa.float64()), pa.ArrowInvalid)
+            found = first_failure(pa.array(col), lambda c: c.cast(pa.float64()), pa.ArrowInvalid)
             assert found == bad, (n, bad)
 
 
