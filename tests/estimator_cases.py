@@ -141,7 +141,8 @@ REGRESSORS = {
 }
 
 
-def _data(name):
+def data_for(name):
+    """(X, y) of a case's data set by name (diabetes-column: y as one column)."""
     if name == "diabetes-column":
         X, y = dataset("diabetes")
         return X, y[:, None]
@@ -157,7 +158,7 @@ def fitted(case):
         y = _labels(y, labels)
     else:
         factory, name = REGRESSORS[case]
-        X, y = _data(name)
+        X, y = data_for(name)
     return fit_quietly(factory(), X, y), X
 
 

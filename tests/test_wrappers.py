@@ -35,7 +35,7 @@ from sklearn.tree import DecisionTreeClassifier
 import fastscore
 from fastscore import ModelFormatError, fields, modelfile
 from fastscore.convert import convert_parts
-from estimator_cases import compare, dataset, fit_quietly, z_bound
+from estimator_cases import compare, data_for as _data, dataset, fit_quietly, z_bound
 from helpers import EPS, TOL, assert_close, dot_bound
 
 RNG = np.random.default_rng(0)
@@ -141,13 +141,6 @@ TARGETS = {
 }
 
 ALL = {**SEARCHES, **CALIBRATED, **THRESHOLDS, **TARGETS}
-
-
-def _data(name):
-    if name == "diabetes-column":
-        X, y = dataset("diabetes")
-        return X, y[:, None]
-    return dataset(name)
 
 
 @functools.lru_cache(maxsize=None)
