@@ -10,6 +10,12 @@
  * fastscore.h states), then the link over a block of rows, with an exp that
  * is accurate to about 1 ulp and gives libm's 0 and inf at the extremes.
  */
+/* <link.h>'s dl_iterate_phdr, for the fork guard's load order, is a GNU
+ * extension: it must be asked for before any system header. */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE 1
+#endif
+
 #include "fastscore.h"
 
 /* The kernel needs IEEE arithmetic: NaN and infinity in X are found through
@@ -29,7 +35,12 @@
 #include <omp.h>
 #if defined(__unix__) || defined(__APPLE__)
 #include <pthread.h>
-#define FS_HAVE_ATFORK 1
+#include <unistd.h>
+#define FS_HAVE_FORK 1
+#if defined(__linux__)
+#include <link.h>
+#define FS_HAVE_PHDR 1
+#endif
 #endif
 #endif
 
@@ -253,31 +264,83 @@ int fs_max_threads(void)
 #endif
 }
 
-#ifdef _OPENMP
+#ifdef FS_HAVE_FORK
 /*
- * GNU OpenMP's thread pool does not survive fork(): a child whose parent had
- * run a parallel region hangs in its first one.  So such a child scores on
- * its calling thread only (a multiprocessing or pre-forking server worker
- * still gets one core per process).
+ * GNU OpenMP keeps a pool of threads per thread that started a parallel
+ * region, shared by every library linked to the same libgomp, and the pool's
+ * threads do not survive fork(): a child that starts a region on the thread
+ * that forked waits forever for them.  Whoever started that pool (this kernel
+ * or any other OpenMP library), the kernel never starts a region on a thread
+ * that may hold one it cannot vouch for.  It vouches for the threads of the
+ * process that loaded it, when libgomp was loaded with the kernel: any pool
+ * they hold was started in this process, after the last fork.  In a forked
+ * child (another pid, however it was forked), or where libgomp was loaded
+ * before the kernel (by a library that may have started a pool, maybe in a
+ * parent before a fork), each parallel call runs its region on a new thread
+ * of its own, whose pool is new: one thread start per call, and a child
+ * keeps every core.  Without a thread to spare, the call runs on the
+ * calling thread alone.
  */
-static volatile int pool_started = 0, pool_lost = 0;
+static pid_t load_pid = 0;
+static int runtime_loaded_first = 1; /* assumed where the load order cannot be read (off Linux) */
 
-#ifdef FS_HAVE_ATFORK
-static void child_after_fork(void)
+#ifdef FS_HAVE_PHDR
+typedef struct fs_load_order {
+    const char *self, *runtime; /* an address inside each object */
+    int index, self_at, runtime_at;
+} fs_load_order;
+
+static int holds(const struct dl_phdr_info *info, const char *address)
 {
-    if (pool_started)
-        pool_lost = 1;
+    int i;
+
+    for (i = 0; i < info->dlpi_phnum; i++) {
+        const char *start = (const char *)info->dlpi_addr + info->dlpi_phdr[i].p_vaddr;
+        if (info->dlpi_phdr[i].p_type == PT_LOAD && address >= start &&
+            address < start + info->dlpi_phdr[i].p_memsz)
+            return 1;
+    }
+    return 0;
+}
+
+/* Objects are listed in the order they were loaded. */
+static int note_object(struct dl_phdr_info *info, size_t size, void *data)
+{
+    fs_load_order *order = data;
+
+    (void)size;
+    if (order->self_at < 0 && holds(info, order->self))
+        order->self_at = order->index;
+    if (order->runtime_at < 0 && holds(info, order->runtime))
+        order->runtime_at = order->index;
+    order->index++;
+    return 0;
 }
 #endif
 
-static void note_pool_start(void)
+static void note_loading(void)
 {
-    if (pool_started)
-        return;
-#ifdef FS_HAVE_ATFORK
-    pthread_atfork(NULL, NULL, child_after_fork);
+#ifdef FS_HAVE_PHDR
+    fs_load_order order = {NULL, NULL, 0, -1, -1};
+
+    order.self = (const char *)&load_pid;
+    order.runtime = (const char *)(uintptr_t)&omp_get_num_procs;
+    dl_iterate_phdr(note_object, &order);
+    runtime_loaded_first = order.self_at < 0 || order.runtime_at < 0 || order.runtime_at < order.self_at;
 #endif
-    pool_started = 1;
+    load_pid = getpid();
+}
+
+/* When the kernel is loaded: a fork before its first call is then seen. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((constructor)) static void fs_loaded(void) { note_loading(); }
+#endif
+
+static int needs_own_thread(void)
+{
+    if (load_pid == 0) /* a compiler without constructors: noted at the first call */
+        note_loading();
+    return runtime_loaded_first || getpid() != load_pid;
 }
 #endif
 
@@ -286,10 +349,6 @@ static int threads_for(const fs_model *m, size_t n_rows, int n_threads)
     size_t values = n_rows * (m->n_features + m->n_outputs + m->n_tables), most;
     int t;
 
-#ifdef _OPENMP
-    if (pool_lost)
-        return 1;
-#endif
     if (n_threads > 0) {
         t = thread_cap();
         t = n_threads < t ? n_threads : t;
@@ -322,34 +381,82 @@ static size_t job_range(const fs_job *job, size_t r0, size_t r1)
     return job->columns(job->m, job->cols, r0, r1, job->link, job->out, job->pairs);
 }
 
+#ifdef _OPENMP
+/* One call's parallel pass: its job, and the first bad row it found. */
+typedef struct fs_region {
+    const fs_job *job;
+    size_t n_rows;
+    int threads;
+    size_t first;
+} fs_region;
+
+/* Chunks of up to 16 blocks, handed out as threads come free: a thread that
+ * starts late (another process held its core) finds the work already shared
+ * out instead of holding up a fixed half.  Each chunk stops at its first bad
+ * row; chunks before the first bad one are scored whole, so the smallest
+ * report is X's first bad row. */
+static void run_region(fs_region *r)
+{
+    const fs_model *m = r->job->m;
+    size_t step = m->n_outputs < FS_BLOCK_ROWS ? FS_BLOCK_ROWS / m->n_outputs : 1;
+    size_t chunk = (r->n_rows + 4 * (size_t)r->threads - 1) / (4 * (size_t)r->threads);
+    size_t first = FS_NO_ROW;
+    long c, n_chunks;
+
+    chunk = chunk < 16 * step ? chunk : 16 * step;
+    n_chunks = (long)((r->n_rows + chunk - 1) / chunk);
+#pragma omp parallel for num_threads(r->threads) schedule(dynamic, 1) reduction(min : first)
+    for (c = 0; c < n_chunks; c++) {
+        size_t r0 = (size_t)c * chunk, r1 = r0 + chunk < r->n_rows ? r0 + chunk : r->n_rows;
+        size_t bad = job_range(r->job, r0, r1);
+        first = bad < first ? bad : first;
+    }
+    r->first = first;
+}
+
+#ifdef FS_HAVE_FORK
+static void *region_thread(void *region)
+{
+    run_region(region);
+    return NULL;
+}
+#endif
+
+/* The region on the calling thread, or on a new one where the calling
+ * thread's pool cannot be vouched for (see needs_own_thread). */
+static size_t run_parallel(fs_region *r)
+{
+#ifdef FS_HAVE_FORK
+    pthread_t own;
+
+    if (needs_own_thread()) {
+        if (pthread_create(&own, NULL, region_thread, r) != 0) /* none to spare: this one alone */
+            return job_range(r->job, 0, r->n_rows);
+        pthread_join(own, NULL);
+        return r->first;
+    }
+#endif
+    run_region(r);
+    return r->first;
+}
+#endif
+
 /* Score every row of the job; returns its first bad row, or FS_NO_ROW. */
 static size_t run(const fs_job *job, size_t n_rows, int n_threads)
 {
-    const fs_model *m = job->m;
-    size_t first = FS_NO_ROW;
-    int threads = threads_for(m, n_rows, n_threads);
+    size_t first;
+    int threads = threads_for(job->m, n_rows, n_threads);
 
     if (threads <= 1) {
         first = job_range(job, 0, n_rows);
     } else {
 #ifdef _OPENMP
-        /* Chunks of up to 16 blocks, handed out as threads come free: a
-         * thread that starts late (another process held its core) finds the
-         * work already shared out instead of holding up a fixed half.  Each
-         * chunk stops at its first bad row; chunks before the first bad one
-         * are scored whole, so the smallest report is X's first bad row. */
-        size_t step = m->n_outputs < FS_BLOCK_ROWS ? FS_BLOCK_ROWS / m->n_outputs : 1;
-        size_t chunk = (n_rows + 4 * (size_t)threads - 1) / (4 * (size_t)threads);
-        long c, n_chunks;
-        chunk = chunk < 16 * step ? chunk : 16 * step;
-        n_chunks = (long)((n_rows + chunk - 1) / chunk);
-        note_pool_start();
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(min : first)
-        for (c = 0; c < n_chunks; c++) {
-            size_t r0 = (size_t)c * chunk, r1 = r0 + chunk < n_rows ? r0 + chunk : n_rows;
-            size_t bad = job_range(job, r0, r1);
-            first = bad < first ? bad : first;
-        }
+        fs_region region;
+        region.job = job;
+        region.n_rows = n_rows;
+        region.threads = threads;
+        region.first = FS_NO_ROW;
+        first = run_parallel(&region);
 #else
         first = job_range(job, 0, n_rows);
 #endif

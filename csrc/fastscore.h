@@ -167,8 +167,15 @@ const char *fs_isa_name(int i);
  * FS_PARALLEL_MIN), otherwise FASTSCORE_NUM_THREADS if set to a positive
  * integer, else OpenMP's default, within the same caps.
  * fs_max_threads() is what 0 would use on a large input; it is 1 when the
- * kernel was built without OpenMP.  A process forked after the kernel
- * started its threads scores on one thread (GNU OpenMP cannot run there).
+ * kernel was built without OpenMP.
+ * fork(): GNU OpenMP's thread pools (one per thread that started a parallel
+ * region, shared by every library on the same libgomp) do not survive it, so
+ * the kernel never starts a parallel region on a thread that may hold a pool
+ * it cannot vouch for.  In a process forked after the kernel was loaded, or
+ * one where libgomp was loaded before the kernel (another library may have
+ * started a pool, maybe before a fork), each call that uses several threads
+ * runs them from a new thread of its own (one thread start per call, same
+ * results); if no thread can be created, the calling thread scores alone.
  */
 #define FS_PARALLEL_MIN 131072
 #define FS_MAX_THREADS 1024

@@ -141,7 +141,7 @@ static FS_TARGET size_t FS_TFN(range)(const fs_model *m, const void *Xv, size_t 
     const size_t d = m->n_features, k = m->n_outputs;
     const size_t width = pairs ? 2 : k;
     const size_t step = k < FS_BLOCK_ROWS ? FS_BLOCK_ROWS / k : 1;
-    size_t r, rows, i, j;
+    size_t r, rows, i, j, o;
     for (r = r0; r < r1; r += rows) {
         double *z = out + r * width;
         rows = r1 - r < step ? r1 - r : step;
@@ -150,15 +150,34 @@ static FS_TARGET size_t FS_TFN(range)(const fs_model *m, const void *Xv, size_t 
             /* Non-finite x always makes some z non-finite (inf * 0 is NaN);
              * a finite row can still overflow z, which is not an error. */
             for (i = 0; i < rows; i++) {
+                const FS_T *x = X + (r + i) * d;
                 if (!FS_FN(any_nonfinite)(z + i * k, k))
                     continue;
                 for (j = 0; j < d; j++)
-                    if (!isfinite(FS_FILLED(X[(r + i) * d + j], j))) {
+                    if (!isfinite(FS_FILLED(x[j], j))) {
                         FS_FN(link_block)(link, z, i, k);
                         if (pairs)
                             spread_pairs(z, i);
                         return r + i;
                     }
+                /* An overflowing z is summed again, left to right with each
+                 * product rounded on its own (a volatile term cannot be fused
+                 * into a multiply-add), as score_one and the pure mirror do:
+                 * an exact product added to +inf stays +inf where its rounded
+                 * -inf gives NaN, so only this sum is the same on every
+                 * instruction set (NaN for terms beyond +-DBL_MAX both ways). */
+                for (o = 0; o < k; o++) {
+                    const double *w = m->coef + o * d;
+                    double s = 0.0;
+                    if (isfinite(z[i * k + o]))
+                        continue;
+                    for (j = 0; j < d; j++) {
+                        volatile double t = m->center == NULL ? FS_FILLED(x[j], j) * w[j]
+                                                              : (FS_FILLED(x[j], j) - m->center[j]) * w[j];
+                        s += t;
+                    }
+                    z[i * k + o] = s + m->intercept[o];
+                }
             }
         }
         /* With few features, ask for the whole next block now: it streams

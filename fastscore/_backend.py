@@ -71,7 +71,12 @@ class Kernel(Protocol):
         already exactly such an array. layout: MATRIX gives (n, k), FLAT (n,)
         and BINARY_PROBA (n, 2) with columns 1 - p, p (both for k = 1 only).
         out, when given: float64, C-contiguous, aligned, writeable, of exactly
-        that shape, not overlapping X. n_threads: the most threads the kernel
+        that shape, not overlapping X; a subclass (np.matrix, a masked array)
+        is written through its own memory, its own state (a mask) left as it
+        is, and so is X read. out is the call's working memory until it
+        returns (z is computed there, then the link over it): calls that run
+        at the same time must not share one out (their own arrays, or disjoint
+        row ranges of one, are independent). n_threads: the most threads the kernel
         may use (0: its own choice); results do not depend on it, to the bit.
         NaN (where fill has no number) or infinity in X raises ValueError
         naming the first such row. A kernel with tables raises ValueError.

@@ -10,6 +10,7 @@ Two levels:
 It also names the layouts of Kernel.score's result (FLAT, MATRIX, BINARY_PROBA),
 which both backends and the model share.
 """
+import math
 import operator
 
 import numpy as np
@@ -35,14 +36,33 @@ def to_float(value, where):
 
     The rule of CPython's PyFloat_AsDouble, which the compiled backend uses:
     anything with __float__ or __index__, but never a string (float("1.5")
-    parses text, which would hide a column of the wrong type).
+    parses text, which would hide a column of the wrong type). A finite
+    number that float64 cannot hold (a longdouble or Decimal of 1e4000, whose
+    float is an infinity) is the ValueError of too_large, as in arrays.
     """
     if not isinstance(value, (str, bytes, bytearray)):
         try:
-            return float(value)
+            number = float(value)
         except (TypeError, ValueError, OverflowError):
             pass
+        else:
+            if number - number != 0.0 and _finite(value):
+                raise too_large(where, value)
+            return number
     raise TypeError(f"{where} is not a number: {_shown(value)}")
+
+
+def too_large(where, value):
+    """The error for a finite number beyond float64's range (it would become an infinity)."""
+    return ValueError(f"{where} is too large for float64: {value!s}")
+
+
+def _finite(value):
+    """True when value, whose float is NaN or infinite, is itself a finite number."""
+    try:
+        return bool(value == value) and bool(abs(value) != math.inf)
+    except Exception:  # no comparison or abs: nothing says it is finite
+        return False
 
 
 def _shown(value):
@@ -65,7 +85,7 @@ def _to_float64(A, what, requirements):
     overflowed = np.isinf(B) & np.isfinite(A)
     if overflowed.any():
         index = np.unravel_index(int(np.argmax(overflowed)), A.shape)
-        raise ValueError(f"{what}[{', '.join(map(str, index))}] is too large for float64: {A[index]!s}")
+        raise too_large(f"{what}[{', '.join(map(str, index))}]", A[index])
     return B
 
 
@@ -108,8 +128,10 @@ _EXPECTED = {"X": "a 2-D array or a list of lists of numbers",
 
 
 def _asarray(X, what):
+    """X as a numpy.ndarray: a subclass's data as a plain array (a masked array's values
+    whatever its mask, as scikit-learn's check_array reads them), anything else by np.asarray."""
     if isinstance(X, np.ndarray):
-        return X
+        return X if type(X) is np.ndarray else np.asarray(X)
     if hasattr(X, "tocsr") and hasattr(X, "toarray"):
         raise TypeError(f"{what} is a sparse matrix; fastscore scores dense arrays (use {what}.toarray())")
     try:
@@ -182,7 +204,12 @@ def result_shape(n_rows, n_outputs, layout):
 
 
 def check_out(out, shape):
-    """Check a caller-supplied output array before the kernel writes to it."""
+    """Check a caller-supplied output array before the kernel writes to it.
+
+    Any ndarray, subclasses included: both backends write into its own memory
+    as a plain array and leave a subclass's own state (a masked array's mask)
+    as it is.
+    """
     if not isinstance(out, np.ndarray):
         raise TypeError(f"out must be a numpy array, got {type(out).__name__}")
     if out.dtype != np.float64:

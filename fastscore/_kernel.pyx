@@ -186,6 +186,28 @@ cdef inline double _dot_left_to_right(const fs_model *m, const double *x) noexce
     return s + m.intercept[0]
 
 
+cdef extern from *:
+    """
+    /* A product rounded to float64 on its own: reading it back from a volatile
+     * keeps a compiler from fusing it into a multiply-add with the sum. */
+    static double fs_rounded_product(double a, double b)
+    {
+        volatile double t = a * b;
+        return t;
+    }
+    """
+    double fs_rounded_product(double a, double b) noexcept nogil
+
+
+cdef double _sum_of_rounded_terms(const fs_model *m, const double *x) noexcept nogil:
+    """An overflowing z summed again as the C kernel sums one (each product rounded on its own)."""
+    cdef double s = 0.0
+    cdef size_t i
+    for i in range(m.n_features):
+        s += fs_rounded_product(m.coef[i], x[i] if m.center == NULL else x[i] - m.center[i])
+    return s + m.intercept[0]
+
+
 cdef double _dot_without_gil(const fs_model *m, const double *x) noexcept:
     """_dot_left_to_right on a row of at least NOGIL_MIN values, with the GIL released."""
     cdef double z
@@ -424,6 +446,8 @@ cdef class Kernel:
                 except Exception:
                     _checks.row_floats(row, d)
                     raise
+                if not isfinite(x[i]):  # a finite longdouble beyond float64 is named as such
+                    _checks.to_float(item, f"row[{i}]")
             if is_list and PyList_GET_SIZE(row) != d:  # the same answer as the mirror's
                 _checks.check_row_length(PyList_GET_SIZE(row), d)
             if self.m.fill != NULL:
@@ -441,6 +465,9 @@ cdef class Kernel:
                 for i in range(d):
                     if not isfinite(x[i]):
                         raise _checks.nonfinite_feature(i)
+                # Where a compiler fused the sum above (not on x86-64's baseline),
+                # +inf plus an exact product stays +inf instead of NaN.
+                z = _sum_of_rounded_terms(&self.m, x)
             if link == FS_LINK_LOGISTIC:
                 return 1.0 / (1.0 + exp(-z))
             if link == FS_LINK_EXP:

@@ -50,6 +50,10 @@ class Kernel:
         n = X.shape[0]
         if n == 0:
             return out
+        # A subclass (a masked array, np.matrix) is read and written through its
+        # own memory, as the compiled kernel does, never through its own rules.
+        X = np.ndarray.view(X, np.ndarray)
+        dst = np.ndarray.view(out, np.ndarray)
         if self._fill is not None:
             missing = np.isnan(X)
             if missing.any():
@@ -57,10 +61,10 @@ class Kernel:
         if layout == BINARY_PROBA:
             p = np.empty((n, 1))
             self._score_into(X, link, p)
-            out[:, 1] = p[:, 0]
-            np.subtract(1.0, p[:, 0], out=out[:, 0])
+            dst[:, 1] = p[:, 0]
+            np.subtract(1.0, p[:, 0], out=dst[:, 0])
         else:
-            self._score_into(X, link, np.ndarray.reshape(out, (n, self.n_outputs)))  # a view: never a copy
+            self._score_into(X, link, dst.reshape(n, self.n_outputs))  # a view: never a copy
         return out
 
     def score_columns(self, columns, link, out=None, *, layout=MATRIX, n_threads=0, codes=()):
@@ -78,15 +82,16 @@ class Kernel:
             out = np.empty(args.shape)
         if args.n == 0:
             return out
+        dst = np.ndarray.view(out, np.ndarray)  # a subclass's own memory, as in score()
         if layout == BINARY_PROBA:
             Z = np.empty((args.n, 1))
         else:
-            Z = np.ndarray.reshape(out, (args.n, self.n_outputs))  # a view: never a copy
+            Z = dst.reshape(args.n, self.n_outputs)  # a view: never a copy
         self._columns_z(args, Z)
         LINKS[link].apply(Z)
         if layout == BINARY_PROBA:
-            out[:, 1] = Z[:, 0]
-            np.subtract(1.0, Z[:, 0], out=out[:, 0])
+            dst[:, 1] = Z[:, 0]
+            np.subtract(1.0, Z[:, 0], out=dst[:, 0])
         return out
 
     def _columns_z(self, args, Z):
@@ -158,7 +163,20 @@ class Kernel:
             for r in np.flatnonzero(~np.isfinite(Z).all(axis=1)):
                 if not np.isfinite(X[r]).all():
                     raise _checks.nonfinite_row(int(r))
+                self._resum(X[r], Z[r])
         LINKS[link].apply(Z)
+
+    def _resum(self, x, z):
+        """z's NaN or infinite values for a finite row x, summed again as the C kernel does.
+
+        Left to right with each product rounded on its own, as score_one sums
+        a list: BLAS may fuse a multiply-add, and an exact product added to
+        +inf stays +inf where its rounded -inf gives NaN. Python floats neither
+        fuse nor warn.
+        """
+        terms = x.tolist() if self._c is None else list(map(operator.sub, x.tolist(), self._c))
+        for j in np.flatnonzero(~np.isfinite(z)):
+            z[j] = sum(map(operator.mul, self.coef[j].tolist(), terms)) + float(self.intercept[j])
 
     def score_one(self, row, link):
         """Score one row: a float for a single output, else a tuple of k floats."""

@@ -35,7 +35,9 @@ def main(rows: int = 8) -> float:
         path = os.path.join(tmp, "model.json")
         model.save(path)
         size = os.path.getsize(path)
-        model = fastscore.load(path)
+        loaded = fastscore.load(path)
+    assert isinstance(loaded, fastscore.Classifier), type(loaded)
+    model = loaded
 
     print("fastscore demo: the worked example")
     print(f"  data      1000 rows, p = 1/(1+exp(-({TRUE_INTERCEPT} + {TRUE_COEF[0]} x1 "

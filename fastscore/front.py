@@ -26,7 +26,7 @@ import numpy as np
 
 from fastscore import _backend, _checks, columns as _columns
 from fastscore.encoders import BINS, CATEGORIES, OPS, Coder, Encode, apply_ops, apply_ops_one, is_missing
-from fastscore.fields import MAX_FEATURES, FieldError, text, what
+from fastscore._validate import MAX_FEATURES, FieldError, text, what
 from fastscore.links import LINKS
 
 NUMBER = "number"

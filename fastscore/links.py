@@ -129,8 +129,10 @@ def _reference(values: Optional[Callable[[np.ndarray], None]],
 
     def apply(Z: np.ndarray) -> None:
         # exp() overflowing to inf is the intended limit (1/(1+inf) is 0, exp's own
-        # limit is inf), and so is z - max(z) overflowing to -inf: not errors.
-        with np.errstate(over="ignore"):
+        # limit is inf), and so is z - max(z) overflowing to -inf: not errors. Nor
+        # is inf - inf, softmax's NaN for a row of z holding +inf (or only -inf),
+        # as in numpy and scikit-learn: a row whose terms overflow scores quietly.
+        with np.errstate(over="ignore", invalid="ignore"):
             values(Z)
             if zero_row is not None:
                 _normalise(Z, zero_row)
@@ -141,9 +143,10 @@ def _reference(values: Optional[Callable[[np.ndarray], None]],
 # --- log forms: log-probabilities from z, without underflow -------------------------
 
 def _quiet(log: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
-    """A log form that gives -inf for log(0) and for overflowing z - max(z), without a warning."""
+    """A log form that gives -inf for log(0) and for overflowing z - max(z), and NaN where
+    predict_proba does (NaN z, softmax of a row holding +inf), without a warning."""
     def quiet(z: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore", divide="ignore"):
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             return log(z)
 
     quiet.__doc__ = log.__doc__
@@ -170,13 +173,23 @@ def _log_logistic(z: np.ndarray) -> np.ndarray:
     return _log_expit(_pairs(z))
 
 
-def _log_ovr(z: np.ndarray) -> np.ndarray:
-    """log of the normalised one-vs-rest logistic: log_softmax of the logs of expit(z).
+def _log_ovr(zero_row: str) -> Callable[[np.ndarray], np.ndarray]:
+    """The log form of the normalised one-vs-rest logistic whose rows of zeros follow zero_row."""
+    def log(z: np.ndarray) -> np.ndarray:
+        """log of the normalised one-vs-rest logistic: log_softmax of the logs of expit(z).
 
-    Exact also where expit(z) underflows (z below about -709.78), where
-    predict_proba, like scikit-learn, gives 0 or falls back to uniform.
-    """
-    return _log_softmax(_log_expit(z))
+        Exact also where expit(z) underflows (z below about -709.78), where
+        predict_proba, like scikit-learn, gives 0 or falls back to uniform. A row
+        of z that is -inf throughout leaves nothing to normalise: there, as in
+        predict_proba, the row of zeros becomes uniform or stays 0.
+        """
+        out = _log_softmax(_log_expit(z))
+        if np.isnan(out.sum()):  # one reduction; rows are examined only when it fails
+            empty = np.isneginf(z).all(axis=1)
+            out[empty] = -np.log(z.shape[1]) if zero_row == UNIFORM else -np.inf
+        return out
+
+    return log
 
 
 def _log_of_proba(values: Callable[[np.ndarray], None],
@@ -235,10 +248,10 @@ LINKS: Tuple[Link, ...] = (
     _link("identity", 0, _C + _R, ANY_ROWS, None, scalar=float),
     _link("logistic", 1, _C, ONE_ROW, _expit, log=_log_logistic, scalar=_scalar_logistic),
     _link("softmax", 2, _C, SEVERAL_ROWS, _softmax, log=_log_softmax),
-    _link("ovr", 3, _C, SEVERAL_ROWS, _expit, UNIFORM, log=_log_ovr),
+    _link("ovr", 3, _C, SEVERAL_ROWS, _expit, UNIFORM, log=_log_ovr(UNIFORM)),
     _link("exp", 4, _R, ANY_ROWS, _exp, scalar=_scalar_exp),
     _link("modified_huber", 5, _C, ANY_ROWS, _modified_huber, UNIFORM, log_of_proba=True),
-    _link("onevsrest", 6, _C, SEVERAL_ROWS, _expit, ZERO, log=_log_ovr),
+    _link("onevsrest", 6, _C, SEVERAL_ROWS, _expit, ZERO, log=_log_ovr(ZERO)),
     _link("onevsrest_modified_huber", 7, _C, SEVERAL_ROWS, _modified_huber, ZERO, log_of_proba=True),
     # The inverses of TransformedTargetRegressor's log1p and sqrt (its log's is exp).
     _link("expm1", 8, _R, ANY_ROWS, _expm1),

@@ -18,7 +18,7 @@ import os
 import sys
 import warnings
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Type, Union
 
 import numpy as np
 
@@ -124,6 +124,7 @@ class LinearModel:
 
     def _fields(self) -> fields.Fields:
         """The model's fields (read-only arrays): what its file, its pickle and == are made of."""
+        assert self._KIND is not None  # a Classifier or a Regressor: LinearModel is never built
         if self._front is not None:  # n_features counts the numeric columns; the inputs hold the names
             return fields.Fields(self._KIND, self.estimator, self.link, self.coef_.shape[-1], self.coef_,
                                  self.intercept_, getattr(self, "classes_", None), None, self.center,
@@ -156,8 +157,10 @@ class LinearModel:
         allocates nothing but the result, and nothing at all when `out`
         (float64, C-contiguous, the result's shape) is given; the pure mirror's
         numpy makes temporaries of X's size for float32 input and centred
-        models, and of the result's for multiclass links. n_threads caps the kernel's threads
-        (None or 0: its default); results do not depend on it.
+        models, and of the result's for multiclass links. `out` is the call's
+        working memory until it returns: threads scoring at the same time each
+        need their own (or disjoint row slices of one array). n_threads caps the
+        kernel's threads (None or 0: its default); results do not depend on it.
         """
         threads = 0 if n_threads is None else _checks.thread_count(n_threads)
         if self._calibration is not None:
@@ -452,7 +455,7 @@ def _from_file(file, backend):
                                          "file") from None
 
 
-def rebuild(cls: type, state: Dict[str, Any], backend: Optional[str] = None) -> LinearModel:
+def rebuild(cls: Type["LinearModel"], state: Dict[str, Any], backend: Optional[str] = None) -> LinearModel:
     """The model of class cls from the plain fields in state: what unpickling a model calls.
 
     Its name and arguments are part of every pickle of a model. The fields
@@ -468,6 +471,7 @@ def rebuild(cls: type, state: Dict[str, Any], backend: Optional[str] = None) -> 
     if classes is not None:
         dtype, labels = classes
         classes = np.array(labels, dtype=dtype)
+    assert cls._KIND is not None
     checked = fields.check(cls._KIND, estimator=state["estimator"], link=state["link"],
                            n_features=state["n_features"], coef=_unpacked(state["coef"]),
                            intercept=_unpacked(state["intercept"]), classes=classes,

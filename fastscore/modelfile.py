@@ -214,7 +214,7 @@ def _no_duplicates(pairs):
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=float)
-_scan = _DECODER.scan_once
+_scan = _DECODER.scan_once  # type: ignore[attr-defined]  # json's documented scanner, untyped
 
 
 def _parse_text(text, name):

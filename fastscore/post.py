@@ -30,7 +30,7 @@ import numpy as np
 
 from fastscore import _checks
 from fastscore._checks import MATRIX
-from fastscore.fields import FieldError, what
+from fastscore._validate import FieldError, what
 from fastscore.links import BY_NAME
 
 #: the calibration methods, as CalibratedClassifierCV names them

@@ -310,7 +310,8 @@ def select_columns(available: Iterable[str], n_features: int, feature_names: Opt
     else:
         wanted = None
     want = set(wanted or ())
-    index, duplicated, first, count = {}, set(), [], 0
+    index: Dict[str, int] = {}
+    duplicated, first, count = set(), [], 0
     for name in available:
         if count < n_features:
             first.append(name)
@@ -645,7 +646,7 @@ class _ParquetReader(_ArrowReader):
             # Without pre_buffer, pyarrow reads one row group at a time instead of
             # buffering every requested column chunk of the file up front.
             self._file = pa.parquet.ParquetFile(source, pre_buffer=False, buffer_size=1 << 20)
-        except (pa.ArrowException, OSError) as exc:
+        except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:  # a name that is not UTF-8
             raise InputError(f"{self.path}: not a readable Parquet file: {_first_line(exc)}") from None
         self.n_rows = self.progress_total = self._file.metadata.num_rows
         self.columns = list(self._file.schema_arrow.names)
@@ -658,7 +659,12 @@ class _ParquetReader(_ArrowReader):
         """Yield (first row index, float64 array of shape (m <= rows, len(selected)), the kept
         columns' m values as Arrow arrays)."""
         pa = self._pa
+        names = [self.columns[i] for i in selected]
         for name in names:
+            # pyarrow reads Parquet columns by name: two columns of one name cannot be told apart.
+            if self.columns.count(name) > 1:
+                raise InputError(f"{self.path}: the file has {self.columns.count(name)} columns named "
+                                 f"{name!r}, which cannot be told apart; give them distinct names")
             t = self._file.schema_arrow.field(name).type
             if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t)
                     or pa.types.is_decimal(t)):

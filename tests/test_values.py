@@ -8,6 +8,7 @@ import pathlib
 import pickle
 import subprocess
 import sys
+import tempfile
 import textwrap
 
 import cloudpickle
@@ -18,7 +19,6 @@ import fastscore
 from fastscore import Classifier, Regressor, model as model_module
 from estimator_cases import CLASSIFIERS, REGRESSORS, fitted
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASES = sorted(CLASSIFIERS) + sorted(REGRESSORS)
 
 COPIES = {
@@ -73,8 +73,9 @@ def test_a_pickle_keeps_its_backend_where_it_can(backend):
 
 
 def _run(code, env=None):
+    # Outside the checkout, so that the installed fastscore is imported, not the source tree.
     done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
-                          cwd=ROOT, env={**os.environ, **(env or {})}, timeout=120)
+                          cwd=tempfile.gettempdir(), env={**os.environ, **(env or {})}, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
