@@ -8,6 +8,7 @@ import os
 import re
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -133,6 +134,39 @@ def test_number_spelling_does_not_change_the_checksum(backend):
     text = open(V1, encoding="utf-8").read().replace("0.8457545157496446", "8.457545157496446E-1")
     assert fastscore.loads(text, backend=backend).intercept_[0] == 0.8457545157496446
 
+
+
+def _snippet(first_key):
+    """The ```json block of FORMAT.md that starts with "first_key":, as a dict of its fields."""
+    m = re.search(rf'```json\n("{first_key}":.*?)```', SPEC, re.S)
+    return json.loads("{" + m.group(1) + "}")
+
+
+def test_the_input_stage_example_is_what_it_says(backend):
+    # One numeric column (age, filled with 39.7) and a table on city: lyon, paris, unknown, missing.
+    stage = _snippet("inputs")
+    model = fastscore.loads(fastscore.Classifier(estimator="Pipeline", link="identity", n_features=1,
+                                                 coef=[[0.5]], intercept=[0.25], classes=[0, 1],
+                                                 **stage).dumps(), backend=backend)
+    assert json.loads(model.dumps())["format_version"] == 2
+    rows = [{"age": 40.0, "city": "lyon"}, {"city": "paris", "age": None}, {"age": 20.0, "city": "nice"},
+            {"age": 30.0, "city": None}]
+    expected = [0.5 * 40.0 + 0.25 + 0.12, 0.5 * 39.7 + 0.25 - 0.4, 0.5 * 20.0 + 0.25 + 0.0, 0.5 * 30.0 + 0.25 + 0.05]
+    assert model.decision_function(rows).tolist() == expected
+    assert [model.score_one(r) for r in rows] == expected
+
+
+def test_the_post_stage_example_is_what_it_says(backend):
+    # Two members' sigmoid calibrations of one z column each, averaged; predict by the threshold 0.3.
+    post = _snippet("post")["post"]
+    model = fastscore.loads(fastscore.Classifier(estimator="FixedThresholdClassifier", link="identity",
+                                                 n_features=1, coef=[[1.0], [1.0]], intercept=[0.0, 0.0],
+                                                 classes=["no", "yes"], post=post).dumps(), backend=backend)
+    z = np.array([[-2.0], [0.0], [1.5]])
+    (m1, ), (m2, ) = post["calibration"]["members"]
+    p = (1 / (1 + np.exp(m1["a"] * z[:, 0] + m1["b"])) + 1 / (1 + np.exp(m2["a"] * z[:, 0] + m2["b"]))) / 2
+    assert np.abs(model.predict_proba(z)[:, 1] - p).max() <= 1e-15
+    assert model.predict(z).tolist() == np.where(p >= 0.3, "yes", "no").tolist()
 
 # ---- refusals: each names the field and what was wrong -------------------------------------------
 

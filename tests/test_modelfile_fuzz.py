@@ -55,16 +55,36 @@ def _models():
                      "rows": [[0.1], [0.2], [-0.3], [0.4]]},
                     {"input": 0, "encode": {"categories": [1.0, 2.0], "ops": [["mul", 0.0]]}, "unknown": 2,
                      "missing": "error", "rows": [[1.0], [2.0], [0.5]]}]),
+        # ... and one read by name: strings and missing values through a categorical table, a
+        # number filled and scaled into bins, three classes.
+        "named": Classifier(
+            estimator="Pipeline(ColumnTransformer, LogisticRegression)", link="softmax", n_features=1,
+            coef=[[0.5], [-0.25], [0.0]], intercept=[0.1, -0.2, 0.3], classes=["a", "b", "c"], center=[39.7],
+            inputs=[{"name": "age", "type": "number"}, {"name": "city", "type": "category"},
+                    {"name": "size", "type": "number"}],
+            numeric=[{"input": 0, "fill": 39.7}],
+            tables=[{"input": 1, "encode": {"categories": ["lyon", "paris", "émeu"]}, "unknown": 3, "missing": 4,
+                     "rows": [[0.12, 0.0, -0.1], [-0.4, 0.2, 0.0], [1.0, 2.0, 3.0], [0.0, 0.0, 0.0],
+                              [0.05, -0.05, 0.5]]},
+                    {"input": 2, "encode": {"bins": [-0.5, 0.5], "ops": [["sub", 0.1], ["div", 1.5]]},
+                     "unknown": "error", "missing": 0, "rows": [[0.3, 0.0, 0.0], [0.0, 0.3, 0.0], [0.0, 0.0, 0.3]]}]),
     }
 
 # Models whose inputs a mutated file may legitimately refuse while scoring (an unknown category
-# that is now an error, a column scaled to infinity): ValueError, as scikit-learn raises.
-REFUSING_INPUTS = {"staged"}
+# that is now an error, a column scaled to infinity, a renamed column, a number input that now
+# reads text): the errors scikit-learn raises for such input.
+REFUSING_INPUTS = {"staged": (ValueError,), "named": (ValueError, TypeError)}
 
 
 MODELS = _models()
+#: what each model scores: X by position, or by name for the model that reads named columns
+INPUTS = {name: X for name in MODELS}
+INPUTS["named"] = {"age": np.where(np.arange(len(X)) % 5 == 0, np.nan, X[:, 0] * 10 + 40),
+                   "city": np.array(["lyon", "paris", "nice", None, "émeu", "lyon", float("nan"), "paris"] * 2,
+                                    dtype=object),
+                   "size": np.where(np.arange(len(X)) % 7 == 3, np.nan, X[:, 2]), "extra": X[:, 1]}
 TEXTS = {name: m.dumps().encode() for name, m in MODELS.items()}
-EXPECTED = {name: m.score(X) for name, m in MODELS.items()}
+EXPECTED = {name: m.score(INPUTS[name]) for name, m in MODELS.items()}
 
 
 def _load_or_refuse(data):
@@ -131,7 +151,7 @@ def test_mutated_bytes_are_refused_or_score_identically(name, mutations):
         data = mutate(data, min(i, max(len(data) - 1, 0)), arg)
     model = _load_or_refuse(data)
     if model is not None:
-        assert model.score(X).tobytes() == EXPECTED[name].tobytes()
+        assert model.score(INPUTS[name]).tobytes() == EXPECTED[name].tobytes()
 
 
 # ---- field-level mutations, re-signed: the field checks (not the checksum) must hold ---------
@@ -191,9 +211,9 @@ def test_mutated_fields_are_refused_or_load_a_working_model(name, data):
         return
     with np.errstate(over="ignore"):  # a mutated coefficient may be legitimately huge
         try:
-            out = model.score(X)
-        except ValueError:
-            if name not in REFUSING_INPUTS:
+            out = model.score(INPUTS[name])
+        except (ValueError, TypeError) as exc:
+            if not isinstance(exc, REFUSING_INPUTS.get(name, ())):
                 raise
             event("its input refused")
             return
@@ -204,7 +224,7 @@ def test_mutated_fields_are_refused_or_load_a_working_model(name, data):
 
 @pytest.mark.parametrize("name", sorted(TEXTS))
 def test_unmutated_files_load_and_score_identically(name):
-    assert loads(TEXTS[name]).score(X).tobytes() == EXPECTED[name].tobytes()
+    assert loads(TEXTS[name]).score(INPUTS[name]).tobytes() == EXPECTED[name].tobytes()
 
 
 # ---- the chunked number reader and the streamed checksum, against json and canonical_json --------

@@ -72,16 +72,29 @@ def _loads():
 
 
 def _check_loaded(model):
-    """A model that loads scores rows of its width, and saves to a file that loads again."""
+    """A model that loads scores rows of its width, and saves to a file that loads again.
+
+    A model with an input stage (format version 2) may refuse these rows as its inputs' rules say
+    (a number where a category is expected that is an error, no fill for a missing value, a
+    value scaled to infinity): ValueError or TypeError naming the column, as scikit-learn raises.
+    It must still save to a text that loads again to the same model.
+    """
     import fastscore
 
     X = np.linspace(-2.0, 2.0, 3 * model.n_features_in_).reshape(3, model.n_features_in_)
-    out = model.score(X)
-    assert out.shape[0] == 3, out.shape
+    try:
+        out = model.score(X)
+    except (ValueError, TypeError):
+        if json.loads(model.dumps()).get("inputs") is None:
+            raise
+        out = None
+    assert out is None or out.shape[0] == 3, out.shape
     with _as_file(b"", ".json") as path:
         model.save(path)
         again = fastscore.load(path)
-    assert again.score(X).tobytes() == out.tobytes()
+    assert again == model
+    if out is not None:
+        assert again.score(X).tobytes() == out.tobytes()
 
 
 def _model_file_error():
