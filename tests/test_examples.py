@@ -67,8 +67,6 @@ def test_the_readme_example_runs_as_pasted(readme_example):
         "bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g", "island", "sex"]
 
 
-@pytest.mark.xfail(strict=True, reason="`fastscore score` does not read empty (missing) CSV cells on this "
-                   "branch yet; when it does, this test passes and the marker must go")
 def test_the_readme_command_line_scores_the_example(readme_example):
     command = shlex.split(_readme_block("penguins-cli", "sh").strip())
     assert command[:2] == ["fastscore", "score"]
