@@ -250,7 +250,8 @@ def _factorize_arrow(column: Any) -> Tuple[np.ndarray, List[Any]]:
         column = column.combine_chunks()
     if not pa.types.is_dictionary(column.type):
         column = pc.dictionary_encode(column)
-    indices = column.indices.fill_null(-1)
+    # indices may be unsigned (polars' Categorical and Enum): signed before -1 marks the nulls
+    indices = pc.fill_null(column.indices.cast(pa.int64()), -1)
     return (np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.intp),
             column.dictionary.to_pylist())
 

@@ -721,3 +721,16 @@ def test_a_branch_of_float32_computes_in_float32(backend):
     est = fit(make_pipeline(pre, lm.LogisticRegression()), df, target(df, 127))
     assert est[0].named_transformers_["cat"].transform(df[["city", "kind"]]).dtype == np.float32
     assert_agrees(est, frame(200, 128, unseen=True), backend)
+
+
+def test_polars_categorical_and_enum_columns(backend):
+    pl = pytest.importorskip("polars", reason="polars input needs polars")
+    df = frame(300, 129)
+    est = fit(common(lm.LogisticRegression()), df, target(df, 130))
+    X = frame(100, 131, unseen=True)
+    model = fastscore.from_sklearn(est, backend=backend)
+    expected = est.predict_proba(X)
+    levels = sorted(set(X["city"].dropna()) | set(X["kind"]))
+    for dtype in (pl.Categorical, pl.Enum(levels[::-1])):
+        typed = pl.from_pandas(X).with_columns(pl.col("city").cast(dtype), pl.col("kind").cast(dtype))
+        assert_close(model.predict_proba(typed), expected)
