@@ -25,6 +25,7 @@ through the same dict: the pure reference for the batch path, and score_one's
 path. pandas and pyarrow are used only for columns that are theirs.
 """
 import importlib
+import sys
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
@@ -88,8 +89,19 @@ class Coder:
 
     # ---- one value ------------------------------------------------------------------------------
 
-    def code_one(self, value: Any) -> int:
-        """The code of one value (a number already as float for number inputs; NaN is missing)."""
+    def code_one(self, value: Any, none_is_value: bool = False) -> int:
+        """The code of one value (a number already as float for number inputs; NaN is missing).
+
+        none_is_value: a DataFrame's value: None is a category (unknown: see
+        codes_of_values), not missing, and pandas.NA is refused (_refuse_pandas_na).
+        """
+        if none_is_value and not self.number:
+            if value is None:
+                return self._unknown_one(value)
+            pd = sys.modules.get("pandas")
+            if pd is not None and value is pd.NA:
+                raise ValueError(f"column {self.name!r} holds pandas.NA, which scikit-learn does not read as a "
+                                 "missing value in a column of strings: give missing values as NaN or None")
         if self.number:
             x = value
             if x != x:
@@ -157,22 +169,42 @@ class Coder:
             codes[missing] = self.missing
         return codes
 
-    def codes_of_values(self, column: Any) -> np.ndarray:
-        """int32 codes of a column of category values (any form `factorize` takes), vectorised."""
+    def codes_of_values(self, column: Any, none_is_value: bool = False) -> np.ndarray:
+        """int32 codes of a column of category values (any form `factorize` takes), vectorised.
+
+        none_is_value: None in an object column is the value None, not a
+        missing value, as scikit-learn reads a DataFrame's object columns and
+        object arrays (JSON records and lists hold null for missing instead):
+        a category the model does not know, as fastscore converts no encoder
+        fitted with None among its categories.
+        """
+        _refuse_pandas_na(column, self.name)
         inverse, uniques = factorize(column)
-        lut = np.empty(len(uniques) + 1, dtype=np.int32)  # the last entry: factorize's missing (-1)
+        lut = np.empty(len(uniques) + 2, dtype=np.int32)  # then factorize's missing (-1), then None
         for i, u in enumerate(uniques):
             lut[i] = self._code_or_mark(u)
         lut[-1] = self._code_or_mark(None)
+        lut[-2] = self._unknown_or_mark()
+        if none_is_value:
+            nones = _nones(column, inverse)
+            if nones is not None:
+                inverse = np.where(nones, len(uniques), inverse)
         codes = lut[inverse]
         if (lut < 0).any():
             bad = codes < 0
             if bad.any():
                 row = int(np.argmax(bad))
-                value = uniques[inverse[row]] if inverse[row] >= 0 else None
-                self.code_one(value)  # raises, naming the value
+                if inverse[row] == len(uniques):
+                    self._unknown_one(None)
+                if inverse[row] < 0 or is_missing(uniques[inverse[row]]):
+                    raise ValueError(f"column {self.name!r} has a missing value in row {row}, which the model "
+                                     "does not accept")
+                self.code_one(uniques[inverse[row]])  # raises, naming the value
                 raise AssertionError("unreachable")  # pragma: no cover
         return codes
+
+    def _unknown_or_mark(self) -> int:
+        return -1 if self.unknown is None else self.unknown
 
     def _code_or_mark(self, value: Any) -> int:
         """code_one, or -1 where code_one would raise: the error is raised only if a row has it."""
@@ -180,6 +212,50 @@ class Coder:
             return self.code_one(value)
         except ValueError:
             return -1
+
+
+def _nones(column: Any, inverse: np.ndarray) -> Optional[np.ndarray]:
+    """Where an object column (a numpy array or a pandas Series) holds None; None when it holds none.
+
+    Only its missing entries (inverse -1) are looked at.
+    """
+    if isinstance(column, np.ndarray):
+        values = column
+    elif type(column).__module__.startswith("pandas") and getattr(column, "dtype", None) == np.dtype(object):
+        values = column.to_numpy()
+    else:
+        return None
+    if values.dtype != np.dtype(object):
+        return None
+    missing = np.flatnonzero(inverse < 0)
+    if not missing.size:
+        return None
+    hits = [r for r, v in zip(missing.tolist(), values[missing].tolist()) if v is None]
+    if not hits:
+        return None
+    out = np.zeros(len(inverse), dtype=bool)
+    out[hits] = True
+    return out
+
+
+def _refuse_pandas_na(column: Any, name: str) -> None:
+    """ValueError for pandas.NA in a pandas column of nullable strings, naming its first row.
+
+    scikit-learn does not read that pandas.NA as a missing value: its
+    encoders take it for a category they were not fitted on, its imputers
+    raise. Every other form of a missing value (NaN, None, Arrow and polars
+    nulls) is the missing value.
+    """
+    if not type(column).__module__.startswith("pandas"):
+        return
+    pd = _pandas()
+    dtype = getattr(column, "dtype", None)
+    if isinstance(dtype, pd.StringDtype) and getattr(dtype, "na_value", None) is pd.NA:
+        missing = np.asarray(column.isna())
+        if missing.any():
+            raise ValueError(f"column {name!r} holds pandas.NA in row {int(np.argmax(missing))} (dtype "
+                             f"{dtype}), which scikit-learn does not read as a missing value: give missing "
+                             "values as NaN or None (dtype 'str' or object)")
 
 
 def _shown(value: Any) -> str:

@@ -418,7 +418,7 @@ class FrontKernel:
 
     def prepare(self, X: Any) -> Tuple[int, List[np.ndarray], List[np.ndarray]]:
         """(n, U's columns as float64 arrays with NaN where missing, int32 codes per table) of X."""
-        n, get = self._getter(X)
+        n, get, none_is_value = self._getter(X)
         numbers: Dict[int, np.ndarray] = {}
 
         def number(i: int) -> np.ndarray:
@@ -431,15 +431,20 @@ class FrontKernel:
 
         cols = []
         for j, c in enumerate(self.front.numeric):
-            cols.append(self._product(c.product, number, get) if c.product else number(c.input))
+            cols.append(self._product(c.product, number, get, none_is_value) if c.product else number(c.input))
         codes = []
         for t, coder in zip(self.front.tables, self._coders):
             codes.append(coder.codes_of_numbers(number(t.input)) if coder.number
-                         else coder.codes_of_values(get(t.input)))
+                         else coder.codes_of_values(get(t.input), none_is_value))
         return n, cols, codes
 
-    def _getter(self, X: Any) -> Tuple[int, Any]:
-        """(n, get(i): input i's column) for X, by name where the model and X both have names."""
+    def _getter(self, X: Any) -> Tuple[int, Any, bool]:
+        """(n, get(i): input i's column, whether None is a value) for X, by name where the model and
+        X both have names.
+
+        None is a value, not a missing one, where scikit-learn reads it so: in a
+        DataFrame or an array (not in JSON records or a dict's lists, whose null is missing).
+        """
         named = _columns.named(X)
         if named is not None:
             if self.front.inputs[0].name is None or named.names is None:  # by position
@@ -449,9 +454,9 @@ class FrontKernel:
                 if named.n_columns != len(self._names):
                     raise ValueError(f"X has {named.n_columns} columns; the model reads {len(self._names)} "
                                      "by position")
-                return named.n_rows, named.column_at
+                return named.n_rows, named.column_at, not named.by_key
             named.require(self._used)  # an input that nothing reads (a dropped column) may be absent
-            return named.n_rows, lambda i: named.column(self._names[i])
+            return named.n_rows, lambda i: named.column(self._names[i]), not named.by_key
         A = np.asarray(X) if not isinstance(X, (list, tuple)) else np.array(X, dtype=object)
         if A.ndim != 2 or A.shape[1] != len(self._names):
             raise ValueError(f"X must be a table of {len(self._names)} columns (by name: a DataFrame, a dict "
@@ -459,11 +464,11 @@ class FrontKernel:
                              f"{'shape ' + str(A.shape) if A.ndim else type(X).__name__}")
         if A.dtype.kind not in "biufOUS":
             raise TypeError(f"X must hold numbers or categories, got {A.dtype} values")
-        return A.shape[0], lambda i: A[:, i]
+        return A.shape[0], lambda i: A[:, i], True
 
-    def _product(self, factors: Tuple[Any, ...], number: Any, get: Any) -> np.ndarray:
+    def _product(self, factors: Tuple[Any, ...], number: Any, get: Any, none_is_value: bool) -> np.ndarray:
         """A product column as scikit-learn's PolynomialFeatures computes it: the last factor times the others, right to left."""
-        values = [self._coded(f, number, get) if isinstance(f, Coded) else self._factor(f, number(f.input))
+        values = [self._coded(f, number, get, none_is_value) if isinstance(f, Coded) else self._factor(f, number(f.input))
                   for f in factors]
         t = values[-1]
         with np.errstate(over="ignore", invalid="ignore"):
@@ -471,9 +476,12 @@ class FrontKernel:
                 t = t * v
         return t
 
-    def _coded(self, f: Coded, number: Any, get: Any) -> np.ndarray:
+    def _coded(self, f: Coded, number: Any, get: Any, none_is_value: bool) -> np.ndarray:
         coder = self._factor_coders[id(f)]
-        codes = coder.codes_of_numbers(number(f.input)) if coder.number else coder.codes_of_values(get(f.input))
+        if coder.number:
+            codes = coder.codes_of_numbers(number(f.input))
+        else:
+            codes = coder.codes_of_values(get(f.input), none_is_value)
         return f.values[codes]
 
     def _factor(self, f: Factor, x: np.ndarray) -> np.ndarray:
@@ -503,6 +511,7 @@ class FrontKernel:
                 except KeyError:
                     pass  # the general path names what the row lacks
         values = self._row_values(row)
+        frame = type(row).__module__.startswith("pandas")  # a DataFrame's row: None is a value (codes_of_values)
         nums: Dict[int, float] = {}
 
         def number(i: int) -> float:
@@ -516,7 +525,7 @@ class FrontKernel:
         z = list(self._b)
         for j, c in enumerate(self.front.numeric):
             if c.product:
-                x = self._product_one(c.product, number, values)
+                x = self._product_one(c.product, number, values, frame)
             else:
                 x = number(c.input)
                 if x != x:
@@ -533,7 +542,7 @@ class FrontKernel:
                 z[o] += w[o] * d
         for t, (table, coder) in enumerate(zip(self.front.tables, self._coders)):
             v = number(table.input) if coder.number else values[table.input]
-            r = self._rows[t][coder.code_one(v)]
+            r = self._rows[t][coder.code_one(v, frame)]
             for o in range(k):
                 z[o] += r[o]
         scalar = LINKS[link].scalar
@@ -569,12 +578,12 @@ class FrontKernel:
     def _number_one(value: Any, name: str) -> float:
         return math.nan if is_missing(value) else _checks.to_float(value, f"column {name!r}")
 
-    def _product_one(self, factors: Tuple[Any, ...], number: Any, raw: List[Any]) -> float:
+    def _product_one(self, factors: Tuple[Any, ...], number: Any, raw: List[Any], frame: bool) -> float:
         values = []
         for f in factors:
             if isinstance(f, Coded):
                 coder = self._factor_coders[id(f)]
-                values.append(float(f.values[coder.code_one(number(f.input) if coder.number else raw[f.input])]))
+                values.append(float(f.values[coder.code_one(number(f.input) if coder.number else raw[f.input], frame)]))
                 continue
             x = number(f.input)
             if x != x:

@@ -411,8 +411,59 @@ def test_missing_values_reach_the_imputers_as_none_nan_or_pandas_na(backend):
     X["city"] = X["city"].astype(object)
     X.loc[4, "city"] = None
     model = fastscore.from_sklearn(est, backend=backend)
+    # None in a DataFrame's object column is a value to scikit-learn (a category it was not fitted on);
+    # in JSON records null is the missing value, as NaN is in the frame
+    assert_close(model.predict_proba(X), est.predict_proba(X.assign(age=X["age"].astype(float))))
     expected = est.predict_proba(X.assign(age=X["age"].astype(float), city=X["city"].fillna(np.nan)))
-    assert_close(model.predict_proba(X), expected)
+    assert_close(model.predict_proba(records(X)), expected)
+    assert_close(model.predict_proba(X.assign(city=X["city"].fillna(np.nan))), expected)
+
+
+def test_none_in_an_object_column_is_a_category_as_in_sklearn(backend):
+    df = frame(300, 132)
+    X = frame(60, 133)
+    X["city"] = X["city"].astype(object)
+    X.loc[[4, 9], "city"] = None
+    X.loc[[5, 11], "city"] = np.nan
+    for handle_unknown in ("ignore", "error"):
+        pre = ColumnTransformer([("num", make_pipeline(SimpleImputer(), StandardScaler()), NUM),
+                                 ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
+                                                       OneHotEncoder(handle_unknown=handle_unknown)), CAT)])
+        est = fit(make_pipeline(pre, lm.LogisticRegression()), df, target(df, 134))
+        model = assert_agrees(est, X, backend)
+        if handle_unknown == "error":
+            with pytest.raises(ValueError, match="'city'.*None"):
+                model.predict_proba(X)
+            with pytest.raises(ValueError, match="'city'.*None"):
+                model.score_one(X.iloc[4])
+        else:
+            assert model.score_one(X.iloc[4]) == pytest.approx(est.predict_proba(X.iloc[[4]])[0, 1], abs=1e-12)
+
+
+def test_an_encoder_fitted_on_none_is_refused():
+    df = frame(300, 135)
+    df["flag"] = df["flag"].astype(object)
+    df.loc[[3, 8], "flag"] = None
+    pre = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), ["flag", "city"])])
+    est = fit(make_pipeline(pre, lm.LogisticRegression()), df, target(df, 136))
+    assert None in list(est[0].named_transformers_["cat"].categories_[0])
+    with pytest.raises(fastscore.ConversionError, match="OneHotEncoder at columntransformer/cat: .*None"):
+        fastscore.from_sklearn(est)
+
+
+def test_pandas_na_in_a_nullable_string_column_is_refused(backend):
+    df = frame(300, 137)
+    est = fit(common(lm.LogisticRegression()), df, target(df, 138))
+    X = frame(40, 139).assign(city=lambda d: d["city"].astype("string"))
+    X.loc[6, "city"] = pd.NA
+    # scikit-learn takes pandas.NA there for a category it does not know, not for the missing value
+    assert np.abs(est.predict_proba(X)[6] - est.predict_proba(X.assign(city=X["city"].astype(object).fillna(
+        np.nan)))[6]).max() > 1e-6
+    model = fastscore.from_sklearn(est, backend=backend)
+    with pytest.raises(ValueError, match="'city'.*pandas.NA in row 6"):
+        model.predict_proba(X)
+    with pytest.raises(ValueError, match="'city'.*pandas.NA"):
+        model.score_one(X.iloc[6])
 
 
 def test_missing_indicator(backend):
