@@ -134,10 +134,18 @@ class Coder:
 
     # ---- a batch --------------------------------------------------------------------------------
 
-    def codes_of_numbers(self, x: np.ndarray) -> np.ndarray:
-        """int32 codes of a float array (NaN: missing), vectorised."""
+    def codes_of_numbers(self, x: np.ndarray, nones: Optional[np.ndarray] = None) -> np.ndarray:
+        """int32 codes of a float array (NaN: missing), vectorised.
+
+        nones: where x's column held None as a value (none_in), which an
+        encoder of categories takes for a category it does not know.
+        """
         x = np.asarray(x, dtype=np.float64)
         missing = np.isnan(x)
+        if nones is not None and self.encode.kind == CATEGORIES:
+            if self.unknown is None:
+                self._unknown_one(None)
+            missing &= ~nones
         bad = np.isinf(x)
         if bad.any():
             row = int(np.argmax(bad))
@@ -155,6 +163,8 @@ class Coder:
                 hit = self._sorted[pos] == v
                 codes[hit] = self._order[pos[hit]]
             unknown = (codes < 0) & ~missing
+            if nones is not None:
+                unknown |= nones
             if unknown.any():
                 if self.unknown is None:
                     row = int(np.argmax(unknown))
@@ -186,7 +196,7 @@ class Coder:
         lut[-1] = self._code_or_mark(None)
         lut[-2] = self._unknown_or_mark()
         if none_is_value:
-            nones = _nones(column, inverse)
+            nones = none_in(column, inverse < 0)
             if nones is not None:
                 inverse = np.where(nones, len(uniques), inverse)
         codes = lut[inverse]
@@ -214,10 +224,11 @@ class Coder:
             return -1
 
 
-def _nones(column: Any, inverse: np.ndarray) -> Optional[np.ndarray]:
+def none_in(column: Any, candidates: Optional[np.ndarray] = None) -> Optional[np.ndarray]:
     """Where an object column (a numpy array or a pandas Series) holds None; None when it holds none.
 
-    Only its missing entries (inverse -1) are looked at.
+    candidates: a mask of the rows that may (the missing ones); by default
+    pandas' isna finds them, so that only missing values are looked at one by one.
     """
     if isinstance(column, np.ndarray):
         values = column
@@ -225,15 +236,16 @@ def _nones(column: Any, inverse: np.ndarray) -> Optional[np.ndarray]:
         values = column.to_numpy()
     else:
         return None
-    if values.dtype != np.dtype(object):
+    if values.dtype != np.dtype(object) or values.ndim != 1:
         return None
-    missing = np.flatnonzero(inverse < 0)
-    if not missing.size:
-        return None
-    hits = [r for r, v in zip(missing.tolist(), values[missing].tolist()) if v is None]
+    if candidates is None:
+        pd = _pandas()
+        candidates = np.asarray(pd.isna(values)) if pd is not None else np.ones(len(values), dtype=bool)
+    rows = np.flatnonzero(candidates)
+    hits = [r for r, v in zip(rows.tolist(), values[rows].tolist()) if v is None]
     if not hits:
         return None
-    out = np.zeros(len(inverse), dtype=bool)
+    out = np.zeros(len(values), dtype=bool)
     out[hits] = True
     return out
 

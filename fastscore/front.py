@@ -25,7 +25,8 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 import numpy as np
 
 from fastscore import _backend, _checks, columns as _columns
-from fastscore.encoders import BINS, CATEGORIES, OPS, Coder, Encode, apply_ops, apply_ops_one, is_missing
+from fastscore.encoders import (BINS, CATEGORIES, OPS, Coder, Encode, apply_ops, apply_ops_one, is_missing,
+                                none_in)
 from fastscore.fields import MAX_FEATURES, FieldError, text, what
 from fastscore.links import LINKS
 
@@ -434,8 +435,11 @@ class FrontKernel:
             cols.append(self._product(c.product, number, get, none_is_value) if c.product else number(c.input))
         codes = []
         for t, coder in zip(self.front.tables, self._coders):
-            codes.append(coder.codes_of_numbers(number(t.input)) if coder.number
-                         else coder.codes_of_values(get(t.input), none_is_value))
+            if coder.number:
+                nones = none_in(get(t.input)) if none_is_value else None
+                codes.append(coder.codes_of_numbers(number(t.input), nones))
+            else:
+                codes.append(coder.codes_of_values(get(t.input), none_is_value))
         return n, cols, codes
 
     def _getter(self, X: Any) -> Tuple[int, Any, bool]:

@@ -785,3 +785,20 @@ def test_polars_categorical_and_enum_columns(backend):
     for dtype in (pl.Categorical, pl.Enum(levels[::-1])):
         typed = pl.from_pandas(X).with_columns(pl.col("city").cast(dtype), pl.col("kind").cast(dtype))
         assert_close(model.predict_proba(typed), expected)
+
+
+def test_none_among_number_categories_of_an_object_column_is_a_category(backend):
+    df = frame(300, 140)
+    df["level"] = df["level"].astype(object)
+    df.loc[[2, 7], "level"] = np.nan
+    X = frame(60, 141)
+    X["level"] = X["level"].astype(object)
+    X.loc[[3, 8], "level"] = None
+    X.loc[[4], "level"] = np.nan
+    for handle_unknown in ("ignore", "error"):
+        pre = ColumnTransformer([("cat", OneHotEncoder(handle_unknown=handle_unknown), ["level", "kind"])])
+        est = fit(make_pipeline(pre, lm.LogisticRegression()), df, target(df, 142))
+        model = assert_agrees(est, X, backend)
+        if handle_unknown == "error":
+            with pytest.raises(ValueError, match="'level'.*None"):
+                model.predict_proba(X)
