@@ -78,10 +78,12 @@ class Coder:
     def __init__(self, encode: Encode, unknown: Optional[int], missing: Optional[int], number: bool,
                  name: str):
         self.encode, self.unknown, self.missing, self.number, self.name = encode, unknown, missing, number, name
+        self._strings = False
         if encode.kind == CATEGORIES:
             self._index: Dict[Any, int] = {}
             for i, c in enumerate(encode.values):
                 self._index.setdefault(c, i)
+            self._strings = bool(encode.values) and all(isinstance(c, str) for c in encode.values)
             if number:  # numbers are matched by value: a sorted array and searchsorted
                 cats = np.array(encode.values, dtype=np.float64).reshape(-1)
                 self._order = np.argsort(cats, kind="stable")
@@ -189,6 +191,8 @@ class Coder:
         fitted with None among its categories.
         """
         _refuse_pandas_na(column, self.name)
+        if self._strings:
+            self._refuse_numbers(column)
         inverse, uniques = factorize(column)
         lut = np.empty(len(uniques) + 2, dtype=np.int32)  # then factorize's missing (-1), then None
         for i, u in enumerate(uniques):
@@ -212,6 +216,22 @@ class Coder:
                 self.code_one(uniques[inverse[row]])  # raises, naming the value
                 raise AssertionError("unreachable")  # pragma: no cover
         return codes
+
+    def _refuse_numbers(self, column: Any) -> None:
+        """The error for a column of numbers or booleans given to categories of strings.
+
+        scikit-learn's encoders raise for it (TypeError for numbers, ValueError
+        for booleans), even for a column that is all NaN; after an imputer fitted
+        on strings, which makes the column objects, they take its values for
+        unknown categories instead. A table does not know which, so it refuses
+        both: an error, never a silent difference.
+        """
+        kind, dtype = _value_kind(column)
+        if kind in ("b", "i", "u", "f"):
+            what = "booleans" if kind == "b" else "numbers"
+            raise (ValueError if kind == "b" else TypeError)(
+                f"column {self.name!r} holds {what} (dtype {dtype}), but the model reads it as categories of "
+                "strings: give it as strings (or objects), as scikit-learn's encoders need")
 
     def _unknown_or_mark(self) -> int:
         return -1 if self.unknown is None else self.unknown
@@ -248,6 +268,36 @@ def none_in(column: Any, candidates: Optional[np.ndarray] = None) -> Optional[np
     out = np.zeros(len(values), dtype=bool)
     out[hits] = True
     return out
+
+
+def _value_kind(column: Any) -> Tuple[str, Any]:
+    """(numpy's kind letter, dtype) of a column whose values are typed numbers or booleans, else ("", None).
+
+    numpy arrays and pandas Series of numpy, nullable or pyarrow dtypes; Arrow and polars columns.
+    """
+    dtype = getattr(column, "dtype", None)
+    if isinstance(dtype, np.dtype):
+        return dtype.kind, dtype
+    module = type(column).__module__
+    if module.startswith("pandas"):
+        pd = _pandas()
+        if isinstance(dtype, pd.CategoricalDtype) or dtype is None:
+            return "", None
+        if pd.api.types.is_bool_dtype(dtype):
+            return "b", dtype
+        return ("f", dtype) if pd.api.types.is_numeric_dtype(dtype) else ("", None)
+    if module.startswith("polars"):
+        column = column.to_arrow()
+        module = "pyarrow"
+    if module.startswith("pyarrow"):
+        import pyarrow as pa
+
+        t = column.type
+        if pa.types.is_boolean(t):
+            return "b", t
+        if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+            return "f", t
+    return "", None
 
 
 def _refuse_pandas_na(column: Any, name: str) -> None:

@@ -802,3 +802,20 @@ def test_none_among_number_categories_of_an_object_column_is_a_category(backend)
         if handle_unknown == "error":
             with pytest.raises(ValueError, match="'level'.*None"):
                 model.predict_proba(X)
+
+
+@pytest.mark.parametrize("column", [np.full(30, np.nan), np.linspace(0, 1, 30), np.arange(30) % 2 == 0])
+def test_numbers_for_categories_of_strings_are_refused_as_sklearn_refuses_them(column, backend):
+    df = frame(300, 143)
+    est = fit(common(lm.LogisticRegression()), df, target(df, 144))
+    X = frame(30, 145).assign(city=column)
+    with pytest.raises((TypeError, ValueError)):
+        est.predict_proba(X)
+    model = fastscore.from_sklearn(est, backend=backend)
+    for form, data in [("pandas", X), *input_forms(X)]:
+        if form.startswith("a dict") or form.startswith("a list"):
+            continue  # JSON values: null is missing, and a number among strings an unknown category
+        with pytest.raises(TypeError if column.dtype.kind == "f" else ValueError, match="'city' holds"):
+            model.predict_proba(data)
+    X["city"] = X["city"].astype(object).where(X["city"].notna(), "zz")  # objects: unknown categories
+    assert_close(model.predict_proba(X), est.predict_proba(X))
