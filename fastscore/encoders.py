@@ -97,9 +97,9 @@ class Coder:
         none_is_value: a DataFrame's value: None is a category (unknown: see
         codes_of_values), not missing, and pandas.NA is refused (_refuse_pandas_na).
         """
+        if none_is_value and self.encode.kind == CATEGORIES and value is None:
+            return self._unknown_one(value)
         if none_is_value and not self.number:
-            if value is None:
-                return self._unknown_one(value)
             pd = sys.modules.get("pandas")
             if pd is not None and value is pd.NA:
                 raise ValueError(f"column {self.name!r} holds pandas.NA, which scikit-learn does not read as a "

@@ -393,6 +393,11 @@ class FrontKernel:
                                             self._names[f.input])
                                for c in front.numeric for f in c.product if isinstance(f, Coded)}
         self._used = [self._names[i] for i in sorted(used)]
+        # inputs whose numbers scikit-learn's steps compute on (imputers, scalers, polynomial terms, bins
+        # after a scaler): in float32 for a float32 column, which the model does not reproduce
+        self._computed = frozenset({c.input for c in front.numeric if not c.product}
+                                   | {f.input for c in front.numeric for f in c.product if isinstance(f, Factor)}
+                                   | {t.input for t in front.tables if t.encode.ops})
 
     # ---- a batch --------------------------------------------------------------------------------
 
@@ -406,6 +411,10 @@ class FrontKernel:
                                               codes=codes)
         except ValueError as exc:
             raise self._named_error(exc) from None
+
+    def _float32(self, i: int) -> ValueError:
+        return ValueError(f"column {self._names[i]!r} is float32, which scikit-learn's imputers and scalers "
+                          "compute in float32; the model computes in float64, so give it as float64")
 
     def _named_error(self, exc: ValueError) -> ValueError:
         m = re.search(r"row (\d+), column (\d+)", str(exc))
@@ -428,6 +437,8 @@ class FrontKernel:
                 x = numbers[i] = _columns.as_numbers(get(i), self._names[i])
                 if len(x) != n:
                     raise ValueError(f"column {self._names[i]!r} has {len(x)} values for {n} rows")
+                if x.dtype == np.float32 and i in self._computed:
+                    raise self._float32(i)
             return x
 
         cols = []
@@ -522,6 +533,8 @@ class FrontKernel:
             x = nums.get(i)
             if x is None:
                 v = values[i]
+                if frame and isinstance(v, (np.float32, np.float16)) and i in self._computed:
+                    raise self._float32(i)
                 x = nums[i] = math.nan if is_missing(v) else _checks.to_float(v, f"column {self._names[i]!r}")
             return x
 
@@ -545,7 +558,9 @@ class FrontKernel:
             for o in range(k):
                 z[o] += w[o] * d
         for t, (table, coder) in enumerate(zip(self.front.tables, self._coders)):
-            v = number(table.input) if coder.number else values[table.input]
+            v = values[table.input]
+            if coder.number and not (frame and v is None and coder.encode.kind == CATEGORIES):
+                v = number(table.input)
             r = self._rows[t][coder.code_one(v, frame)]
             for o in range(k):
                 z[o] += r[o]
@@ -587,7 +602,10 @@ class FrontKernel:
         for f in factors:
             if isinstance(f, Coded):
                 coder = self._factor_coders[id(f)]
-                values.append(float(f.values[coder.code_one(number(f.input) if coder.number else raw[f.input], frame)]))
+                v = raw[f.input]
+                if coder.number and not (frame and v is None and coder.encode.kind == CATEGORIES):
+                    v = number(f.input)
+                values.append(float(f.values[coder.code_one(v, frame)]))
                 continue
             x = number(f.input)
             if x != x:

@@ -555,17 +555,32 @@ def records(df):
 
 
 def input_forms(df):
-    """df in each other form a model takes by name, with df's column order: (form, X)."""
+    """df in each other form a model takes by name, with df's column order: (form, X).
+
+    Each holds a missing value as its form does (Arrow and polars nulls, JSON null, a list's None):
+    each is canonical(df), where None is missing, not df, where None in an object column is a value.
+    """
     pa = pytest.importorskip("pyarrow", reason="Arrow forms need pyarrow")
     pl = pytest.importorskip("polars", reason="polars forms need polars")
     table = pa.Table.from_pandas(df, preserve_index=False)
-    yield "a polars DataFrame", pl.from_pandas(df)
+    polars_frame = pl.from_pandas(df)
+    yield "a polars DataFrame", polars_frame
+    strings = [c for c, t in polars_frame.schema.items() if t == pl.String]
+    if strings:
+        levels = sorted(set().union(*(polars_frame[c].drop_nulls().to_list() for c in strings)))
+        yield "a polars DataFrame of Categoricals", polars_frame.with_columns(pl.col(strings).cast(pl.Categorical))
+        yield "a polars DataFrame of Enums", polars_frame.with_columns(pl.col(strings).cast(pl.Enum(levels[::-1])))
     yield "a pyarrow Table", table
     yield "a pyarrow RecordBatch", pa.RecordBatch.from_pandas(df, preserve_index=False)
     yield "an Arrow PyCapsule stream", ArrowStream(table)
     yield "a dict of arrays and lists", {c: df[c].to_numpy() if i % 2 else df[c].tolist()
                                          for i, c in enumerate(df.columns)}
     yield "a list of dicts (JSON)", records(df)
+
+
+def canonical(df):
+    """df with None in its object columns made NaN: what every form but a pandas DataFrame means by a null."""
+    return df.apply(lambda s: s.where(s.notna(), np.nan) if s.dtype == object else s)
 
 
 def expected_one(est, row):
@@ -583,7 +598,7 @@ def assert_every_form_agrees(model, est, df, n_one=5):
     """model gives scikit-learn's outputs on pandas df in every other input form, and score_one on a few
     of its rows as dicts and as Series: the same numbers, or a ValueError naming a column where
     scikit-learn raises."""
-    expected = sklearn_outputs(est, df)
+    expected = sklearn_outputs(est, canonical(df))
     for form, X in input_forms(df):
         assert_outputs(model, X, expected, form)
     rows = records(df)
@@ -591,8 +606,8 @@ def assert_every_form_agrees(model, est, df, n_one=5):
     picked = [*np.flatnonzero(missing)[:n_one // 2], *np.flatnonzero(~missing)[:n_one - n_one // 2]]
     names = [str(n) for n in model.feature_names_in_]
     for i in picked:
-        theirs = expected_one(est, df.iloc[[i]])
-        for form, row in (("a dict", rows[i]), ("a pandas Series", df.iloc[i])):
+        for form, row, theirs in (("a dict", rows[i], expected_one(est, canonical(df.iloc[[i]]))),
+                                  ("a pandas Series", df.iloc[i], expected_one(est, df.iloc[[i]]))):
             if isinstance(theirs, Exception):
                 with pytest.raises(ValueError) as info:
                     model.score_one(row)
@@ -606,9 +621,40 @@ def assert_every_form_agrees(model, est, df, n_one=5):
 
 # ---- random pipelines on random mixed frames ---------------------------------------------------------------
 
+#: How a category column is held: its values (then, for the test frame, its unseen values) by style.
+CATEGORY_STYLES = {
+    "str": ([f"v{i}" for i in range(6)], ["new", "other"]),                    # pandas' str dtype, NaN missing
+    "text": (["", "é", "日本", " x", "Ωmega", "v5"], ["ünseen", "\t"]),           # empty and non-ASCII strings
+    "category": ([f"v{i}" for i in range(6)], ["new", "other"]),               # pandas Categorical
+    "int_object": ([1, 2, 3, 4, 5, 6], [9, 10]),                                 # Python ints in an object column
+    "float_object": ([1, 2.0, 2.5, 3, 4.25, 5], [7.5, 9]),                     # 1 and 1.0 alike, as Python compares
+    "bool_object": ([True, False], []),                                           # booleans with missing values
+}
+
+
+def category_column(rng, style, k, n, unseen, nan_rate, none_rate):
+    """A category column of the style: k of its levels (and unseen ones), NaN at nan_rate, None at none_rate
+    (object columns only: None is a value there, as scikit-learn reads it)."""
+    levels, extra = CATEGORY_STYLES[style]
+    levels = levels[:k] + (extra if unseen else [])
+    if style == "float_object" and unseen:  # the test frame writes 1.0 where training wrote 1, and 2 for 2.0
+        levels = [float(v) if isinstance(v, int) else int(v) if float(v).is_integer() else v for v in levels]
+    v = np.empty(n, dtype=object)
+    v[:] = [levels[i] for i in rng.integers(0, len(levels), n)]
+    v[rng.random(n) < nan_rate] = np.nan
+    if style.endswith("object"):
+        v[rng.random(n) < none_rate] = None
+        return pd.Series(v, dtype=object)
+    if style == "category":
+        return pd.Categorical(v)
+    return pd.array(v, dtype="str")
+
+
 @st.composite
 def mixed_frames(draw):
-    """(train, test) DataFrames: numbers with NaN, strings with missing and unseen values, booleans, integers.
+    """(train, test) DataFrames: numbers with NaN (float64, float32 or nullable Float64 with pd.NA), category
+    columns of every style above with missing and unseen values (one may be entirely missing in the test
+    frame), booleans (with missing values or not), integers.
 
     The test frame has its columns in another order and one more column.
     """
@@ -616,26 +662,32 @@ def mixed_frames(draw):
     rng = np.random.default_rng(seed)
     n_num, n_cat = draw(st.integers(1, 3)), draw(st.integers(1, 2))
     n_levels = [draw(st.integers(2, 6)) for _ in range(n_cat)]
+    styles = [draw(st.sampled_from(sorted(CATEGORY_STYLES))) for _ in range(n_cat)]
+    num_types = [draw(st.sampled_from(["float64", "float64", "float32", "Float64"])) for _ in range(n_num)]
     nan_rate = draw(st.sampled_from([0.0, 0.1, 0.3]))
+    none_rate = draw(st.sampled_from([0.0, 0.1]))
+    bool_missing = draw(st.booleans())
+    wiped = draw(st.sampled_from([None, *range(n_cat)]))
 
-    def make(n, unseen):
+    def make(n, unseen, test):
         cols = {}
         for j in range(n_num):
             x = rng.normal(draw_scale[j][0], draw_scale[j][1], n)
             x[rng.random(n) < nan_rate] = np.nan
-            cols[f"n{j}"] = x
-        for j, k in enumerate(n_levels):
-            levels = [f"v{i}" for i in range(k)] + (["new", "other"] if unseen else [])
-            v = rng.choice(levels, n).astype(object)
-            v[rng.random(n) < nan_rate] = np.nan
-            cols[f"c{j}"] = pd.array(v, dtype="str")
-        cols["b"] = rng.random(n) < 0.4
+            cols[f"n{j}"] = pd.array(x, dtype=num_types[j]) if num_types[j] == "Float64" else x.astype(num_types[j])
+        for j, (k, style) in enumerate(zip(n_levels, styles)):
+            column = category_column(rng, style, k, n, unseen, nan_rate, none_rate if test else 0.0)
+            if test and wiped == j:
+                column = pd.Series(column).where(np.zeros(n, dtype=bool), np.nan)  # entirely missing, dtype kept
+            cols[f"c{j}"] = column
+        b = rng.random(n) < 0.4
+        cols["b"] = pd.Series(b, dtype=object).where(rng.random(n) >= 0.1, np.nan) if bool_missing else b
         cols["i"] = rng.integers(0, 4, n)
         return pd.DataFrame(cols)
 
     draw_scale = [(draw(st.sampled_from([0.0, 5.0, 1e3])), draw(st.sampled_from([1.0, 10.0]))) for _ in range(n_num)]
-    train = make(draw(st.integers(80, 200)), False)
-    test = make(60, draw(st.booleans()))
+    train = make(draw(st.integers(80, 200)), False, False)
+    test = make(60, draw(st.booleans()), True)
     order = draw(st.permutations(list(test.columns)))
     return train, test[order].assign(extra=rng.normal(size=len(test)))
 
@@ -687,7 +739,7 @@ def test_random_pipelines_on_random_frames_score_as_sklearn(data):
     train, test = data.draw(mixed_frames())
     est, kind = data.draw(pipelines(train))
     rng = np.random.default_rng(0)
-    signal = np.nan_to_num(train.iloc[:, 0].to_numpy(dtype=float)) + rng.normal(0, 1, len(train))
+    signal = np.nan_to_num(train["n0"].to_numpy(dtype=float, na_value=np.nan)) + rng.normal(0, 1, len(train))
     # a continuous target of unit scale: predictions near 1e3 would round at 1e-13 and make 1e-12 a matter of luck
     y = {"binary": signal > np.median(signal), "multiclass": np.digitize(signal, np.quantile(signal, [0.3, 0.7])),
          "continuous": (signal - signal.mean()) / signal.std()}[kind]
@@ -695,9 +747,29 @@ def test_random_pipelines_on_random_frames_score_as_sklearn(data):
         fit(est, train, y)
     except ValueError:  # a draw that scikit-learn itself refuses to fit: not an example
         reject()
+    single = [c for c in test.columns if test[c].dtype == np.float32]
+    if single and float32_refused(est, test):
+        test = test.astype({c: np.float64 for c in single})
     for backend in fastscore_backends():
         model = assert_agrees(est, test, backend, roundtrip=backend == "pure")
         assert_every_form_agrees(model, est, test)
+
+
+def float32_refused(est, X):
+    """Whether the model refuses X's float32 columns, which scikit-learn's imputers and scalers compute in
+    float32, in every typed form (JSON numbers and lists are float64). A model that takes them must agree."""
+    model = fastscore.from_sklearn(est)
+    try:
+        model.score(X)
+    except ValueError as exc:
+        if "float32" not in str(exc):
+            return False
+        for form, Y in input_forms(X):
+            if not form.startswith(("a dict", "a list")):
+                with pytest.raises(ValueError, match="is float32"):
+                    model.score(Y)
+        return True
+    return False
 
 
 def fastscore_backends():
@@ -802,6 +874,10 @@ def test_none_among_number_categories_of_an_object_column_is_a_category(backend)
         if handle_unknown == "error":
             with pytest.raises(ValueError, match="'level'.*None"):
                 model.predict_proba(X)
+            with pytest.raises(ValueError, match="'level'.*None"):
+                model.score_one(X.iloc[3])
+        else:
+            assert model.score_one(X.iloc[3]) == pytest.approx(est.predict_proba(X.iloc[[3]])[0, 1], abs=1e-12)
 
 
 @pytest.mark.parametrize("column", [np.full(30, np.nan), np.linspace(0, 1, 30), np.arange(30) % 2 == 0])
@@ -819,3 +895,19 @@ def test_numbers_for_categories_of_strings_are_refused_as_sklearn_refuses_them(c
             model.predict_proba(data)
     X["city"] = X["city"].astype(object).where(X["city"].notna(), "zz")  # objects: unknown categories
     assert_close(model.predict_proba(X), est.predict_proba(X))
+
+
+def test_float32_numbers_that_sklearn_computes_in_float32_are_refused(backend):
+    df = frame(300, 146)
+    est = fit(common(lm.LogisticRegression()), df, target(df, 147))
+    X = frame(50, 148).astype({c: np.float32 for c in NUM})
+    theirs = est.predict_proba(X)  # scikit-learn imputes and scales in float32
+    assert np.abs(theirs - est.predict_proba(X.astype({c: np.float64 for c in NUM}))).max() > 1e-12
+    model = fastscore.from_sklearn(est, backend=backend)
+    for form, data in [("pandas", X), *input_forms(X)]:
+        if not form.startswith(("a dict", "a list")):
+            with pytest.raises(ValueError, match="'(age|income|score)' is float32"):
+                model.predict_proba(data)
+    with pytest.raises(ValueError, match="is float32"):
+        model.score_one(X.iloc[0])
+    assert_close(model.predict_proba(records(X)), est.predict_proba(X.astype({c: np.float64 for c in NUM})))
