@@ -911,3 +911,11 @@ def test_float32_numbers_that_sklearn_computes_in_float32_are_refused(backend):
     with pytest.raises(ValueError, match="is float32"):
         model.score_one(X.iloc[0])
     assert_close(model.predict_proba(records(X)), est.predict_proba(X.astype({c: np.float64 for c in NUM})))
+
+
+def test_an_imputer_fitted_on_float32_fills_with_a_float32_statistic(backend):
+    df = frame(300, 149).astype({c: np.float32 for c in NUM})
+    est = fit(common(lm.LogisticRegression()), df, target(df, 150))
+    X = frame(80, 151)
+    assert X["age"].isna().any()
+    assert_agrees(est, X, backend)
