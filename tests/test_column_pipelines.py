@@ -26,7 +26,7 @@ from sklearn.preprocessing import (FunctionTransformer, KBinsDiscretizer, MaxAbs
 from sklearn.svm import LinearSVC  # noqa: E402
 
 import fastscore  # noqa: E402
-from helpers import assert_close  # noqa: E402
+from helpers import assert_close, dot_bound  # noqa: E402
 
 NUM = ["age", "income", "score"]
 CAT = ["city", "kind"]
@@ -83,7 +83,7 @@ def sklearn_outputs(est, X):
     return out
 
 
-def assert_agrees(est, X, backend, roundtrip=True):
+def assert_agrees(est, X, backend, roundtrip=True, bound=0.0):
     """The converted model gives scikit-learn's outputs on X (or raises ValueError where it does)."""
     model = fastscore.from_sklearn(est, backend=backend)
     models = [model]
@@ -93,11 +93,34 @@ def assert_agrees(est, X, backend, roundtrip=True):
         models.append(pickle.loads(pickle.dumps(model)))
     expected = sklearn_outputs(est, X)
     for m in models:
-        assert_outputs(m, X, expected)
+        assert_outputs(m, X, expected, bound=bound)
     return model
 
 
-def assert_outputs(m, X, expected, form="a pandas DataFrame"):
+def z_bound(est, X):
+    """The bound on a correct z's rounding (helpers.dot_bound), shape (n, k), over the features scikit-learn
+    computes for X: beyond 1e-12 where they are large (unscaled polynomial terms); 0 where it raises."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            Xt = est[:-1].transform(X)
+    except (ValueError, TypeError):
+        return 0.0
+    Xt = np.asarray(Xt.toarray() if hasattr(Xt, "toarray") else Xt, dtype=np.float64)
+    return dot_bound(Xt, est[-1].coef_, est[-1].intercept_)
+
+
+def _shaped(bound, shape):
+    """A (n, k) bound for an output of shape: (n,) takes each row's largest, (n, m) each output's or row's."""
+    bound = np.asarray(bound, dtype=np.float64)
+    if bound.ndim < 2:
+        return bound
+    if len(shape) == 1:
+        return bound.max(axis=1)
+    return bound if bound.shape[1] == shape[1] else bound.max(axis=1, keepdims=True)
+
+
+def assert_outputs(m, X, expected, form="a pandas DataFrame", bound=0.0):
     """m's outputs on X are scikit-learn's (expected: sklearn_outputs), or a ValueError where it raises.
 
     The model's error must name one of the columns it reads.
@@ -118,7 +141,7 @@ def assert_outputs(m, X, expected, form="a pandas DataFrame"):
             assert same.all(), (form, method, np.flatnonzero(~same)[:5])
         else:
             try:
-                assert_close(ours, theirs)
+                assert_close(ours, theirs, _shaped(bound, np.shape(theirs)))
             except AssertionError as exc:
                 raise AssertionError(f"{form}, {method}: {exc}") from None
 
@@ -599,8 +622,9 @@ def assert_every_form_agrees(model, est, df, n_one=5):
     of its rows as dicts and as Series: the same numbers, or a ValueError naming a column where
     scikit-learn raises."""
     expected = sklearn_outputs(est, canonical(df))
+    bound = z_bound(est, canonical(df))
     for form, X in input_forms(df):
-        assert_outputs(model, X, expected, form)
+        assert_outputs(model, X, expected, form, bound)
     rows = records(df)
     missing = df.isna().any(axis=1).to_numpy()
     picked = [*np.flatnonzero(missing)[:n_one // 2], *np.flatnonzero(~missing)[:n_one - n_one // 2]]
@@ -614,7 +638,7 @@ def assert_every_form_agrees(model, est, df, n_one=5):
                 assert any(repr(n) in str(info.value) for n in names), (form, str(info.value))
             else:
                 try:
-                    assert_close(model.score_one(row), theirs)
+                    assert_close(model.score_one(row), theirs, _shaped(bound, (1,))[i] if np.ndim(bound) else 0.0)
                 except AssertionError as exc:
                     raise AssertionError(f"score_one of row {i} as {form}: {exc}") from None
 
@@ -751,7 +775,7 @@ def test_random_pipelines_on_random_frames_score_as_sklearn(data):
     if single and float32_refused(est, test):
         test = test.astype({c: np.float64 for c in single})
     for backend in fastscore_backends():
-        model = assert_agrees(est, test, backend, roundtrip=backend == "pure")
+        model = assert_agrees(est, test, backend, roundtrip=backend == "pure", bound=z_bound(est, test))
         assert_every_form_agrees(model, est, test)
 
 
