@@ -943,3 +943,33 @@ def test_an_imputer_fitted_on_float32_fills_with_a_float32_statistic(backend):
     X = frame(80, 151)
     assert X["age"].isna().any()
     assert_agrees(est, X, backend)
+
+
+@pytest.mark.parametrize("problem", ["missing number", "pandas.NA number", "missing category", "unknown category"])
+def test_errors_name_the_column_and_the_row_or_value_in_every_form(problem, backend):
+    df = frame(300, 152).dropna(subset=["city"])
+    pre = ColumnTransformer([("num", StandardScaler(), ["age", "income"]),
+                             ("cat", OneHotEncoder(handle_unknown="error"), ["city", "kind"])])
+    est = fit(make_pipeline(pre, lm.LogisticRegression()), df.fillna({"age": 40.0, "income": 20.0}),
+              target(df, 153))
+    X = frame(20, 154)[["kind", "city", "income", "age"]].fillna({"age": 40.0, "income": 20.0, "city": "lyon"})
+    column, row, pattern = {
+        "missing number": ("age", 5, r"'age'.* row 5\b|row 5\b.*'age'"),
+        "pandas.NA number": ("income", 3, r"'income'.* row 3\b|row 3\b.*'income'"),
+        "missing category": ("city", 4, r"'city'.* row 4\b|row 4\b.*'city'"),
+        "unknown category": ("city", 7, r"'city'.*'oslo'"),
+    }[problem]
+    if problem == "pandas.NA number":
+        X["income"] = X["income"].astype("Float64")
+    X.loc[row, column] = "oslo" if problem == "unknown category" else (pd.NA if problem == "pandas.NA number"
+                                                                        else np.nan)
+    with pytest.raises(ValueError):
+        est.predict_proba(X)
+    model = fastscore.from_sklearn(est, backend=backend)
+    for form, data in [("a pandas DataFrame", X), *input_forms(X)]:
+        with pytest.raises(ValueError, match=pattern):
+            model.predict_proba(data)
+    one = pattern.split(".*")[0] if problem != "unknown category" else pattern
+    for data in (records(X)[row], X.iloc[row]):
+        with pytest.raises(ValueError, match=one):
+            model.score_one(data)
