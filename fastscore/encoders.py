@@ -13,9 +13,11 @@ a code, the row of contributions it adds to z. Its Encode says how:
 Number inputs may first go through ``ops``, the elementwise steps
 scikit-learn applied before the encoder (a scaler's ``x - m`` then
 ``x / s``), done in the same order so that every value is the same bit
-for bit. Missing values (None, NaN, pandas.NA, Arrow nulls) are one thing,
-the missing value; infinity in a number input is an error, as scikit-learn
-makes it.
+for bit. Missing values (NaN, Arrow nulls, JSON null) are one thing, the
+missing value; None in a DataFrame's object column or an object array is a
+value (scikit-learn keeps it apart from NaN), and pandas.NA in a nullable
+string column an error (scikit-learn does not read it as missing);
+infinity in a number input is an error, as scikit-learn makes it.
 
 Batches never loop over rows in Python: a column of category values is
 factorised (pandas' factorize or categorical codes, Arrow's
