@@ -483,8 +483,8 @@ class FrontKernel:
 
     def _product(self, factors: Tuple[Any, ...], number: Any, get: Any, none_is_value: bool) -> np.ndarray:
         """A product column as scikit-learn's PolynomialFeatures computes it: the last factor times the others, right to left."""
-        values = [self._coded(f, number, get, none_is_value) if isinstance(f, Coded) else self._factor(f, number(f.input))
-                  for f in factors]
+        values = [self._coded(f, number, get, none_is_value) if isinstance(f, Coded)
+                  else self._factor(f, number(f.input)) for f in factors]
         t = values[-1]
         with np.errstate(over="ignore", invalid="ignore"):
             for v in reversed(values[:-1]):
