@@ -526,7 +526,8 @@ class FrontKernel:
                 except KeyError:
                     pass  # the general path names what the row lacks
         values = self._row_values(row)
-        frame = type(row).__module__.startswith("pandas")  # a DataFrame's row: None is a value (codes_of_values)
+        # a DataFrame's row or a row by position (an array's): None is a value (codes_of_values); a dict's is JSON
+        frame = not isinstance(row, Mapping)
         nums: Dict[int, float] = {}
 
         def number(i: int) -> float:

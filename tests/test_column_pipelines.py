@@ -973,3 +973,17 @@ def test_errors_name_the_column_and_the_row_or_value_in_every_form(problem, back
     for data in (records(X)[row], X.iloc[row]):
         with pytest.raises(ValueError, match=one):
             model.score_one(data)
+
+
+def test_none_in_an_object_array_by_position_is_a_category_as_in_sklearn(backend):
+    df = frame(300, 155)[["age", "city", "kind"]]
+    X = df.to_numpy(dtype=object)
+    pre = ColumnTransformer([("num", SimpleImputer(), [0]), ("cat", OneHotEncoder(handle_unknown="ignore"), [1, 2])])
+    est = fit(make_pipeline(pre, lm.LogisticRegression()), X, target(frame(300, 155), 156))
+    Y = frame(30, 157)[["age", "city", "kind"]].to_numpy(dtype=object)
+    Y[[2, 5], 1] = None
+    Y[[3], 1] = np.nan
+    model = assert_agrees(est, Y, backend)
+    expected = est.predict_proba(Y)[:, 1]
+    for i in (2, 3, 5):
+        assert model.score_one(list(Y[i])) == pytest.approx(expected[i], abs=1e-12)
