@@ -13,9 +13,11 @@ a code, the row of contributions it adds to z. Its Encode says how:
 Number inputs may first go through ``ops``, the elementwise steps
 scikit-learn applied before the encoder (a scaler's ``x - m`` then
 ``x / s``), done in the same order so that every value is the same bit
-for bit. Missing values (None, NaN, pandas.NA, Arrow nulls) are one thing,
-the missing value; infinity in a number input is an error, as scikit-learn
-makes it.
+for bit. Missing values (NaN, Arrow nulls, JSON null) are one thing, the
+missing value; None in a DataFrame's object column or an object array is a
+value (scikit-learn keeps it apart from NaN), and pandas.NA in a nullable
+string column an error (scikit-learn does not read it as missing);
+infinity in a number input is an error, as scikit-learn makes it.
 
 Batches never loop over rows in Python: a column of category values is
 factorised (pandas' factorize or categorical codes, Arrow's
@@ -25,6 +27,7 @@ through the same dict: the pure reference for the batch path, and score_one's
 path. pandas and pyarrow are used only for columns that are theirs.
 """
 import importlib
+import sys
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
@@ -77,10 +80,12 @@ class Coder:
     def __init__(self, encode: Encode, unknown: Optional[int], missing: Optional[int], number: bool,
                  name: str):
         self.encode, self.unknown, self.missing, self.number, self.name = encode, unknown, missing, number, name
+        self._strings = False
         if encode.kind == CATEGORIES:
             self._index: Dict[Any, int] = {}
             for i, c in enumerate(encode.values):
                 self._index.setdefault(c, i)
+            self._strings = bool(encode.values) and all(isinstance(c, str) for c in encode.values)
             if number:  # numbers are matched by value: a sorted array and searchsorted
                 cats = np.array(encode.values, dtype=np.float64).reshape(-1)
                 self._order = np.argsort(cats, kind="stable")
@@ -88,8 +93,19 @@ class Coder:
 
     # ---- one value ------------------------------------------------------------------------------
 
-    def code_one(self, value: Any) -> int:
-        """The code of one value (a number already as float for number inputs; NaN is missing)."""
+    def code_one(self, value: Any, none_is_value: bool = False) -> int:
+        """The code of one value (a number already as float for number inputs; NaN is missing).
+
+        none_is_value: a DataFrame's value: None is a category (unknown: see
+        codes_of_values), not missing, and pandas.NA is refused (_refuse_pandas_na).
+        """
+        if none_is_value and self.encode.kind == CATEGORIES and value is None:
+            return self._unknown_one(value)
+        if none_is_value and not self.number:
+            pd = sys.modules.get("pandas")
+            if pd is not None and value is pd.NA:
+                raise ValueError(f"column {self.name!r} holds pandas.NA, which scikit-learn does not read as a "
+                                 "missing value in a column of strings: give missing values as NaN or None")
         if self.number:
             x = value
             if x != x:
@@ -122,10 +138,18 @@ class Coder:
 
     # ---- a batch --------------------------------------------------------------------------------
 
-    def codes_of_numbers(self, x: np.ndarray) -> np.ndarray:
-        """int32 codes of a float array (NaN: missing), vectorised."""
+    def codes_of_numbers(self, x: np.ndarray, nones: Optional[np.ndarray] = None) -> np.ndarray:
+        """int32 codes of a float array (NaN: missing), vectorised.
+
+        nones: where x's column held None as a value (none_in), which an
+        encoder of categories takes for a category it does not know.
+        """
         x = np.asarray(x, dtype=np.float64)
         missing = np.isnan(x)
+        if nones is not None and self.encode.kind == CATEGORIES:
+            if self.unknown is None:
+                self._unknown_one(None)
+            missing &= ~nones
         bad = np.isinf(x)
         if bad.any():
             row = int(np.argmax(bad))
@@ -143,6 +167,8 @@ class Coder:
                 hit = self._sorted[pos] == v
                 codes[hit] = self._order[pos[hit]]
             unknown = (codes < 0) & ~missing
+            if nones is not None:
+                unknown |= nones
             if unknown.any():
                 if self.unknown is None:
                     row = int(np.argmax(unknown))
@@ -157,22 +183,60 @@ class Coder:
             codes[missing] = self.missing
         return codes
 
-    def codes_of_values(self, column: Any) -> np.ndarray:
-        """int32 codes of a column of category values (any form `factorize` takes), vectorised."""
+    def codes_of_values(self, column: Any, none_is_value: bool = False) -> np.ndarray:
+        """int32 codes of a column of category values (any form `factorize` takes), vectorised.
+
+        none_is_value: None in an object column is the value None, not a
+        missing value, as scikit-learn reads a DataFrame's object columns and
+        object arrays (JSON records and lists hold null for missing instead):
+        a category the model does not know, as fastscore converts no encoder
+        fitted with None among its categories.
+        """
+        _refuse_pandas_na(column, self.name)
+        if self._strings:
+            self._refuse_numbers(column)
         inverse, uniques = factorize(column)
-        lut = np.empty(len(uniques) + 1, dtype=np.int32)  # the last entry: factorize's missing (-1)
+        lut = np.empty(len(uniques) + 2, dtype=np.int32)  # then factorize's missing (-1), then None
         for i, u in enumerate(uniques):
             lut[i] = self._code_or_mark(u)
         lut[-1] = self._code_or_mark(None)
+        lut[-2] = self._unknown_or_mark()
+        if none_is_value:
+            nones = none_in(column, inverse < 0)
+            if nones is not None:
+                inverse = np.where(nones, len(uniques), inverse)
         codes = lut[inverse]
         if (lut < 0).any():
             bad = codes < 0
             if bad.any():
                 row = int(np.argmax(bad))
-                value = uniques[inverse[row]] if inverse[row] >= 0 else None
-                self.code_one(value)  # raises, naming the value
+                if inverse[row] == len(uniques):
+                    self._unknown_one(None)
+                if inverse[row] < 0 or is_missing(uniques[inverse[row]]):
+                    raise ValueError(f"column {self.name!r} has a missing value in row {row}, which the model "
+                                     "does not accept")
+                self.code_one(uniques[inverse[row]])  # raises, naming the value
                 raise AssertionError("unreachable")  # pragma: no cover
         return codes
+
+    def _refuse_numbers(self, column: Any) -> None:
+        """The error for a column of numbers or booleans given to categories of strings.
+
+        scikit-learn's encoders raise for it (TypeError for numbers, ValueError
+        for booleans), even for a column that is all NaN; after an imputer fitted
+        on strings, which makes the column objects, they take its values for
+        unknown categories instead. A table does not know which, so it refuses
+        both: an error, never a silent difference.
+        """
+        kind, dtype = _value_kind(column)
+        if kind in ("b", "i", "u", "f"):
+            what = "booleans" if kind == "b" else "numbers"
+            raise (ValueError if kind == "b" else TypeError)(
+                f"column {self.name!r} holds {what} (dtype {dtype}), but the model reads it as categories of "
+                "strings: give it as strings (or objects), as scikit-learn's encoders need")
+
+    def _unknown_or_mark(self) -> int:
+        return -1 if self.unknown is None else self.unknown
 
     def _code_or_mark(self, value: Any) -> int:
         """code_one, or -1 where code_one would raise: the error is raised only if a row has it."""
@@ -180,6 +244,82 @@ class Coder:
             return self.code_one(value)
         except ValueError:
             return -1
+
+
+def none_in(column: Any, candidates: Optional[np.ndarray] = None) -> Optional[np.ndarray]:
+    """Where an object column (a numpy array or a pandas Series) holds None; None when it holds none.
+
+    candidates: a mask of the rows that may (the missing ones); by default
+    pandas' isna finds them, so that only missing values are looked at one by one.
+    """
+    if isinstance(column, np.ndarray):
+        values = column
+    elif type(column).__module__.startswith("pandas") and getattr(column, "dtype", None) == np.dtype(object):
+        values = column.to_numpy()
+    else:
+        return None
+    if values.dtype != np.dtype(object) or values.ndim != 1:
+        return None
+    if candidates is None:
+        pd = _pandas()
+        candidates = np.asarray(pd.isna(values)) if pd is not None else np.ones(len(values), dtype=bool)
+    rows = np.flatnonzero(candidates)
+    hits = [r for r, v in zip(rows.tolist(), values[rows].tolist()) if v is None]
+    if not hits:
+        return None
+    out = np.zeros(len(values), dtype=bool)
+    out[hits] = True
+    return out
+
+
+def _value_kind(column: Any) -> Tuple[str, Any]:
+    """(numpy's kind letter, dtype) of a column whose values are typed numbers or booleans, else ("", None).
+
+    numpy arrays and pandas Series of numpy, nullable or pyarrow dtypes; Arrow and polars columns.
+    """
+    dtype = getattr(column, "dtype", None)
+    if isinstance(dtype, np.dtype):
+        return dtype.kind, dtype
+    module = type(column).__module__
+    if module.startswith("pandas"):
+        pd = _pandas()
+        if isinstance(dtype, pd.CategoricalDtype) or dtype is None:
+            return "", None
+        if pd.api.types.is_bool_dtype(dtype):
+            return "b", dtype
+        return ("f", dtype) if pd.api.types.is_numeric_dtype(dtype) else ("", None)
+    if module.startswith("polars"):
+        column = column.to_arrow()
+        module = "pyarrow"
+    if module.startswith("pyarrow"):
+        import pyarrow as pa
+
+        t = column.type
+        if pa.types.is_boolean(t):
+            return "b", t
+        if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+            return "f", t
+    return "", None
+
+
+def _refuse_pandas_na(column: Any, name: str) -> None:
+    """ValueError for pandas.NA in a pandas column of nullable strings, naming its first row.
+
+    scikit-learn does not read that pandas.NA as a missing value: its
+    encoders take it for a category they were not fitted on, its imputers
+    raise. Every other form of a missing value (NaN, None, Arrow and polars
+    nulls) is the missing value.
+    """
+    if not type(column).__module__.startswith("pandas"):
+        return
+    pd = _pandas()
+    dtype = getattr(column, "dtype", None)
+    if isinstance(dtype, pd.StringDtype) and getattr(dtype, "na_value", None) is pd.NA:
+        missing = np.asarray(column.isna())
+        if missing.any():
+            raise ValueError(f"column {name!r} holds pandas.NA in row {int(np.argmax(missing))} (dtype "
+                             f"{dtype}), which scikit-learn does not read as a missing value: give missing "
+                             "values as NaN or None (dtype 'str' or object)")
 
 
 def _shown(value: Any) -> str:
@@ -250,7 +390,8 @@ def _factorize_arrow(column: Any) -> Tuple[np.ndarray, List[Any]]:
         column = column.combine_chunks()
     if not pa.types.is_dictionary(column.type):
         column = pc.dictionary_encode(column)
-    indices = column.indices.fill_null(-1)
+    # indices may be unsigned (polars' Categorical and Enum): signed before -1 marks the nulls
+    indices = pc.fill_null(column.indices.cast(pa.int64()), -1)
     return (np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.intp),
             column.dictionary.to_pylist())
 

@@ -25,7 +25,8 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 import numpy as np
 
 from fastscore import _backend, _checks, columns as _columns
-from fastscore.encoders import BINS, CATEGORIES, OPS, Coder, Encode, apply_ops, apply_ops_one, is_missing
+from fastscore.encoders import (BINS, CATEGORIES, OPS, Coder, Encode, apply_ops, apply_ops_one, is_missing,
+                                none_in)
 from fastscore._validate import MAX_FEATURES, FieldError, text, what
 from fastscore.links import LINKS
 
@@ -398,6 +399,11 @@ class FrontKernel:
                                             self._names[f.input])
                                for c in front.numeric for f in c.product if isinstance(f, Coded)}
         self._used = [self._names[i] for i in read_inputs(front)]
+        # inputs whose numbers scikit-learn's steps compute on (imputers, scalers, polynomial terms, bins
+        # after a scaler): in float32 for a float32 column, which the model does not reproduce
+        self._computed = frozenset({c.input for c in front.numeric if not c.product}
+                                   | {f.input for c in front.numeric for f in c.product if isinstance(f, Factor)}
+                                   | {t.input for t in front.tables if t.encode.ops})
 
     # ---- a batch --------------------------------------------------------------------------------
 
@@ -412,6 +418,10 @@ class FrontKernel:
         except ValueError as exc:
             raise self._named_error(exc) from None
 
+    def _float32(self, i: int) -> ValueError:
+        return ValueError(f"column {self._names[i]!r} is float32, which scikit-learn's imputers and scalers "
+                          "compute in float32; the model computes in float64, so give it as float64")
+
     def _named_error(self, exc: ValueError) -> ValueError:
         m = re.search(r"row (\d+), column (\d+)", str(exc))
         if m is None:
@@ -424,7 +434,7 @@ class FrontKernel:
 
     def prepare(self, X: Any) -> Tuple[int, List[np.ndarray], List[np.ndarray]]:
         """(n, U's columns as float64 arrays with NaN where missing, int32 codes per table) of X."""
-        n, get = self._getter(X)
+        n, get, none_is_value = self._getter(X)
         numbers: Dict[int, np.ndarray] = {}
 
         def number(i: int) -> np.ndarray:
@@ -433,19 +443,29 @@ class FrontKernel:
                 x = numbers[i] = _columns.as_numbers(get(i), self._names[i])
                 if len(x) != n:
                     raise ValueError(f"column {self._names[i]!r} has {len(x)} values for {n} rows")
+                if x.dtype == np.float32 and i in self._computed:
+                    raise self._float32(i)
             return x
 
         cols = []
         for j, c in enumerate(self.front.numeric):
-            cols.append(self._product(c.product, number, get) if c.product else number(c.input))
+            cols.append(self._product(c.product, number, get, none_is_value) if c.product else number(c.input))
         codes = []
         for t, coder in zip(self.front.tables, self._coders):
-            codes.append(coder.codes_of_numbers(number(t.input)) if coder.number
-                         else coder.codes_of_values(get(t.input)))
+            if coder.number:
+                nones = none_in(get(t.input)) if none_is_value else None
+                codes.append(coder.codes_of_numbers(number(t.input), nones))
+            else:
+                codes.append(coder.codes_of_values(get(t.input), none_is_value))
         return n, cols, codes
 
-    def _getter(self, X: Any) -> Tuple[int, Any]:
-        """(n, get(i): input i's column) for X, by name where the model and X both have names."""
+    def _getter(self, X: Any) -> Tuple[int, Any, bool]:
+        """(n, get(i): input i's column, whether None is a value) for X, by name where the model and
+        X both have names.
+
+        None is a value, not a missing one, where scikit-learn reads it so: in a
+        DataFrame or an array (not in JSON records or a dict's lists, whose null is missing).
+        """
         named = _columns.named(X)
         if named is not None:
             if self.front.inputs[0].name is None or named.names is None:  # by position
@@ -455,9 +475,9 @@ class FrontKernel:
                 if named.n_columns != len(self._names):
                     raise ValueError(f"X has {named.n_columns} columns; the model reads {len(self._names)} "
                                      "by position")
-                return named.n_rows, named.column_at
+                return named.n_rows, named.column_at, not named.by_key
             named.require(self._used)  # an input that nothing reads (a dropped column) may be absent
-            return named.n_rows, lambda i: named.column(self._names[i])
+            return named.n_rows, lambda i: named.column(self._names[i]), not named.by_key
         A = np.asarray(X) if not isinstance(X, (list, tuple)) else np.array(X, dtype=object)
         if A.ndim != 2 or A.shape[1] != len(self._names):
             raise ValueError(f"X must be a table of {len(self._names)} columns (by name: a DataFrame, a dict "
@@ -465,21 +485,24 @@ class FrontKernel:
                              f"{'shape ' + str(A.shape) if A.ndim else type(X).__name__}")
         if A.dtype.kind not in "biufOUS":
             raise TypeError(f"X must hold numbers or categories, got {A.dtype} values")
-        return A.shape[0], lambda i: A[:, i]
+        return A.shape[0], lambda i: A[:, i], True
 
-    def _product(self, factors: Tuple[Any, ...], number: Any, get: Any) -> np.ndarray:
+    def _product(self, factors: Tuple[Any, ...], number: Any, get: Any, none_is_value: bool) -> np.ndarray:
         """A product column as scikit-learn's PolynomialFeatures computes it: the last factor times the others, right to left."""
-        values = [self._coded(f, number, get) if isinstance(f, Coded) else self._factor(f, number(f.input))
-                  for f in factors]
+        values = [self._coded(f, number, get, none_is_value) if isinstance(f, Coded)
+                  else self._factor(f, number(f.input)) for f in factors]
         t = values[-1]
         with np.errstate(over="ignore", invalid="ignore"):
             for v in reversed(values[:-1]):
                 t = t * v
         return t
 
-    def _coded(self, f: Coded, number: Any, get: Any) -> np.ndarray:
+    def _coded(self, f: Coded, number: Any, get: Any, none_is_value: bool) -> np.ndarray:
         coder = self._factor_coders[id(f)]
-        codes = coder.codes_of_numbers(number(f.input)) if coder.number else coder.codes_of_values(get(f.input))
+        if coder.number:
+            codes = coder.codes_of_numbers(number(f.input))
+        else:
+            codes = coder.codes_of_values(get(f.input), none_is_value)
         return f.values[codes]
 
     def _factor(self, f: Factor, x: np.ndarray) -> np.ndarray:
@@ -509,12 +532,16 @@ class FrontKernel:
                 except KeyError:
                     pass  # the general path names what the row lacks
         values = self._row_values(row)
+        # a DataFrame's row or a row by position (an array's): None is a value (codes_of_values); a dict's is JSON
+        frame = not isinstance(row, Mapping)
         nums: Dict[int, float] = {}
 
         def number(i: int) -> float:
             x = nums.get(i)
             if x is None:
                 v = values[i]
+                if frame and isinstance(v, (np.float32, np.float16)) and i in self._computed:
+                    raise self._float32(i)
                 x = nums[i] = math.nan if is_missing(v) else _checks.to_float(v, f"column {self._names[i]!r}")
             return x
 
@@ -522,7 +549,7 @@ class FrontKernel:
         z = list(self._b)
         for j, c in enumerate(self.front.numeric):
             if c.product:
-                x = self._product_one(c.product, number, values)
+                x = self._product_one(c.product, number, values, frame)
             else:
                 x = number(c.input)
                 if x != x:
@@ -538,8 +565,10 @@ class FrontKernel:
             for o in range(k):
                 z[o] += w[o] * d
         for t, (table, coder) in enumerate(zip(self.front.tables, self._coders)):
-            v = number(table.input) if coder.number else values[table.input]
-            r = self._rows[t][coder.code_one(v)]
+            v = values[table.input]
+            if coder.number and not (frame and v is None and coder.encode.kind == CATEGORIES):
+                v = number(table.input)
+            r = self._rows[t][coder.code_one(v, frame)]
             for o in range(k):
                 z[o] += r[o]
         scalar = LINKS[link].scalar
@@ -575,12 +604,15 @@ class FrontKernel:
     def _number_one(value: Any, name: str) -> float:
         return math.nan if is_missing(value) else _checks.to_float(value, f"column {name!r}")
 
-    def _product_one(self, factors: Tuple[Any, ...], number: Any, raw: List[Any]) -> float:
+    def _product_one(self, factors: Tuple[Any, ...], number: Any, raw: List[Any], frame: bool) -> float:
         values = []
         for f in factors:
             if isinstance(f, Coded):
                 coder = self._factor_coders[id(f)]
-                values.append(float(f.values[coder.code_one(number(f.input) if coder.number else raw[f.input])]))
+                v = raw[f.input]
+                if coder.number and not (frame and v is None and coder.encode.kind == CATEGORIES):
+                    v = number(f.input)
+                values.append(float(f.values[coder.code_one(v, frame)]))
                 continue
             x = number(f.input)
             if x != x:

@@ -6,6 +6,7 @@ predict_proba, decision_function and predict (or predict) on new rows with
 unseen categories, on both backends and after a save and load; where
 scikit-learn raises, the model must raise too.
 """
+import json
 import pickle
 import warnings
 
@@ -25,7 +26,7 @@ from sklearn.preprocessing import (FunctionTransformer, KBinsDiscretizer, MaxAbs
 from sklearn.svm import LinearSVC  # noqa: E402
 
 import fastscore  # noqa: E402
-from helpers import assert_close  # noqa: E402
+from helpers import assert_close, dot_bound  # noqa: E402
 
 NUM = ["age", "income", "score"]
 CAT = ["city", "kind"]
@@ -82,7 +83,7 @@ def sklearn_outputs(est, X):
     return out
 
 
-def assert_agrees(est, X, backend, roundtrip=True):
+def assert_agrees(est, X, backend, roundtrip=True, bound=0.0):
     """The converted model gives scikit-learn's outputs on X (or raises ValueError where it does)."""
     model = fastscore.from_sklearn(est, backend=backend)
     models = [model]
@@ -92,21 +93,57 @@ def assert_agrees(est, X, backend, roundtrip=True):
         models.append(pickle.loads(pickle.dumps(model)))
     expected = sklearn_outputs(est, X)
     for m in models:
-        for method, theirs in expected.items():
-            if isinstance(theirs, Exception):
-                with pytest.raises(ValueError):
-                    getattr(m, method)(X)
-                continue
-            ours = getattr(m, method)(X)
-            if method == "predict" and theirs.dtype.kind not in "fc":
-                margin = np.abs(m.decision_function(X)) if "decision_function" in expected else None
-                same = ours == theirs
-                if margin is not None and margin.ndim == 1:
-                    same |= margin < 1e-9  # a tie within rounding may go either way
-                assert same.all(), (method, np.flatnonzero(~same)[:5])
-            else:
-                assert_close(ours, theirs)
+        assert_outputs(m, X, expected, bound=bound)
     return model
+
+
+def z_bound(est, X):
+    """The bound on a correct z's rounding (helpers.dot_bound), shape (n, k), over the features scikit-learn
+    computes for X: beyond 1e-12 where they are large (unscaled polynomial terms); 0 where it raises."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            Xt = est[:-1].transform(X)
+    except (ValueError, TypeError):
+        return 0.0
+    Xt = np.asarray(Xt.toarray() if hasattr(Xt, "toarray") else Xt, dtype=np.float64)
+    return dot_bound(Xt, est[-1].coef_, est[-1].intercept_)
+
+
+def _shaped(bound, shape):
+    """A (n, k) bound for an output of shape: (n,) takes each row's largest, (n, m) each output's or row's."""
+    bound = np.asarray(bound, dtype=np.float64)
+    if bound.ndim < 2:
+        return bound
+    if len(shape) == 1:
+        return bound.max(axis=1)
+    return bound if bound.shape[1] == shape[1] else bound.max(axis=1, keepdims=True)
+
+
+def assert_outputs(m, X, expected, form="a pandas DataFrame", bound=0.0):
+    """m's outputs on X are scikit-learn's (expected: sklearn_outputs), or a ValueError where it raises.
+
+    The model's error must name one of the columns it reads.
+    """
+    names = [str(n) for n in getattr(m, "feature_names_in_", [])]
+    for method, theirs in expected.items():
+        if isinstance(theirs, Exception):
+            with pytest.raises(ValueError) as info:
+                getattr(m, method)(X)
+            assert not names or any(repr(n) in str(info.value) for n in names), (form, str(info.value))
+            continue
+        ours = getattr(m, method)(X)
+        if method == "predict" and theirs.dtype.kind not in "fc":
+            margin = np.abs(m.decision_function(X)) if "decision_function" in expected else None
+            same = ours == theirs
+            if margin is not None and margin.ndim == 1:
+                same |= margin < 1e-9  # a tie within rounding may go either way
+            assert same.all(), (form, method, np.flatnonzero(~same)[:5])
+        else:
+            try:
+                assert_close(ours, theirs, _shaped(bound, np.shape(theirs)))
+            except AssertionError as exc:
+                raise AssertionError(f"{form}, {method}: {exc}") from None
 
 
 # ---- the common pipeline --------------------------------------------------------------------------------
@@ -397,8 +434,59 @@ def test_missing_values_reach_the_imputers_as_none_nan_or_pandas_na(backend):
     X["city"] = X["city"].astype(object)
     X.loc[4, "city"] = None
     model = fastscore.from_sklearn(est, backend=backend)
+    # None in a DataFrame's object column is a value to scikit-learn (a category it was not fitted on);
+    # in JSON records null is the missing value, as NaN is in the frame
+    assert_close(model.predict_proba(X), est.predict_proba(X.assign(age=X["age"].astype(float))))
     expected = est.predict_proba(X.assign(age=X["age"].astype(float), city=X["city"].fillna(np.nan)))
-    assert_close(model.predict_proba(X), expected)
+    assert_close(model.predict_proba(records(X)), expected)
+    assert_close(model.predict_proba(X.assign(city=X["city"].fillna(np.nan))), expected)
+
+
+def test_none_in_an_object_column_is_a_category_as_in_sklearn(backend):
+    df = frame(300, 132)
+    X = frame(60, 133)
+    X["city"] = X["city"].astype(object)
+    X.loc[[4, 9], "city"] = None
+    X.loc[[5, 11], "city"] = np.nan
+    for handle_unknown in ("ignore", "error"):
+        pre = ColumnTransformer([("num", make_pipeline(SimpleImputer(), StandardScaler()), NUM),
+                                 ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
+                                                       OneHotEncoder(handle_unknown=handle_unknown)), CAT)])
+        est = fit(make_pipeline(pre, lm.LogisticRegression()), df, target(df, 134))
+        model = assert_agrees(est, X, backend)
+        if handle_unknown == "error":
+            with pytest.raises(ValueError, match="'city'.*None"):
+                model.predict_proba(X)
+            with pytest.raises(ValueError, match="'city'.*None"):
+                model.score_one(X.iloc[4])
+        else:
+            assert model.score_one(X.iloc[4]) == pytest.approx(est.predict_proba(X.iloc[[4]])[0, 1], abs=1e-12)
+
+
+def test_an_encoder_fitted_on_none_is_refused():
+    df = frame(300, 135)
+    df["flag"] = df["flag"].astype(object)
+    df.loc[[3, 8], "flag"] = None
+    pre = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), ["flag", "city"])])
+    est = fit(make_pipeline(pre, lm.LogisticRegression()), df, target(df, 136))
+    assert None in list(est[0].named_transformers_["cat"].categories_[0])
+    with pytest.raises(fastscore.ConversionError, match="OneHotEncoder at columntransformer/cat: .*None"):
+        fastscore.from_sklearn(est)
+
+
+def test_pandas_na_in_a_nullable_string_column_is_refused(backend):
+    df = frame(300, 137)
+    est = fit(common(lm.LogisticRegression()), df, target(df, 138))
+    X = frame(40, 139).assign(city=lambda d: d["city"].astype("string"))
+    X.loc[6, "city"] = pd.NA
+    # scikit-learn takes pandas.NA there for a category it does not know, not for the missing value
+    assert np.abs(est.predict_proba(X)[6] - est.predict_proba(X.assign(city=X["city"].astype(object).fillna(
+        np.nan)))[6]).max() > 1e-6
+    model = fastscore.from_sklearn(est, backend=backend)
+    with pytest.raises(ValueError, match="'city'.*pandas.NA in row 6"):
+        model.predict_proba(X)
+    with pytest.raises(ValueError, match="'city'.*pandas.NA"):
+        model.score_one(X.iloc[6])
 
 
 def test_missing_indicator(backend):
@@ -464,11 +552,133 @@ def test_steps_that_cannot_be_converted_are_named_with_their_path(step, path):
         fastscore.from_sklearn(est)
 
 
+# ---- every input form ---------------------------------------------------------------------------------------
+
+class ArrowStream:
+    """An object that offers only the Arrow PyCapsule stream interface (as DuckDB or nanoarrow objects do)."""
+
+    def __init__(self, table):
+        self._table = table
+
+    def __arrow_c_stream__(self, requested_schema=None):
+        return self._table.__arrow_c_stream__(requested_schema)
+
+
+def json_value(v):
+    """A cell as json.loads gives it: None for a missing value, Python numbers, booleans and strings."""
+    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+        return None
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def records(df):
+    """df as a JSON batch: one dict per row, through a real JSON round trip."""
+    rows = [{c: json_value(v) for c, v in zip(df.columns, row)} for row in df.itertuples(index=False)]
+    return json.loads(json.dumps(rows))
+
+
+def input_forms(df):
+    """df in each other form a model takes by name, with df's column order: (form, X).
+
+    Each holds a missing value as its form does (Arrow and polars nulls, JSON null, a list's None):
+    each is canonical(df), where None is missing, not df, where None in an object column is a value.
+    """
+    pa = pytest.importorskip("pyarrow", reason="Arrow forms need pyarrow")
+    pl = pytest.importorskip("polars", reason="polars forms need polars")
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    polars_frame = pl.from_pandas(df)
+    yield "a polars DataFrame", polars_frame
+    strings = [c for c, t in polars_frame.schema.items() if t == pl.String]
+    if strings:
+        levels = sorted(set().union(*(polars_frame[c].drop_nulls().to_list() for c in strings)))
+        yield "a polars DataFrame of Categoricals", polars_frame.with_columns(pl.col(strings).cast(pl.Categorical))
+        yield "a polars DataFrame of Enums", polars_frame.with_columns(pl.col(strings).cast(pl.Enum(levels[::-1])))
+    yield "a pyarrow Table", table
+    yield "a pyarrow RecordBatch", pa.RecordBatch.from_pandas(df, preserve_index=False)
+    yield "an Arrow PyCapsule stream", ArrowStream(table)
+    yield "a dict of arrays and lists", {c: df[c].to_numpy() if i % 2 else df[c].tolist()
+                                         for i, c in enumerate(df.columns)}
+    yield "a list of dicts (JSON)", records(df)
+
+
+def canonical(df):
+    """df with None in its object columns made NaN: what every form but a pandas DataFrame means by a null."""
+    return df.apply(lambda s: s.where(s.notna(), np.nan) if s.dtype == object else s)
+
+
+def expected_one(est, row):
+    """scikit-learn's answer for one row (a one-row DataFrame) as score_one gives it, or the ValueError it raises."""
+    out = sklearn_outputs(est, row)
+    if "predict_proba" in out:
+        p = out["predict_proba"]
+        if isinstance(p, Exception):
+            return p
+        return float(p[0, 1]) if p.shape[1] == 2 else tuple(p[0].tolist())
+    return out["predict"] if isinstance(out["predict"], Exception) else float(out["predict"][0])
+
+
+def assert_every_form_agrees(model, est, df, n_one=5):
+    """model gives scikit-learn's outputs on pandas df in every other input form, and score_one on a few
+    of its rows as dicts and as Series: the same numbers, or a ValueError naming a column where
+    scikit-learn raises."""
+    expected = sklearn_outputs(est, canonical(df))
+    bound = z_bound(est, canonical(df))
+    for form, X in input_forms(df):
+        assert_outputs(model, X, expected, form, bound)
+    rows = records(df)
+    missing = df.isna().any(axis=1).to_numpy()
+    picked = [*np.flatnonzero(missing)[:n_one // 2], *np.flatnonzero(~missing)[:n_one - n_one // 2]]
+    names = [str(n) for n in model.feature_names_in_]
+    for i in picked:
+        for form, row, theirs in (("a dict", rows[i], expected_one(est, canonical(df.iloc[[i]]))),
+                                  ("a pandas Series", df.iloc[i], expected_one(est, df.iloc[[i]]))):
+            if isinstance(theirs, Exception):
+                with pytest.raises(ValueError) as info:
+                    model.score_one(row)
+                assert any(repr(n) in str(info.value) for n in names), (form, str(info.value))
+            else:
+                try:
+                    assert_close(model.score_one(row), theirs, _shaped(bound, (1,))[i] if np.ndim(bound) else 0.0)
+                except AssertionError as exc:
+                    raise AssertionError(f"score_one of row {i} as {form}: {exc}") from None
+
+
 # ---- random pipelines on random mixed frames ---------------------------------------------------------------
+
+#: How a category column is held: its values (then, for the test frame, its unseen values) by style.
+CATEGORY_STYLES = {
+    "str": ([f"v{i}" for i in range(6)], ["new", "other"]),                    # pandas' str dtype, NaN missing
+    "text": (["", "é", "日本", " x", "Ωmega", "v5"], ["ünseen", "\t"]),           # empty and non-ASCII strings
+    "category": ([f"v{i}" for i in range(6)], ["new", "other"]),               # pandas Categorical
+    "int_object": ([1, 2, 3, 4, 5, 6], [9, 10]),                                 # Python ints in an object column
+    "float_object": ([1, 2.0, 2.5, 3, 4.25, 5], [7.5, 9]),                     # 1 and 1.0 alike, as Python compares
+    "bool_object": ([True, False], []),                                           # booleans with missing values
+}
+
+
+def category_column(rng, style, k, n, unseen, nan_rate, none_rate):
+    """A category column of the style: k of its levels (and unseen ones), NaN at nan_rate, None at none_rate
+    (object columns only: None is a value there, as scikit-learn reads it)."""
+    levels, extra = CATEGORY_STYLES[style]
+    levels = levels[:k] + (extra if unseen else [])
+    if style == "float_object" and unseen:  # the test frame writes 1.0 where training wrote 1, and 2 for 2.0
+        levels = [float(v) if isinstance(v, int) else int(v) if float(v).is_integer() else v for v in levels]
+    v = np.empty(n, dtype=object)
+    v[:] = [levels[i] for i in rng.integers(0, len(levels), n)]
+    v[rng.random(n) < nan_rate] = np.nan
+    if style.endswith("object"):
+        v[rng.random(n) < none_rate] = None
+        return pd.Series(v, dtype=object)
+    if style == "category":
+        return pd.Categorical(v)
+    return pd.array(v, dtype="str")
+
 
 @st.composite
 def mixed_frames(draw):
-    """(train, test) DataFrames: numbers with NaN, strings with missing and unseen values, booleans, integers.
+    """(train, test) DataFrames: numbers with NaN (float64, float32 or nullable Float64 with pd.NA), category
+    columns of every style above with missing and unseen values (one may be entirely missing in the test
+    frame), booleans (with missing values or not), integers.
 
     The test frame has its columns in another order and one more column.
     """
@@ -476,26 +686,32 @@ def mixed_frames(draw):
     rng = np.random.default_rng(seed)
     n_num, n_cat = draw(st.integers(1, 3)), draw(st.integers(1, 2))
     n_levels = [draw(st.integers(2, 6)) for _ in range(n_cat)]
+    styles = [draw(st.sampled_from(sorted(CATEGORY_STYLES))) for _ in range(n_cat)]
+    num_types = [draw(st.sampled_from(["float64", "float64", "float32", "Float64"])) for _ in range(n_num)]
     nan_rate = draw(st.sampled_from([0.0, 0.1, 0.3]))
+    none_rate = draw(st.sampled_from([0.0, 0.1]))
+    bool_missing = draw(st.booleans())
+    wiped = draw(st.sampled_from([None, *range(n_cat)]))
 
-    def make(n, unseen):
+    def make(n, unseen, test):
         cols = {}
         for j in range(n_num):
             x = rng.normal(draw_scale[j][0], draw_scale[j][1], n)
             x[rng.random(n) < nan_rate] = np.nan
-            cols[f"n{j}"] = x
-        for j, k in enumerate(n_levels):
-            levels = [f"v{i}" for i in range(k)] + (["new", "other"] if unseen else [])
-            v = rng.choice(levels, n).astype(object)
-            v[rng.random(n) < nan_rate] = np.nan
-            cols[f"c{j}"] = pd.array(v, dtype="str")
-        cols["b"] = rng.random(n) < 0.4
+            cols[f"n{j}"] = pd.array(x, dtype=num_types[j]) if num_types[j] == "Float64" else x.astype(num_types[j])
+        for j, (k, style) in enumerate(zip(n_levels, styles)):
+            column = category_column(rng, style, k, n, unseen, nan_rate, none_rate if test else 0.0)
+            if test and wiped == j:
+                column = pd.Series(column).where(np.zeros(n, dtype=bool), np.nan)  # entirely missing, dtype kept
+            cols[f"c{j}"] = column
+        b = rng.random(n) < 0.4
+        cols["b"] = pd.Series(b, dtype=object).where(rng.random(n) >= 0.1, np.nan) if bool_missing else b
         cols["i"] = rng.integers(0, 4, n)
         return pd.DataFrame(cols)
 
     draw_scale = [(draw(st.sampled_from([0.0, 5.0, 1e3])), draw(st.sampled_from([1.0, 10.0]))) for _ in range(n_num)]
-    train = make(draw(st.integers(80, 200)), False)
-    test = make(60, draw(st.booleans()))
+    train = make(draw(st.integers(80, 200)), False, False)
+    test = make(60, draw(st.booleans()), True)
     order = draw(st.permutations(list(test.columns)))
     return train, test[order].assign(extra=rng.normal(size=len(test)))
 
@@ -547,15 +763,37 @@ def test_random_pipelines_on_random_frames_score_as_sklearn(data):
     train, test = data.draw(mixed_frames())
     est, kind = data.draw(pipelines(train))
     rng = np.random.default_rng(0)
-    signal = np.nan_to_num(train.iloc[:, 0].to_numpy(dtype=float)) + rng.normal(0, 1, len(train))
+    signal = np.nan_to_num(train["n0"].to_numpy(dtype=float, na_value=np.nan)) + rng.normal(0, 1, len(train))
+    # a continuous target of unit scale: predictions near 1e3 would round at 1e-13 and make 1e-12 a matter of luck
     y = {"binary": signal > np.median(signal), "multiclass": np.digitize(signal, np.quantile(signal, [0.3, 0.7])),
-         "continuous": signal}[kind]
+         "continuous": (signal - signal.mean()) / signal.std()}[kind]
     try:
         fit(est, train, y)
     except ValueError:  # a draw that scikit-learn itself refuses to fit: not an example
         reject()
+    single = [c for c in test.columns if test[c].dtype == np.float32]
+    if single and float32_refused(est, test):
+        test = test.astype({c: np.float64 for c in single})
     for backend in fastscore_backends():
-        assert_agrees(est, test, backend, roundtrip=backend == "pure")
+        model = assert_agrees(est, test, backend, roundtrip=backend == "pure", bound=z_bound(est, test))
+        assert_every_form_agrees(model, est, test)
+
+
+def float32_refused(est, X):
+    """Whether the model refuses X's float32 columns, which scikit-learn's imputers and scalers compute in
+    float32, in every typed form (JSON numbers and lists are float64). A model that takes them must agree."""
+    model = fastscore.from_sklearn(est)
+    try:
+        model.score(X)
+    except ValueError as exc:
+        if "float32" not in str(exc):
+            return False
+        for form, Y in input_forms(X):
+            if not form.startswith(("a dict", "a list")):
+                with pytest.raises(ValueError, match="is float32"):
+                    model.score(Y)
+        return True
+    return False
 
 
 def fastscore_backends():
@@ -630,3 +868,122 @@ def test_a_branch_of_float32_computes_in_float32(backend):
     est = fit(make_pipeline(pre, lm.LogisticRegression()), df, target(df, 127))
     assert est[0].named_transformers_["cat"].transform(df[["city", "kind"]]).dtype == np.float32
     assert_agrees(est, frame(200, 128, unseen=True), backend)
+
+
+def test_polars_categorical_and_enum_columns(backend):
+    pl = pytest.importorskip("polars", reason="polars input needs polars")
+    df = frame(300, 129)
+    est = fit(common(lm.LogisticRegression()), df, target(df, 130))
+    X = frame(100, 131, unseen=True)
+    model = fastscore.from_sklearn(est, backend=backend)
+    expected = est.predict_proba(X)
+    levels = sorted(set(X["city"].dropna()) | set(X["kind"]))
+    for dtype in (pl.Categorical, pl.Enum(levels[::-1])):
+        typed = pl.from_pandas(X).with_columns(pl.col("city").cast(dtype), pl.col("kind").cast(dtype))
+        assert_close(model.predict_proba(typed), expected)
+
+
+def test_none_among_number_categories_of_an_object_column_is_a_category(backend):
+    df = frame(300, 140)
+    df["level"] = df["level"].astype(object)
+    df.loc[[2, 7], "level"] = np.nan
+    X = frame(60, 141)
+    X["level"] = X["level"].astype(object)
+    X.loc[[3, 8], "level"] = None
+    X.loc[[4], "level"] = np.nan
+    for handle_unknown in ("ignore", "error"):
+        pre = ColumnTransformer([("cat", OneHotEncoder(handle_unknown=handle_unknown), ["level", "kind"])])
+        est = fit(make_pipeline(pre, lm.LogisticRegression()), df, target(df, 142))
+        model = assert_agrees(est, X, backend)
+        if handle_unknown == "error":
+            with pytest.raises(ValueError, match="'level'.*None"):
+                model.predict_proba(X)
+            with pytest.raises(ValueError, match="'level'.*None"):
+                model.score_one(X.iloc[3])
+        else:
+            assert model.score_one(X.iloc[3]) == pytest.approx(est.predict_proba(X.iloc[[3]])[0, 1], abs=1e-12)
+
+
+@pytest.mark.parametrize("column", [np.full(30, np.nan), np.linspace(0, 1, 30), np.arange(30) % 2 == 0])
+def test_numbers_for_categories_of_strings_are_refused_as_sklearn_refuses_them(column, backend):
+    df = frame(300, 143)
+    est = fit(common(lm.LogisticRegression()), df, target(df, 144))
+    X = frame(30, 145).assign(city=column)
+    with pytest.raises((TypeError, ValueError)):
+        est.predict_proba(X)
+    model = fastscore.from_sklearn(est, backend=backend)
+    for form, data in [("pandas", X), *input_forms(X)]:
+        if form.startswith("a dict") or form.startswith("a list"):
+            continue  # JSON values: null is missing, and a number among strings an unknown category
+        with pytest.raises(TypeError if column.dtype.kind == "f" else ValueError, match="'city' holds"):
+            model.predict_proba(data)
+    X["city"] = X["city"].astype(object).where(X["city"].notna(), "zz")  # objects: unknown categories
+    assert_close(model.predict_proba(X), est.predict_proba(X))
+
+
+def test_float32_numbers_that_sklearn_computes_in_float32_are_refused(backend):
+    df = frame(300, 146)
+    est = fit(common(lm.LogisticRegression()), df, target(df, 147))
+    X = frame(50, 148).astype({c: np.float32 for c in NUM})
+    theirs = est.predict_proba(X)  # scikit-learn imputes and scales in float32
+    assert np.abs(theirs - est.predict_proba(X.astype({c: np.float64 for c in NUM}))).max() > 1e-12
+    model = fastscore.from_sklearn(est, backend=backend)
+    for form, data in [("pandas", X), *input_forms(X)]:
+        if not form.startswith(("a dict", "a list")):
+            with pytest.raises(ValueError, match="'(age|income|score)' is float32"):
+                model.predict_proba(data)
+    with pytest.raises(ValueError, match="is float32"):
+        model.score_one(X.iloc[0])
+    assert_close(model.predict_proba(records(X)), est.predict_proba(X.astype({c: np.float64 for c in NUM})))
+
+
+def test_an_imputer_fitted_on_float32_fills_with_a_float32_statistic(backend):
+    df = frame(300, 149).astype({c: np.float32 for c in NUM})
+    est = fit(common(lm.LogisticRegression()), df, target(df, 150))
+    X = frame(80, 151)
+    assert X["age"].isna().any()
+    assert_agrees(est, X, backend)
+
+
+@pytest.mark.parametrize("problem", ["missing number", "pandas.NA number", "missing category", "unknown category"])
+def test_errors_name_the_column_and_the_row_or_value_in_every_form(problem, backend):
+    df = frame(300, 152).dropna(subset=["city"])
+    pre = ColumnTransformer([("num", StandardScaler(), ["age", "income"]),
+                             ("cat", OneHotEncoder(handle_unknown="error"), ["city", "kind"])])
+    est = fit(make_pipeline(pre, lm.LogisticRegression()), df.fillna({"age": 40.0, "income": 20.0}),
+              target(df, 153))
+    X = frame(20, 154)[["kind", "city", "income", "age"]].fillna({"age": 40.0, "income": 20.0, "city": "lyon"})
+    column, row, pattern = {
+        "missing number": ("age", 5, r"'age'.* row 5\b|row 5\b.*'age'"),
+        "pandas.NA number": ("income", 3, r"'income'.* row 3\b|row 3\b.*'income'"),
+        "missing category": ("city", 4, r"'city'.* row 4\b|row 4\b.*'city'"),
+        "unknown category": ("city", 7, r"'city'.*'oslo'"),
+    }[problem]
+    if problem == "pandas.NA number":
+        X["income"] = X["income"].astype("Float64")
+    X.loc[row, column] = "oslo" if problem == "unknown category" else (pd.NA if problem == "pandas.NA number"
+                                                                        else np.nan)
+    with pytest.raises(ValueError):
+        est.predict_proba(X)
+    model = fastscore.from_sklearn(est, backend=backend)
+    for form, data in [("a pandas DataFrame", X), *input_forms(X)]:
+        with pytest.raises(ValueError, match=pattern):
+            model.predict_proba(data)
+    one = pattern.split(".*")[0] if problem != "unknown category" else pattern
+    for data in (records(X)[row], X.iloc[row]):
+        with pytest.raises(ValueError, match=one):
+            model.score_one(data)
+
+
+def test_none_in_an_object_array_by_position_is_a_category_as_in_sklearn(backend):
+    df = frame(300, 155)[["age", "city", "kind"]]
+    X = df.to_numpy(dtype=object)
+    pre = ColumnTransformer([("num", SimpleImputer(), [0]), ("cat", OneHotEncoder(handle_unknown="ignore"), [1, 2])])
+    est = fit(make_pipeline(pre, lm.LogisticRegression()), X, target(frame(300, 155), 156))
+    Y = frame(30, 157)[["age", "city", "kind"]].to_numpy(dtype=object)
+    Y[[2, 5], 1] = None
+    Y[[3], 1] = np.nan
+    model = assert_agrees(est, Y, backend)
+    expected = est.predict_proba(Y)[:, 1]
+    for i in (2, 3, 5):
+        assert model.score_one(list(Y[i])) == pytest.approx(expected[i], abs=1e-12)

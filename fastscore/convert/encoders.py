@@ -148,7 +148,10 @@ def _simple_imputer(step: Any, features: List[Feature], path: str, ctx: Any) -> 
 
 
 def _imputed(step: Any, f: Feature, stat: Any, objects: bool, path: str) -> Feature:
-    if isinstance(stat, np.generic):
+    dtype = getattr(step, "_fill_dtype", None)
+    if dtype is not None and np.dtype(dtype).kind in "fiu" and not is_missing(stat):
+        stat = np.asarray(stat).astype(dtype)  # scikit-learn fills with the statistic in the dtype it was fitted on
+    if isinstance(stat, np.generic) or (isinstance(stat, np.ndarray) and stat.ndim == 0):
         stat = stat.item()
     if isinstance(f, Raw) and (objects or isinstance(stat, str)):
         return f if f.fill is not None else Raw(f.col, stat)

@@ -257,11 +257,14 @@ def category_probe(f: Feature, categories: Sequence[Any], step: Any, path: str) 
         col, ops, fill = f.col, (), f.fill
     else:
         raise AssertionError("a Cat has its Code already")
+    if any(c is None for c in categories):
+        # scikit-learn keeps None apart from NaN (sklearn.utils._encode), and its imputers pass None on
+        raise refuse(step, path, "it was fitted on a column holding None, which scikit-learn keeps as a "
+                                 "category of its own beside NaN; fastscore reads None as a missing value "
+                                 "only: fit on NaN for missing values (a column of dtype 'str' or float)")
     m = len(cats)
     code = Code(col, Encode(CATEGORIES, cats, ops), m + 2, m, m + 1, number)
-    has_none = any(c is None for c in categories)
-    missing_value = None if has_none and not number else math.nan
-    values = [*categories_of(categories), unknown_value(categories), missing_value]
+    values = [*categories_of(categories), unknown_value(categories), math.nan]
     return Probe(code, values, fill)
 
 
