@@ -56,7 +56,7 @@ def main() -> None:
         ("pipeline, one dict: vs onnxruntime (1 thread)", p["one", fs], p["one", "onnxruntime"], 1 / 5),
         (f"pipeline, {args.rows:,}-row DataFrame: vs scikit-learn", p["plain float64", fs], p["batch", "scikit-learn"], 1 / 10),
         (f"pipeline, {args.rows:,}-row DataFrame: vs onnxruntime", p["plain float64", fs], p["batch", "onnxruntime"], 1 / 2),
-        ("pipeline, nullable vs plain columns", p["nullable Float64", fs], p["plain float64", fs], 1.5),
+        ("pipeline, nullable vs plain columns", p["nullable Float64, Categorical", fs], p["plain float64", fs], 1.5),
         ("pipeline, pyarrow-backed vs plain columns", p["pyarrow-backed", fs], p["plain float64", fs], 1.5),
         ("LogisticRegression, nullable vs plain float64", f["pandas Float64 (nullable)", b],
          f["pandas float64", b], 1.5),
