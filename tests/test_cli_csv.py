@@ -36,10 +36,10 @@ def rows(table):
 
 def fastscore_reads(data):
     """The same, with fastscore's header parser and pyarrow told the names (as the reader does)."""
-    parsed = tabular._parse_header(data, at_end=True)
+    parsed = tabular.header._parse_header(data, at_end=True)
     if parsed is None or isinstance(parsed, str) or parsed[0] is None:
         return None
-    header = tabular._CSVHeader(*parsed)
+    header = tabular.header._CSVHeader(*parsed)
     names = list(header)
     keys = [str(i) for i in range(len(names))]
     rest = data[header.end:]
@@ -71,11 +71,11 @@ def test_any_header_is_parsed_as_pyarrow_parses_it(pieces, n_rows):
 
 
 def test_a_header_is_read_as_far_as_it_goes(tmp_path, monkeypatch):
-    monkeypatch.setattr(tabular, "CSV_BLOCK_BYTES", 16)  # headers longer than a first read
+    monkeypatch.setattr(tabular.formats, "CSV_BLOCK_BYTES", 16)  # headers longer than a first read
     names = [f"column_{i}" for i in range(50)]
     (tmp_path / "in.csv").write_text('"' + '","'.join(names) + '"\r\n' + ",".join(["1"] * 50) + "\n")
     with open(tmp_path / "in.csv", "rb") as f:
-        header = tabular._csv_header(f, "in.csv")
+        header = tabular.header._csv_header(f, "in.csv")
     assert list(header) == names and len(header) == 50
     assert (tmp_path / "in.csv").read_bytes()[header.end:].startswith(b"1,1,")
 
@@ -129,8 +129,8 @@ def test_a_row_longer_than_a_block_is_read(tmp_path):
     (True, "in.csv: its header row is longer than 0.0625 MiB, the longest row fastscore reads"),
 ])
 def test_a_row_longer_than_the_longest_is_refused(tmp_path, monkeypatch, header_too, words):
-    monkeypatch.setattr(tabular, "CSV_BLOCK_BYTES", 1 << 12)
-    monkeypatch.setattr(tabular, "MAX_CSV_ROW_BYTES", 1 << 16)
+    monkeypatch.setattr(tabular.formats, "CSV_BLOCK_BYTES", 1 << 12)
+    monkeypatch.setattr(tabular.formats, "MAX_CSV_ROW_BYTES", 1 << 16)
     long = "9" * (1 << 17)
     header = f"a,{long}" if header_too else "a,b"
     (tmp_path / "in.csv").write_text(f"{header}\n1,2\n3,4\n5,{long}\n")

@@ -172,8 +172,8 @@ def test_a_tsv_header_is_parsed_as_pyarrow_parses_it(pieces):
     if expected is None:
         return  # pyarrow refuses it; fastscore may read more (a header with no line end)
     data = header + b"\n" + "\t".join(["1"] * len(expected)).encode() + b"\n"
-    parsed = tabular._parse_header(data, True, b"\t")
-    assert list(tabular._CSVHeader(*parsed, "\t")) == arrow_reads_tsv(data)
+    parsed = tabular.header._parse_header(data, True, b"\t")
+    assert list(tabular.header._CSVHeader(*parsed, "\t")) == arrow_reads_tsv(data)
 
 
 # ---- stdin and stdout ------------------------------------------------------------------------------
@@ -215,7 +215,7 @@ def test_stdin_is_the_same_as_the_file(named, tmp_path):
 def test_stdin_is_read_in_blocks_of_whole_rows(tmp_path, monkeypatch):
     # 1 KiB blocks, \r\n line ends and a row of 5 KiB: every row once, in order, and the
     # bytes read counted for the progress bar.
-    monkeypatch.setattr(tabular, "CSV_BLOCK_BYTES", 1 << 10)
+    monkeypatch.setattr(tabular.formats, "CSV_BLOCK_BYTES", 1 << 10)
     n = 3000
     rows = [f"{i},{i % 7}.5,{'x' * 5000 if i == 1500 else 'note'},{-i}" for i in range(n)]
     data = ("a,b,note,c\r\n" + "\r\n".join(rows) + "\r\n").encode()
@@ -569,11 +569,11 @@ READING = """
 import sys
 from fastscore import cli, tabular
 
-header = tabular._csv_header
+header = tabular.readers._csv_header
 def reporting_header(*args):
     print("reading", flush=True)
     return header(*args)
-tabular._csv_header = reporting_header
+tabular.readers._csv_header = reporting_header
 sys.exit(cli.main(sys.argv[1:]))
 """
 

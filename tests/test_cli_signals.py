@@ -18,12 +18,12 @@ SCRIPT = """
 import os, sys, time
 from fastscore import cli, tabular
 
-write = tabular._NpyWriter.write
+write = tabular.writers._NpyWriter.write
 def stopping_write(self, arrays):
     write(self, arrays)
     print("wrote", flush=True)
     {pause}
-tabular._NpyWriter.write = stopping_write
+tabular.writers._NpyWriter.write = stopping_write
 sys.exit(cli.main(sys.argv[1:]))
 """
 
