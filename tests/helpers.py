@@ -8,6 +8,11 @@ tests demand 1e-12 absolute; beyond it, no implementation can promise more
 than the bound, so that is what is asserted. Probabilities move at most as
 fast as z (the logistic's slope is at most 1/4, softmax's at most 1/2).
 """
+import os
+import select
+import subprocess
+import sys
+
 import numpy as np
 
 EPS = np.finfo(np.float64).eps
@@ -76,3 +81,34 @@ def pipeline_bound(pipe, X):
     coef = np.abs(np.atleast_2d(parts.coef))
     magnitude = (np.abs(V) + carried) @ coef.T + np.abs(parts.intercept).reshape(1, -1)
     return 2 * (coef.shape[1] + 2 + 2 * len(scalers)) * EPS * magnitude
+
+
+def shown_on_a_terminal(args, cwd):
+    """(return code, what `python -m fastscore *args` drew on stderr) with stderr an 80 x 24 pseudo-terminal."""
+    import pytest
+
+    pty = pytest.importorskip("pty", reason="a pseudo-terminal needs POSIX")
+    import fcntl
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    # A new pty is 0 columns wide, where tqdm draws nothing: make it a usual 80 x 24.
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    r = subprocess.run([sys.executable, "-m", "fastscore", *args], stderr=slave, stdout=subprocess.PIPE, cwd=cwd,
+                       timeout=120)
+    shown = b""
+    # The slave stays open here, so what the child wrote is still buffered: read until dry.
+    while select.select([master], [], [], 0.2)[0]:
+        shown += os.read(master, 4096)
+    os.close(slave)
+    os.close(master)
+    return r.returncode, shown.decode()
+
+
+def line_within(stream, seconds):
+    """The next line of a child's stdout (a pipe), or AssertionError after `seconds`: a test that
+    waits for a child must fail, never hang, when the child does not answer."""
+    ready, _, _ = select.select([stream], [], [], seconds)
+    assert ready, f"no line within {seconds} s"
+    return stream.readline()

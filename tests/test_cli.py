@@ -3,7 +3,6 @@ scikit-learn, and every bad input or model file gets one line on stderr, exit co
 import os
 import pickle
 import re
-import select
 import subprocess
 import sys
 
@@ -18,6 +17,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 import fastscore
 from fastscore import Classifier, Regressor, cli
+import helpers
 from helpers import assert_close
 
 FORMATS = ["csv", "parquet", "npy"]
@@ -257,26 +257,11 @@ def test_bench(named, tmp_path):
 
 
 def test_progress_bar_only_on_a_terminal_and_not_with_quiet(named, tmp_path):
-    pty = pytest.importorskip("pty")  # POSIX only
-    import fcntl
-    import struct
-    import termios
-
     np.save(tmp_path / "in.npy", named[1])
     for quiet, expect_bar in (([], True), (["--quiet"], False)):
-        master, slave = pty.openpty()
-        # A new pty is 0 columns wide, where tqdm draws nothing: make it a usual 80 x 24.
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-        r = subprocess.run([sys.executable, "-m", "fastscore", "score", "named.json", "in.npy", "-o", "out.npy",
-                            *quiet], stderr=slave, stdout=subprocess.PIPE, cwd=tmp_path, timeout=120)
-        shown = b""
-        # The slave stays open here, so what the child wrote is still buffered: read until dry.
-        while select.select([master], [], [], 0.2)[0]:
-            shown += os.read(master, 4096)
-        os.close(slave)
-        os.close(master)
-        assert r.returncode == 0
-        assert (b"rows" in shown) == expect_bar, shown
+        code, shown = helpers.shown_on_a_terminal(["score", "named.json", "in.npy", "-o", "out.npy", *quiet], tmp_path)
+        assert code == 0
+        assert ("rows" in shown) == expect_bar, shown
 
 
 def test_a_reader_that_goes_away_is_no_traceback(named, tmp_path):

@@ -4,7 +4,6 @@ Commands that read stdin or write stdout run as `python -m fastscore` in a subpr
 import gzip
 import io
 import os
-import select
 import subprocess
 import sys
 
@@ -17,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fastscore import Classifier, cli, tabular
+import helpers
 
 # The formats fastscore reads and writes, by the extension that names each.
 EXTENSION = {"csv": "csv", "csv.gz": "csv.gz", "tsv": "tsv", "tsv.gz": "tsv.gz", "parquet": "parquet", "npy": "npy"}
@@ -527,23 +527,10 @@ def test_first_failure_finds_the_first_bad_value():
 # ---- the progress bar and the summary ----------------------------------------------------------
 
 def shown_on_a_terminal(args, cwd):
-    """What the command draws on stderr when stderr is an 80 x 24 pseudo-terminal."""
-    pty = pytest.importorskip("pty")  # POSIX only
-    import fcntl
-    import struct
-    import termios
-
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    r = subprocess.run([sys.executable, "-m", "fastscore", *args], stderr=slave, stdout=subprocess.PIPE, cwd=cwd,
-                       timeout=120)
-    shown = b""
-    while select.select([master], [], [], 0.2)[0]:
-        shown += os.read(master, 4096)
-    os.close(slave)
-    os.close(master)
-    assert r.returncode == 0
-    return shown.decode()
+    """What the command draws on stderr when stderr is an 80 x 24 pseudo-terminal (it must succeed)."""
+    code, shown = helpers.shown_on_a_terminal(args, cwd)
+    assert code == 0
+    return shown
 
 
 def test_the_bar_has_a_total_and_a_summary_ends_it(named, tmp_path):
@@ -590,7 +577,7 @@ def test_a_signal_while_waiting_for_stdin_stops_cleanly(named, tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdin.write(b"id,a,b,c\n" + b"x,1,2,3\n" * 100)
     proc.stdin.flush()
-    assert proc.stdout.readline() == b"reading\n"
+    assert helpers.line_within(proc.stdout, 60) == b"reading\n"
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 128 + signal.SIGTERM, err
