@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Ty
 
 import numpy as np
 
-from fastscore import _backend, _checks, columns, fields, modelfile
+from fastscore import _backend, _checks, _checks_sparse, columns, fields, modelfile
 from fastscore._checks import BINARY_PROBA, FLAT, MATRIX
 from fastscore.links import BY_NAME, LINKS as _LINK_TABLE
 # Facts about fields that converters and tests import from here too.
@@ -172,6 +172,8 @@ class LinearModel:
         """What every method that takes X calls: link(z) in layout, X matched to the features by
         fastscore.columns.match (by name where both the model and X have names); a model with an
         input stage matches its inputs itself (fastscore.front)."""
+        if type(X) is not np.ndarray and _checks_sparse.is_sparse(X):
+            return self._score_sparse(X, link, layout, out, n_threads)
         if self._front is not None:
             return self._kernel.score(X, link, out, layout=layout, n_threads=n_threads)
         if type(X) is not np.ndarray:
@@ -179,6 +181,20 @@ class LinearModel:
             if table is not None:
                 return self._score_named(table, link, layout, out, n_threads)
         return self._kernel.score(X, link, out, layout=layout, n_threads=n_threads, convert=self._convert)
+
+    def _score_sparse(self, X: Any, link: int, layout: int, out: Optional[np.ndarray],
+                      n_threads: int) -> np.ndarray:
+        """A SciPy sparse X scored over its own structure (fastscore._checks_sparse.sparse_parts)."""
+        if self._front is not None:
+            raise ValueError(f"X is a sparse matrix, but {self.estimator} has an input stage (encoders or an "
+                             "imputer) that reads X's columns by name: give it a DataFrame")
+        if self.center is not None:  # as scikit-learn's StandardScaler(with_mean=True) refuses sparse X
+            raise ValueError(f"X is a sparse matrix, but {self.estimator} centres its features (x - center, "
+                             "from a StandardScaler with_mean=True or a MinMaxScaler), which would make X "
+                             "dense: score X.toarray(), or fit the scaler with_mean=False")
+        parts = _checks_sparse.sparse_parts(X, self.n_features_in_)
+        return self._kernel.score_sparse(parts.data, parts.indices, parts.indptr, parts.n_rows, link, out,
+                                         layout=layout, n_threads=n_threads, csc=parts.csc)
 
     def _score_named(self, X: columns.Named, link: int, layout: int, out: Optional[np.ndarray],
                      n_threads: int) -> np.ndarray:
