@@ -42,52 +42,64 @@ static size_t FS_SFN(csr_range)(const fs_model *m, const fs_sparse *X, size_t r0
     const double *coef = m->coef, *b = m->intercept;
     void (*link_block)(fs_link, double *, size_t, size_t) = current()->link;
     size_t r, rows, i, o;
-    FS_SI e;
+    FS_SI e = 0;
 
     for (r = r0; r < r1; r += rows) {
         double *z = out + r * width;
+        size_t limit; /* rows [0, limit) of the block have valid structure */
         rows = r1 - r < step ? r1 - r : step;
         for (i = 0; i < rows; i++) {
             const FS_SI a = ptr[r + i], end = ptr[r + i + 1];
             double *zi = z + i * k;
-            int bad = !FS_SPAN_OK(a, end, nnz);
+            if (!FS_SPAN_OK(a, end, nnz))
+                break;
             if (k == 1) {
                 double s = 0.0;
-                for (e = a; !bad && e < end; e++) {
+                for (e = a; e < end; e++) {
                     const FS_SI j = ind[e];
                     if (FS_OUTSIDE(j, d))
-                        bad = 1;
-                    else
-                        s += (double)data[e] * coef[j];
+                        break;
+                    s += (double)data[e] * coef[j];
                 }
                 zi[0] = s + b[0];
             } else {
                 for (o = 0; o < k; o++)
                     zi[o] = 0.0;
-                for (e = a; !bad && e < end; e++) {
+                for (e = a; e < end; e++) {
                     const FS_SI j = ind[e];
                     const double v = (double)data[e];
-                    if (FS_OUTSIDE(j, d)) {
-                        bad = 1;
+                    if (FS_OUTSIDE(j, d))
                         break;
-                    }
                     for (o = 0; o < k; o++)
                         zi[o] += v * coef[o * d + (size_t)j];
                 }
                 for (o = 0; o < k; o++)
                     zi[o] += b[o];
             }
-            /* A non-finite value always makes z non-finite (inf * 0 is NaN);
-             * a finite row whose z overflows is not an error. */
-            if (!bad && any_nonfinite_baseline(zi, k))
+            if (e < end)
+                break;
+        }
+        limit = i;
+        /* A non-finite value always makes z non-finite (inf * 0 is NaN); a
+         * finite row whose z overflows is not an error.  One test per block. */
+        if (limit > 0 && any_nonfinite_baseline(z, limit * k))
+            for (i = 0; i < limit; i++) {
+                const FS_SI a = ptr[r + i], end = ptr[r + i + 1];
+                int bad = 0;
+                if (!any_nonfinite_baseline(z + i * k, k))
+                    continue;
                 for (e = a; e < end; e++)
                     bad |= !isfinite((double)data[e]);
-            if (bad) {
-                link_block(link, z, i, k);
-                if (pairs)
-                    spread_pairs(z, i);
-                return r + i;
+                if (bad) {
+                    limit = i;
+                    break;
+                }
             }
+        if (limit < rows) {
+            link_block(link, z, limit, k);
+            if (pairs)
+                spread_pairs(z, limit);
+            return r + limit;
         }
         link_block(link, z, rows, k);
         if (pairs)
