@@ -213,7 +213,8 @@ class LinearModel:
         request) or a pandas Series by its keys or labels.
 
         A model with an input stage (a pipeline with encoders) takes a dict
-        or a Series by name, a sequence by position.
+        or a Series by name, a sequence by position. One row of a SciPy
+        sparse matrix (shape (1, n_features)) is scored as score() scores it.
         Returns a float (a tuple of floats for models with several outputs).
         This is the latency path for request handlers: a list, a tuple or a
         dict of numbers never touches numpy. A dict or Series is matched by
@@ -237,7 +238,7 @@ class LinearModel:
     def _score_one_staged(self, row: Any) -> Union[float, Tuple[float, ...]]:
         """score_one of a model with an input stage (which matches the row itself) or a calibration."""
         link = _IDENTITY if self._calibration is not None else self._link_code
-        if self._front is not None:
+        if self._front is not None and not _checks_sparse.is_sparse(row):
             z = self._kernel.score_one(row, link)
         elif isinstance(row, (list, tuple)):
             z = self._score_one(row, link)
@@ -248,6 +249,11 @@ class LinearModel:
     def _score_one_other(self, row: Any, link: int) -> Union[float, Tuple[float, ...]]:
         if isinstance(row, Mapping):
             return self._score_one_dict(row, link)
+        if _checks_sparse.is_sparse(row):  # one row of a sparse matrix: score()'s path
+            if row.ndim != 2 or row.shape[0] != 1:
+                raise ValueError(f"row must be one row: a sparse row has shape (1, n_features), got {row.shape}")
+            z = self._scored(row, link, MATRIX)[0]
+            return float(z[0]) if z.shape[0] == 1 else tuple(z.tolist())
         pd = sys.modules.get("pandas")
         if pd is not None and isinstance(row, pd.Series):
             return self._score_one_series(row, link)

@@ -272,3 +272,31 @@ def test_runtime_never_imports_scipy(tmp_path):
             "print('scipy' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_score_one_takes_one_sparse_row(backend):
+    for kind in ("binary", "multiclass"):
+        est = fitted(kind, 3)
+        model = model_on(backend, est)
+        X = sp.csr_matrix(np.array([[0.0, 1.5, -2.0], [1.0, 0.0, 0.0]]))
+        for i in range(2):
+            got = model.score_one(X[i])
+            want = model.score_one(X[i].toarray()[0].tolist())
+            assert_close(np.asarray(got), np.asarray(want))
+            assert type(got) is (float if kind == "binary" else tuple)
+        with pytest.raises(ValueError, match=r"^row must be one row"):
+            model.score_one(X)
+
+
+def test_input_stages_refuse_sparse_x(backend):
+    from sklearn.impute import SimpleImputer
+
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(40, 3)), rng.integers(0, 2, 40)
+    X[::7, 1] = np.nan
+    model = model_on(backend, make_pipeline(SimpleImputer(), LogisticRegression()).fit(X, y))
+    Xs = sp.csr_matrix(np.nan_to_num(X))
+    with pytest.raises(ValueError, match=r"^X is a sparse matrix, but .* has an input stage"):
+        model.predict_proba(Xs)
+    with pytest.raises(ValueError, match=r"^X is a sparse matrix, but .* has an input stage"):
+        model.score_one(Xs[0])
