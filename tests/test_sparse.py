@@ -1,4 +1,4 @@
-"""SciPy sparse X (CSR, CSC, other formats; matrices and arrays) scored over its structure, as scikit-learn scores it."""
+"""SciPy sparse X (CSR, CSC, other formats; matrices and arrays) scored over its structure, as scikit-learn does."""
 import platform
 import tracemalloc
 
@@ -55,15 +55,16 @@ def fitted(kind, d):
 
 @st.composite
 def raw_sparse(draw, max_rows=25, max_features=12, min_rows=1):
-    """(shape, data, indices, indptr) of a CSR matrix with unsorted and repeated indices, empty rows and explicit zeros."""
+    """(shape, data, indices, indptr) of a CSR matrix: unsorted and repeated indices, empty rows, explicit zeros."""
     n = draw(st.integers(min_rows, max_rows))  # scikit-learn refuses 0 rows
     d = draw(st.integers(1, max_features))
     density = draw(st.sampled_from([0.0, 0.05, 0.3, 1.0, 2.5]))  # above 1: duplicates for sure
-    counts = [draw(st.integers(0, int(d * density) + 1)) for _ in range(n)]
-    nnz = sum(counts)
-    indices = np.array(draw(st.lists(st.integers(0, d - 1), min_size=nnz, max_size=nnz)), dtype=np.int64)
-    value = st.one_of(st.just(0.0), st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False))
-    data = np.array(draw(st.lists(value, min_size=nnz, max_size=nnz)), dtype=np.float64)
+    scale = draw(st.sampled_from([1e-3, 1.0, 1e3]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))  # arrays of any size, drawn at once
+    counts = rng.integers(0, int(d * density) + 2, n)
+    nnz = int(counts.sum())
+    indices = rng.integers(0, d, nnz).astype(np.int64)  # unsorted, repeated
+    data = rng.normal(scale=scale, size=nnz) * (rng.random(nnz) > 0.2)  # a fifth explicit zeros
     indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     return (n, d), data, indices, indptr
 
