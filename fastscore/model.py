@@ -188,10 +188,10 @@ class LinearModel:
         if self._front is not None:
             raise ValueError(f"X is a sparse matrix, but {self.estimator} has an input stage (encoders or an "
                              "imputer) that reads X's columns by name: give it a DataFrame")
-        if self.center is not None:  # as scikit-learn's StandardScaler(with_mean=True) refuses sparse X
+        if self.center is not None:  # as scikit-learn's centring scalers refuse sparse X
             raise ValueError(f"X is a sparse matrix, but {self.estimator} centres its features (x - center, "
-                             "from a StandardScaler with_mean=True or a MinMaxScaler), which would make X "
-                             "dense: score X.toarray(), or fit the scaler with_mean=False")
+                             "from a StandardScaler with_mean=True or a RobustScaler with_centering=True), "
+                             "which would make X dense: score X.toarray(), or fit the scaler without centring")
         parts = _checks_sparse.sparse_parts(X, self.n_features_in_)
         return self._kernel.score_sparse(parts.data, parts.indices, parts.indptr, parts.n_rows, link, out,
                                          layout=layout, n_threads=n_threads, csc=parts.csc)
