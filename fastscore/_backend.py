@@ -106,6 +106,35 @@ class Kernel(Protocol):
         """
         ...
 
+    def score_sparse(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, n_rows: int, link: int,
+                     out: Optional[np.ndarray] = None, *, layout: int = MATRIX, n_threads: int = 0,
+                     csc: bool = False) -> np.ndarray:
+        """link(z) for every row of a sparse X of n_rows rows, in `layout`; returns out or a new array.
+
+        X is SciPy's CSR (csc False: indptr holds n_rows + 1 offsets into
+        data and indices, indices the columns) or CSC (csc True: indptr holds
+        n_features + 1 offsets, indices the rows). data: 1-D native float64 or
+        float32; indices and indptr: 1-D native int32 or int64, one dtype;
+        all contiguous and aligned, read where they lie (fastscore._checks_sparse
+        turns a SciPy matrix into them). z[r] = intercept + the sum of
+        coef[:, col] * value over row r's entries, summed from 0 in stored
+        order (CSC: by column, then stored order), the intercept added last:
+        scipy's order for X @ coef.T, so duplicate entries add up and
+        unsorted indices are taken as they are. Then the link, as score().
+        layout, out (which must overlap none of X's arrays) and n_threads as
+        for score(); CSR is threaded, CSC scored on one thread. Nothing is
+        densified; the compiled kernel allocates nothing but the result.
+        ValueError for a kernel with a center, a fill or tables; for
+        NaN or infinity: "X contains NaN or infinity in row R, column C" (the
+        first such row, its smallest such column); for structure that SciPy
+        itself would refuse: an indptr span that is negative, decreasing or
+        past the data, an index out of range (fastscore._checks_sparse's
+        errors). CSR reports the first row with any problem (within it: its
+        span, then the first index in stored order, then a value); CSC the
+        first structural problem by column, else the first bad value's row.
+        """
+        ...
+
     def score_one(self, row: Any, link: int) -> Union[float, Tuple[float, ...]]:
         """Score one row (a list, a tuple or a 1-D array): a float for one output, else a tuple of k floats.
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Ty
 
 import numpy as np
 
-from fastscore import _backend, _checks, columns, fields, modelfile
+from fastscore import _backend, _checks, _checks_sparse, columns, fields, modelfile
 from fastscore._checks import BINARY_PROBA, FLAT, MATRIX
 from fastscore.links import BY_NAME, LINKS as _LINK_TABLE
 # Facts about fields that converters and tests import from here too.
@@ -172,6 +172,8 @@ class LinearModel:
         """What every method that takes X calls: link(z) in layout, X matched to the features by
         fastscore.columns.match (by name where both the model and X have names); a model with an
         input stage matches its inputs itself (fastscore.front)."""
+        if type(X) is not np.ndarray and _checks_sparse.is_sparse(X):
+            return self._score_sparse(X, link, layout, out, n_threads)
         if self._front is not None:
             return self._kernel.score(X, link, out, layout=layout, n_threads=n_threads)
         if type(X) is not np.ndarray:
@@ -179,6 +181,20 @@ class LinearModel:
             if table is not None:
                 return self._score_named(table, link, layout, out, n_threads)
         return self._kernel.score(X, link, out, layout=layout, n_threads=n_threads, convert=self._convert)
+
+    def _score_sparse(self, X: Any, link: int, layout: int, out: Optional[np.ndarray],
+                      n_threads: int) -> np.ndarray:
+        """A SciPy sparse X scored over its own structure (fastscore._checks_sparse.sparse_parts)."""
+        if self._front is not None:
+            raise ValueError(f"X is a sparse matrix, but {self.estimator} has an input stage (encoders or an "
+                             "imputer) that reads X's columns by name: give it a DataFrame")
+        if self.center is not None:  # as scikit-learn's centring scalers refuse sparse X
+            raise ValueError(f"X is a sparse matrix, but {self.estimator} centres its features (x - center, "
+                             "from a StandardScaler with_mean=True or a RobustScaler with_centering=True), "
+                             "which would make X dense: score X.toarray(), or fit the scaler without centring")
+        parts = _checks_sparse.sparse_parts(X, self.n_features_in_)
+        return self._kernel.score_sparse(parts.data, parts.indices, parts.indptr, parts.n_rows, link, out,
+                                         layout=layout, n_threads=n_threads, csc=parts.csc)
 
     def _score_named(self, X: columns.Named, link: int, layout: int, out: Optional[np.ndarray],
                      n_threads: int) -> np.ndarray:
@@ -197,7 +213,8 @@ class LinearModel:
         request) or a pandas Series by its keys or labels.
 
         A model with an input stage (a pipeline with encoders) takes a dict
-        or a Series by name, a sequence by position.
+        or a Series by name, a sequence by position. One row of a SciPy
+        sparse matrix (shape (1, n_features)) is scored as score() scores it.
         Returns a float (a tuple of floats for models with several outputs).
         This is the latency path for request handlers: a list, a tuple or a
         dict of numbers never touches numpy. A dict or Series is matched by
@@ -221,7 +238,7 @@ class LinearModel:
     def _score_one_staged(self, row: Any) -> Union[float, Tuple[float, ...]]:
         """score_one of a model with an input stage (which matches the row itself) or a calibration."""
         link = _IDENTITY if self._calibration is not None else self._link_code
-        if self._front is not None:
+        if self._front is not None and not _checks_sparse.is_sparse(row):
             z = self._kernel.score_one(row, link)
         elif isinstance(row, (list, tuple)):
             z = self._score_one(row, link)
@@ -232,6 +249,11 @@ class LinearModel:
     def _score_one_other(self, row: Any, link: int) -> Union[float, Tuple[float, ...]]:
         if isinstance(row, Mapping):
             return self._score_one_dict(row, link)
+        if _checks_sparse.is_sparse(row):  # one row of a sparse matrix: score()'s path
+            if row.ndim != 2 or row.shape[0] != 1:
+                raise ValueError(f"row must be one row: a sparse row has shape (1, n_features), got {row.shape}")
+            z = self._scored(row, link, MATRIX)[0]
+            return float(z[0]) if z.shape[0] == 1 else tuple(z.tolist())
         pd = sys.modules.get("pandas")
         if pd is not None and isinstance(row, pd.Series):
             return self._score_one_series(row, link)
