@@ -73,8 +73,8 @@ def check_settings(settings: Mapping[str, Any]) -> Dict[str, Any]:
     compiling with at most one group, stop_words that are not None or a
     list of str (a string such as "english" included), an ngram_range other
     than two ints 1 <= min_n <= max_n (scikit-learn accepts a min_n of 0 or
-    below and makes empty or clipped n-grams of it), an encoding Python does
-    not know, a decode_error other than "strict"/"ignore"/"replace".
+    below and makes empty or clipped n-grams of it), an encoding that is not
+    a text encoding Python knows, a decode_error other than "strict"/"ignore"/"replace".
     """
     if not isinstance(settings, Mapping):
         raise TypeError(f"text settings must be a dict, not {type(settings).__name__}")
@@ -114,9 +114,9 @@ def check_settings(settings: Mapping[str, Any]) -> Dict[str, Any]:
     if not isinstance(s["encoding"], str):
         raise TypeError(f"encoding must be a str, not {type(s['encoding']).__name__}")
     try:
-        b"".decode(s["encoding"])
+        b"a".decode(s["encoding"], "ignore")  # empty bytes decode with any name
     except LookupError:
-        raise ValueError(f"encoding {s['encoding']!r} is not one Python knows") from None
+        raise ValueError(f"encoding {s['encoding']!r} is not a text encoding Python knows") from None
     if s["decode_error"] not in _DECODE_ERRORS:
         raise ValueError(f"decode_error must be one of {list(_DECODE_ERRORS)}, not {s['decode_error']!r}")
     return s
