@@ -16,7 +16,10 @@ The hashing is HashingVectorizer's: MurmurHash3 x86 32-bit, seed 0, of each
 feature's UTF-8 bytes, signed (scikit-learn's murmurhash3_32, positive=False);
 the column is abs(h) % n_features (2**31 % n_features for h = -2**31), the
 value +1 (h >= 0) or -1 (h < 0) with alternate_sign, else +1, summed per
-column (hashed_counts). fastscore._kernel's murmurhash3_32_many and hash_columns are
+column (hashed_counts). count_terms is CountVectorizer's row of a document's
+features, and weigh_row the steps after it (binary, sublinear_tf, idf, norm)
+that TfidfTransformer and normalize take, in their order and rounding.
+fastscore._kernel's murmurhash3_32_many and hash_columns are
 the compiled hashing, to the bit.
 """
 import re
@@ -27,7 +30,7 @@ import numpy as np
 
 __all__ = ["DEFAULTS", "ANALYZERS", "check_settings", "build_analyzer", "strip_accents_ascii",
            "strip_accents_unicode", "murmurhash3_32", "murmurhash3_32_many", "hash_columns",
-           "hash_signs", "hashed_counts"]
+           "hash_signs", "hashed_counts", "count_terms", "weigh_row"]
 
 #: The analyzers scikit-learn's vectorizers name, besides a callable (which a model file cannot hold).
 ANALYZERS = ("word", "char", "char_wb")
@@ -295,3 +298,48 @@ def hashed_counts(features: Sequence[str], n_features: int, alternate_sign: bool
     # np.add.at sums in the features' order: small integers, exact in float64 whatever the order.
     np.add.at(values, inverse.reshape(-1), hash_signs(hashes, alternate_sign))
     return unique, values
+
+
+def count_terms(features: Sequence[str], vocabulary: Mapping[str, int]) -> Tuple[np.ndarray, np.ndarray]:
+    """One document's row of CountVectorizer.transform: (sorted columns int64, counts float64).
+
+    A feature outside the vocabulary (term -> column) is skipped, as there.
+    """
+    counts: Dict[int, int] = {}
+    for feature in features:
+        column = vocabulary.get(feature)
+        if column is not None:
+            counts[column] = counts.get(column, 0) + 1
+    columns = np.array(sorted(counts), dtype=np.int64)
+    return columns, np.array([counts[c] for c in columns.tolist()], dtype=np.float64)
+
+
+def weigh_row(columns: np.ndarray, values: np.ndarray, *, binary: bool = False, sublinear_tf: bool = False,
+              idf: Optional[np.ndarray] = None, norm: Optional[str] = None) -> np.ndarray:
+    """The row's values after scikit-learn's steps, in its order and rounding: float64, a new array.
+
+    columns (sorted, distinct) and values: a row of count_terms or
+    hashed_counts. binary makes every value 1.0 (CountVectorizer's and
+    HashingVectorizer's binary, a stored 0.0 included); sublinear_tf
+    replaces a value v by log(v) + 1 (numpy's log, as TfidfTransformer);
+    idf multiplies the value of column j by idf[j]; norm ("l1", "l2" or
+    None) divides the row by the sum of |v| or the square root of the sum
+    of v * v, each sum accumulated left to right in column order (a row
+    summing to 0 is left as it is), as sklearn.preprocessing.normalize.
+    """
+    v = np.array(values, dtype=np.float64)
+    if binary:
+        v.fill(1.0)
+    if sublinear_tf:
+        np.log(v, out=v)
+        v += 1.0
+    if idf is not None:
+        v *= np.asarray(idf, dtype=np.float64)[np.asarray(columns, dtype=np.int64)]
+    if norm is not None:
+        if norm not in ("l1", "l2"):
+            raise ValueError(f"norm must be 'l1', 'l2' or None, not {norm!r}")
+        # cumsum adds left to right as scikit-learn's loop does; np.sum would add pairwise
+        total = float(np.cumsum(np.abs(v) if norm == "l1" else v * v)[-1]) if v.size else 0.0
+        if total != 0.0:
+            v /= total if norm == "l1" else np.sqrt(total)
+    return v

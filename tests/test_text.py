@@ -10,9 +10,9 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, reject
 from hypothesis import strategies as st
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, HashingVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, HashingVectorizer, TfidfVectorizer
 from sklearn.utils import murmurhash3_32 as sklearn_murmurhash3_32
 
 from fastscore import text
@@ -277,6 +277,108 @@ def test_a_column_whose_signs_cancel_stays_with_zero_as_in_scikit_learn():
     assert X.data.tolist() == values.tolist() == [0.0]
     binary = HashingVectorizer(n_features=1, norm=None, analyzer="char", binary=True).transform(["ab"])
     assert binary.data.tolist() == [1.0]  # binary makes the stored zero a one: the text stage must too
+
+
+# The rows: CountVectorizer's and TfidfVectorizer's transform, from the features, to the bit.
+
+CORPUS = ["The quick brown fox jumps over the lazy dog 42 times.", "Été à Paris: café, crème brûlée, naïve ŒUVRE!",
+          "中文 日本語 한국어 mixed_scripts ΣΟΦΙΑ σοφία", "emoji 😀 👍🏽 and digits ١٢٣ ² ½ under_score", "a b c d e f"]
+
+
+def assert_rows_equal(X, rows):
+    """Each CSR row of X has exactly these (columns, values): the same indices and the same float64 bits."""
+    X = X.tocsr()
+    for i, (columns, values) in enumerate(rows):
+        row = slice(X.indptr[i], X.indptr[i + 1])
+        assert columns.tolist() == X.indices[row].tolist()
+        assert values.dtype == X.data.dtype == np.float64
+        assert values.tobytes() == X.data[row].tobytes(), (values, X.data[row])
+
+
+@given(corpus=st.lists(DOC, max_size=6), docs=DOCS, params=PARAMS, binary=st.booleans(),
+       norm=st.sampled_from(["l1", "l2", None]), use_idf=st.booleans(), smooth_idf=st.booleans(),
+       sublinear_tf=st.booleans(), min_df=st.sampled_from([1, 2]), max_df=st.sampled_from([1.0, 0.8]))
+def test_tfidf_rows_are_tfidf_vectorizers(corpus, docs, params, binary, norm, use_idf, smooth_idf, sublinear_tf,
+                                          min_df, max_df):
+    vectorizer = TfidfVectorizer(**params, binary=binary, norm=norm, use_idf=use_idf, smooth_idf=smooth_idf,
+                                 sublinear_tf=sublinear_tf, min_df=min_df, max_df=max_df)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            vectorizer.fit(CORPUS + corpus)
+    except ValueError:  # every term pruned by min_df and max_df: nothing to compare
+        reject()
+    analyze = text.build_analyzer(settings_of(params))
+    idf = vectorizer.idf_ if use_idf else None
+    rows = []
+    for doc in docs:
+        columns, counts = text.count_terms(analyze(doc), vectorizer.vocabulary_)
+        rows.append((columns, text.weigh_row(columns, counts, binary=binary, sublinear_tf=sublinear_tf, idf=idf,
+                                             norm=norm)))
+    assert_rows_equal(vectorizer.transform(docs), rows)
+
+
+@given(docs=DOCS, params=PARAMS, binary=st.booleans())
+def test_count_rows_are_count_vectorizers(docs, params, binary):
+    vectorizer = CountVectorizer(**params, binary=binary, dtype=np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        vectorizer.fit(CORPUS + docs)
+    analyze = text.build_analyzer(settings_of(params))
+    rows = []
+    for doc in docs:
+        columns, counts = text.count_terms(analyze(doc), vectorizer.vocabulary_)
+        rows.append((columns, text.weigh_row(columns, counts, binary=binary)))
+    assert_rows_equal(vectorizer.transform(docs), rows)
+
+
+@given(docs=DOCS, params=PARAMS, alternate_sign=st.booleans(), binary=st.booleans(),
+       norm=st.sampled_from(["l1", "l2", None]), n_features=st.one_of(st.integers(1, 40), st.just(2**20)))
+def test_weighed_hashed_rows_are_hashing_vectorizers(docs, params, alternate_sign, binary, norm, n_features, hasher):
+    vectorizer = HashingVectorizer(**params, n_features=n_features, alternate_sign=alternate_sign, binary=binary,
+                                   norm=norm)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        X = vectorizer.transform(docs)
+    analyze = text.build_analyzer(settings_of(params))
+    rows = []
+    for doc in docs:
+        features = analyze(doc)
+        columns, values = text.hashed_counts(features, n_features, alternate_sign, hasher[0](features))
+        rows.append((columns, text.weigh_row(columns, values, binary=binary, norm=norm)))
+    assert_rows_equal(X, rows)
+
+
+@pytest.mark.parametrize("norm", ["l1", "l2"])
+@pytest.mark.parametrize("sublinear_tf", [False, True])
+def test_long_rows_are_normalised_adding_left_to_right(norm, sublinear_tf):
+    # Rows of hundreds of terms: a sum in any other order (numpy's pairwise np.sum) differs in the last bits.
+    rng = np.random.default_rng(11)
+    words = ["".join(rng.choice(list("abcdéfghijklmnöpqrstuvwxyz中😀"), size=rng.integers(2, 9))) for _ in range(900)]
+    docs = [" ".join(rng.choice(words, size=rng.integers(100, 600))) for _ in range(30)]
+    vectorizer = TfidfVectorizer(norm=norm, sublinear_tf=sublinear_tf).fit(docs)
+    analyze = text.build_analyzer({})
+    rows = []
+    for doc in docs:
+        columns, counts = text.count_terms(analyze(doc), vectorizer.vocabulary_)
+        rows.append((columns, text.weigh_row(columns, counts, sublinear_tf=sublinear_tf, idf=vectorizer.idf_,
+                                             norm=norm)))
+    assert min(len(columns) for columns, _ in rows) > 50
+    assert_rows_equal(vectorizer.transform(docs), rows)
+
+
+def test_weigh_row_refuses_an_unknown_norm():
+    with pytest.raises(ValueError, match="norm must be 'l1', 'l2' or None, not 'max'"):
+        text.weigh_row(np.array([0]), np.array([1.0]), norm="max")
+
+
+def test_a_row_of_zeros_is_left_as_it_is():
+    # One column, two features of opposite signs: a stored 0.0 that normalize leaves (0 / 0 would be NaN).
+    X = HashingVectorizer(n_features=1, analyzer="char", norm="l2").transform(["ab", ""])
+    columns, values = text.hashed_counts(["a", "b"], 1, True)
+    empty = text.hashed_counts([], 1, True)
+    assert_rows_equal(X, [(columns, text.weigh_row(columns, values, norm="l2")),
+                          (empty[0], text.weigh_row(empty[0], empty[1], norm="l2"))])
 
 
 # What a compiled tokenizer must reproduce: Python's Unicode \w and \s, per code point.
