@@ -277,7 +277,7 @@ def hash_columns(hashes: np.ndarray, n_features: int) -> np.ndarray:
 
 
 def hash_signs(hashes: np.ndarray, alternate_sign: bool) -> np.ndarray:
-    """HashingVectorizer's value of each hashed feature, float64: +1 for h >= 0, -1 below (+1 without alternate_sign)."""
+    """HashingVectorizer's value of each hashed feature, float64: +1 for h >= 0, -1 below; +1 without alternate_sign."""
     h = np.asarray(hashes, dtype=np.int32).reshape(-1)
     return np.where(h >= 0, 1.0, -1.0) if alternate_sign else np.ones(h.shape)
 
