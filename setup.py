@@ -26,6 +26,8 @@ ERROR = ("error: fastscore: the C extension could not be built ({}), "
          "and FASTSCORE_REQUIRE_EXTENSION=1 requires it.")
 
 KERNEL_SOURCE = os.path.join("csrc", "fastscore.c")
+# The feature hashing of text models, a C file of its own beside the kernel.
+KERNEL_SOURCES = [KERNEL_SOURCE, os.path.join("csrc", "murmur3.c")]
 # Every header, by pattern: fastscore.c includes its own (kernel templates) besides fastscore.h.
 KERNEL_HEADERS = sorted(glob.glob(os.path.join("csrc", "*.h")))
 
@@ -47,12 +49,12 @@ class BuildPyWithKernel(build_py):
         target = self._include_dir()
         shutil.rmtree(target, ignore_errors=True)  # no header left over from an earlier build
         self.mkpath(target)
-        for source in [KERNEL_SOURCE, *KERNEL_HEADERS]:
+        for source in [*KERNEL_SOURCES, *KERNEL_HEADERS]:
             self.copy_file(source, target)
 
     def get_outputs(self, include_bytecode=True):
         return super().get_outputs(include_bytecode) + [
-            os.path.join(self._include_dir(), os.path.basename(f)) for f in [KERNEL_SOURCE, *KERNEL_HEADERS]]
+            os.path.join(self._include_dir(), os.path.basename(f)) for f in [*KERNEL_SOURCES, *KERNEL_HEADERS]]
 
     def _include_dir(self):
         return os.path.join(self.build_lib, "fastscore", "include")
@@ -145,7 +147,7 @@ def extensions():
     libraries = [] if sys.platform == "win32" else ["m"]
     ext = Extension(
         "fastscore._kernel",
-        sources=["fastscore/_kernel.pyx", KERNEL_SOURCE],
+        sources=["fastscore/_kernel.pyx", *KERNEL_SOURCES],
         include_dirs=["csrc", numpy.get_include()],
         depends=KERNEL_HEADERS,
         libraries=libraries,

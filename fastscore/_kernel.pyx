@@ -1,5 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
-"""The compiled backend: a thin wrapper over csrc/fastscore.c.
+"""The compiled backend: a thin wrapper over csrc/fastscore.c (and csrc/murmur3.c, the feature hashing of text).
 
 It mirrors fastscore._pure exactly: the same Kernel class (the contract is
 fastscore._backend.Kernel), the same checks (fastscore._checks and
@@ -17,7 +17,9 @@ from cpython.tuple cimport PyTuple_GET_ITEM
 from cpython.ref cimport PyObject
 from libc.math cimport exp, isfinite
 from libc.stddef cimport ptrdiff_t
-from libc.stdint cimport int32_t
+from libc.stdint cimport int32_t, int64_t, uint32_t
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.unicode cimport PyUnicode_AsUTF8AndSize
 cimport numpy as cnp
 
 import numpy as np
@@ -86,6 +88,10 @@ cdef extern from "fastscore.h" nogil:
     enum:
         FS_BLOCK_ROWS
         FS_PARALLEL_MIN
+
+cdef extern from "murmur3.h" nogil:
+    int32_t fs_murmur3_32(const void *key, size_t len, uint32_t seed)
+    uint32_t fs_hash_column(int32_t h, uint32_t n_features)
 
 #: Rows per block for a single output (max(1, BLOCK_ROWS // k) for k outputs).
 BLOCK_ROWS = FS_BLOCK_ROWS
@@ -558,3 +564,48 @@ cdef class Kernel:
         _checks.check_finite_row(x)
         out = self.score(x.reshape(1, -1), link)
         return float(out[0, 0]) if self.n_outputs == 1 else tuple(out[0].tolist())
+
+
+def murmurhash3_32_many(keys):
+    """murmurhash3_32 of each key (str, hashed as its UTF-8 bytes, or bytes), seed 0: an int32 array.
+
+    csrc/murmur3.c; fastscore.text.murmurhash3_32_many is the same in Python.
+    A str that UTF-8 cannot encode (a lone surrogate) raises UnicodeEncodeError.
+    """
+    cdef Py_ssize_t n = len(keys), i = 0, size = 0
+    cdef const char *data
+    out = np.empty(n, dtype=np.int32)
+    cdef int32_t[::1] hashes = out
+    for key in keys:
+        if i == n:
+            raise ValueError("keys changed length while being hashed")
+        if isinstance(key, str):
+            data = PyUnicode_AsUTF8AndSize(key, &size)
+        elif isinstance(key, bytes):
+            data = PyBytes_AS_STRING(key)
+            size = PyBytes_GET_SIZE(key)
+        else:
+            raise TypeError(f"murmurhash3_32 hashes str or bytes, not {type(key).__name__}")
+        hashes[i] = fs_murmur3_32(data, <size_t>size, 0)
+        i += 1
+    if i != n:
+        raise ValueError("keys changed length while being hashed")
+    return out
+
+
+def hash_columns(hashes, n_features):
+    """abs(h) % n_features of each int32 hash (abs(-2**31) = 2**31), as int64: HashingVectorizer's columns.
+
+    csrc/murmur3.c's fs_hash_column; fastscore.text.hash_columns is the same in numpy.
+    """
+    if isinstance(n_features, bool) or not isinstance(n_features, (int, np.integer)) \
+            or not 1 <= n_features <= 2**31 - 1:
+        raise ValueError(f"n_features must be an int from 1 to 2**31 - 1, not {n_features!r}")
+    cdef const int32_t[::1] h = np.ascontiguousarray(hashes, dtype=np.int32).reshape(-1)
+    out = np.empty(h.shape[0], dtype=np.int64)
+    cdef int64_t[::1] columns = out
+    cdef uint32_t n = <uint32_t>n_features
+    cdef Py_ssize_t i
+    for i in range(h.shape[0]):
+        columns[i] = fs_hash_column(h[i], n)
+    return out
