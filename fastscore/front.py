@@ -20,14 +20,15 @@ check() is their one validation; FrontKernel scores them.
 import math
 import re
 from collections.abc import Mapping
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
 from fastscore import _backend, _checks, columns as _columns
 from fastscore.encoders import (BINS, CATEGORIES, OPS, Coder, Encode, apply_ops, apply_ops_one, is_missing,
                                 none_in)
-from fastscore._validate import MAX_FEATURES, FieldError, text, what
+from fastscore._validate import (MAX_FEATURES, FieldError, index_field, number_field, object_field, rows_field,
+                                 text, what)
 from fastscore.links import LINKS
 
 NUMBER = "number"
@@ -118,7 +119,7 @@ def _inputs(value: Any) -> Tuple[Input, ...]:
     out = []
     for i, d in enumerate(value):
         where = f"inputs[{i}]"
-        d = _object(d, where, ("name", "type"), ())
+        d = object_field(d, where, ("name", "type"), ())
         name = d["name"]
         if name is not None:
             name = text(name, f"{where}.name")
@@ -138,45 +139,20 @@ def _inputs(value: Any) -> Tuple[Input, ...]:
     return tuple(out)
 
 
-def _object(value: Any, where: str, required: Sequence[str], optional: Sequence[str]) -> Dict[str, Any]:
-    if not isinstance(value, dict):
-        raise FieldError(f"field {where!r} must be an object, got {what(value)}")
-    missing = [k for k in required if k not in value]
-    if missing:
-        raise FieldError(f"field {where!r} lacks {', '.join(map(repr, missing))}")
-    unknown = sorted(set(value) - set(required) - set(optional))
-    if unknown:
-        raise FieldError(f"field {where!r} has unknown key(s) {', '.join(map(repr, unknown))}")
-    return value
 
 
-def _index(value: Any, where: str, size: int, what_size: str) -> int:
-    if type(value) is not int or not 0 <= value < size:
-        raise FieldError(f"field {where!r} must be an integer from 0 to {size - 1} ({what_size}), "
-                         f"got {what(value)}")
-    return value
 
 
-def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-            not math.isfinite(_float(value, where)):
-        raise FieldError(f"field {where!r} must be a finite number, got {what(value)}")
-    return float(value)
 
 
-def _float(value: Any, where: str) -> float:
-    try:
-        return float(value)
-    except OverflowError:
-        raise FieldError(f"field {where!r} must be a finite number, got {what(value)}") from None
 
 
 def _fill(value: Any, where: str) -> float:
-    return math.nan if value is None else _number(value, where)
+    return math.nan if value is None else number_field(value, where)
 
 
 def _number_input(value: Any, where: str, ins: Tuple[Input, ...]) -> int:
-    i = _index(value, where, len(ins), "an input")
+    i = index_field(value, where, len(ins), "an input")
     if ins[i].type != NUMBER:
         raise FieldError(f"field {where!r} must be a number input, but inputs[{i}] is a category")
     return i
@@ -190,7 +166,7 @@ def _ops(value: Any, where: str) -> Tuple[Tuple[str, float], ...]:
         if not isinstance(step, (list, tuple)) or len(step) != 2 or step[0] not in OPS:
             raise FieldError(f"field '{where}[{i}]' must be [op, number] with op one of "
                              f"{', '.join(OPS)}, got {what(step)}")
-        number = _number(step[1], f"{where}[{i}][1]")
+        number = number_field(step[1], f"{where}[{i}][1]")
         if step[0] == "div" and number == 0.0:
             raise FieldError(f"field '{where}[{i}][1]' divides by zero")
         out.append((step[0], number))
@@ -199,7 +175,7 @@ def _ops(value: Any, where: str) -> Tuple[Tuple[str, float], ...]:
 
 def _column(value: Any, where: str, ins: Tuple[Input, ...]) -> Column:
     if isinstance(value, dict) and "product" in value:
-        d = _object(value, where, ("product",), ())
+        d = object_field(value, where, ("product",), ())
         factors = d["product"]
         if not isinstance(factors, (list, tuple)) or not 1 <= len(factors) <= 64:
             raise FieldError(f"field '{where}.product' must be a list of 1 to 64 factors, got {what(factors)}")
@@ -207,26 +183,26 @@ def _column(value: Any, where: str, ins: Tuple[Input, ...]) -> Column:
         for i, f in enumerate(factors):
             w = f"{where}.product[{i}]"
             if isinstance(f, dict) and "encode" in f:
-                d = _object(f, w, ("input", "encode", "unknown", "missing", "values"), ())
+                d = object_field(f, w, ("input", "encode", "unknown", "missing", "values"), ())
                 out.append(Coded(*_coded(d, w, ins, _values(d["values"], f"{w}.values"), "values")))
                 continue
-            f = _object(f, w, ("input", "fill"), ("ops",))
+            f = object_field(f, w, ("input", "fill"), ("ops",))
             out.append(Factor(_number_input(f["input"], f"{w}.input", ins), _fill(f["fill"], f"{w}.fill"),
                               _ops(f.get("ops", []), f"{w}.ops")))
         return Column(-1, math.nan, tuple(out))
-    d = _object(value, where, ("input", "fill"), ())
+    d = object_field(value, where, ("input", "fill"), ())
     return Column(_number_input(d["input"], f"{where}.input", ins), _fill(d["fill"], f"{where}.fill"), ())
 
 
 def _table(value: Any, where: str, ins: Tuple[Input, ...], k: int) -> Table:
-    d = _object(value, where, ("input", "encode", "unknown", "missing", "rows"), ())
-    return Table(*_coded(d, where, ins, _rows(d["rows"], f"{where}.rows", k), "rows"))
+    d = object_field(value, where, ("input", "encode", "unknown", "missing", "rows"), ())
+    return Table(*_coded(d, where, ins, rows_field(d["rows"], f"{where}.rows", k), "rows"))
 
 
 def _coded(d: Dict[str, Any], where: str, ins: Tuple[Input, ...], rows: np.ndarray,
            key: str) -> Tuple[int, Encode, Optional[int], Optional[int], np.ndarray]:
     """The fields that tables and value factors share: input, encode, unknown, missing, and their rows."""
-    i = _index(d["input"], f"{where}.input", len(ins), "an input")
+    i = index_field(d["input"], f"{where}.input", len(ins), "an input")
     number = ins[i].type == NUMBER
     encode = _encode(d["encode"], f"{where}.encode", number)
     needed = len(encode.values) + (1 if encode.kind == BINS else 0)
@@ -237,38 +213,18 @@ def _coded(d: Dict[str, Any], where: str, ins: Tuple[Input, ...], rows: np.ndarr
     for name in ("unknown", "missing"):
         v = d[name]
         codes.append(None if v == ERROR and isinstance(v, str) else
-                     _index(v, f"{where}.{name}", rows.shape[0], f"an entry of {key}, or 'error'"))
+                     index_field(v, f"{where}.{name}", rows.shape[0], f"an entry of {key}, or 'error'"))
     return i, encode, codes[0], codes[1], rows
 
 
 def _values(value: Any, where: str) -> np.ndarray:
     if not isinstance(value, (list, tuple, np.ndarray)) or not 1 <= len(value) <= MAX_FEATURES:
         raise FieldError(f"field {where!r} must be a list of 1 to {MAX_FEATURES} numbers, got {what(value)}")
-    a = np.array([_number(x, f"{where}") for x in value], dtype=np.float64)
+    a = np.array([number_field(x, f"{where}") for x in value], dtype=np.float64)
     a.flags.writeable = False
     return a
 
 
-def _rows(value: Any, where: str, k: int) -> np.ndarray:
-    if not isinstance(value, (list, tuple, np.ndarray)) or not 1 <= len(value) <= MAX_FEATURES:
-        raise FieldError(f"field {where!r} must be a list of 1 to {MAX_FEATURES} rows, got {what(value)}")
-    if isinstance(value, np.ndarray):
-        rows = np.array(value, dtype=np.float64)
-        if rows.ndim != 2 or rows.shape[1] != k:
-            raise FieldError(f"field {where!r} must be rows of {k} numbers, got an array of shape {rows.shape}")
-    else:
-        for r, row in enumerate(value):
-            if not isinstance(row, (list, tuple)) or len(row) != k:
-                raise FieldError(f"field '{where}[{r}]' must be a list of {k} numbers (one per output), "
-                                 f"got {what(row)}")
-            for x in row:
-                _number(x, f"{where}[{r}]")
-        rows = np.array(value, dtype=np.float64).reshape(len(value), k)
-    if not np.isfinite(rows).all():
-        r = int(np.argmax(~np.isfinite(rows).all(axis=1)))
-        raise FieldError(f"field '{where}[{r}]' must hold finite numbers")
-    rows.flags.writeable = False
-    return rows
 
 
 def _encode(value: Any, where: str, number: bool) -> Encode:
@@ -277,7 +233,7 @@ def _encode(value: Any, where: str, number: bool) -> Encode:
         raise FieldError(f"field {where!r} must be an object with one of 'categories' or 'bins', "
                          f"got {what(value)}")
     kind = kinds[0]
-    d = _object(value, where, (kind,), ("ops",))
+    d = object_field(value, where, (kind,), ("ops",))
     ops = _ops(d.get("ops", []), f"{where}.ops")
     if ops and not number:
         raise FieldError(f"field '{where}.ops' applies to number inputs only")
@@ -287,7 +243,7 @@ def _encode(value: Any, where: str, number: bool) -> Encode:
     if kind == BINS:
         if not number:
             raise FieldError(f"field '{where}.bins' applies to number inputs only")
-        edges = np.array([_number(x, f"{where}.bins") for x in items], dtype=np.float64)
+        edges = np.array([number_field(x, f"{where}.bins") for x in items], dtype=np.float64)
         if (np.diff(edges) < 0).any():
             raise FieldError(f"field '{where}.bins' must be in increasing order")
         edges.flags.writeable = False
@@ -308,7 +264,7 @@ def _categories(items: List[Any], where: str, number: bool) -> Tuple[Any, ...]:
         if isinstance(x, str):
             text(x, f"{where}[{j}]")
         elif isinstance(x, (int, float)) and not isinstance(x, bool):
-            _number(x, f"{where}[{j}]")
+            number_field(x, f"{where}[{j}]")
     if len(set(items)) != len(items):
         raise FieldError(f"field {where!r} has duplicates (compared as scikit-learn compares them: "
                          "1, 1.0 and true are equal)")
