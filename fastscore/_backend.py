@@ -178,3 +178,8 @@ def kernel_class(backend: Optional[str] = None) -> Type[Kernel]:
     except ImportError as exc:
         raise ValueError(f"backend {backend!r} is not available here ({exc}); "
                          f"the available one is {name!r}") from None
+
+
+def text_module(backend: Optional[str] = None) -> Any:
+    """The module with the backend's Counter and weigh (fastscore.text's API)."""
+    return importlib.import_module("fastscore.text")

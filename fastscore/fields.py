@@ -33,7 +33,7 @@ class Fields(NamedTuple):
     center: Optional[np.ndarray]          # (n_features,) subtracted from x before the dot product
     sklearn_version: Optional[str]
     post: Any = None                      # classifiers: a fastscore.post.Post, or None
-    front: Any = None                     # the input stage (fastscore.front.Front): inputs, numeric, tables
+    front: Any = None                     # the input stage (fastscore.front.Front): inputs, numeric, tables, texts
 
 
 def class_rows(n_classes: int) -> int:
@@ -49,14 +49,15 @@ def classifier_link_problem(link: str, n_rows: int) -> Optional[str]:
 def check(kind: str, *, estimator: Any, link: Any, n_features: Any, coef: Any, intercept: Any,
           classes: Any = None, feature_names: Any = None, center: Any = None,
           sklearn_version: Any = None, post: Any = None, inputs: Any = None, numeric: Any = None,
-          tables: Any = None, copy: bool = True) -> Fields:
+          tables: Any = None, texts: Any = None, copy: bool = True) -> Fields:
     """Validate a model's fields and return them as Fields, or raise FieldError naming the first bad one.
 
     post (classifiers only) is the JSON value of the field "post", or a
-    fastscore.post.Post; fastscore.post validates it. inputs, numeric and
-    tables are the input stage of format version 2 (fastscore.front
-    validates them): with them, n_features counts the numeric columns (it
-    may be 0) and the inputs carry the names.
+    fastscore.post.Post; fastscore.post validates it. inputs, numeric,
+    tables and texts are the input stage of format versions 2 and 3
+    (fastscore.front and fastscore.texts validate them): with them,
+    n_features counts the numeric columns (it may be 0) and the inputs
+    carry the names.
 
     Arrays are converted to float64 and made read-only; with copy=True
     (the default) they are copies, so that the caller's arrays stay theirs.
@@ -72,8 +73,8 @@ def check(kind: str, *, estimator: Any, link: Any, n_features: Any, coef: Any, i
     if sklearn_version is not None:
         sklearn_version = text(sklearn_version, "sklearn_version")
     staged = inputs is not None
-    if not staged and (numeric is not None or tables is not None):
-        raise FieldError("fields 'numeric' and 'tables' need the field 'inputs'")
+    if not staged and (numeric is not None or tables is not None or texts is not None):
+        raise FieldError("fields 'numeric', 'tables' and 'texts' need the field 'inputs'")
     if staged and feature_names is not None:
         raise FieldError("field 'feature_names' is not allowed with 'inputs', which name the columns")
     n_features = _size(n_features, 0 if staged else 1)
@@ -116,7 +117,7 @@ def check(kind: str, *, estimator: Any, link: Any, n_features: Any, coef: Any, i
     if staged:
         from fastscore import front as _front
 
-        front = _front.check(inputs, numeric, tables, n_features, 1 if coef.ndim == 1 else coef.shape[0])
+        front = _front.check(inputs, numeric, tables, n_features, 1 if coef.ndim == 1 else coef.shape[0], texts)
     for a in (coef, intercept, center, classes, feature_names):
         if a is not None:
             a.flags.writeable = False

@@ -24,16 +24,20 @@ from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
-from fastscore import _backend, _checks, columns as _columns
+from fastscore import _backend, _checks, columns as _columns, texts as _texts
 from fastscore.encoders import (BINS, CATEGORIES, OPS, Coder, Encode, apply_ops, apply_ops_one, is_missing,
                                 none_in)
 from fastscore._validate import (MAX_FEATURES, FieldError, index_field, number_field, object_field, rows_field,
                                  text, what)
-from fastscore.links import LINKS
+from fastscore.links import BY_NAME, LINKS
+from fastscore.texts import Text, TextScorer
+
+_IDENTITY = BY_NAME["identity"].code
 
 NUMBER = "number"
 CATEGORY = "category"
-TYPES = (NUMBER, CATEGORY)
+TEXT = "text"
+TYPES = (NUMBER, CATEGORY, TEXT)
 ERROR = "error"
 
 
@@ -41,7 +45,7 @@ class Input(NamedTuple):
     """A raw column the model reads: its name (None when fitted without names) and its type."""
 
     name: Optional[str]
-    type: str  # NUMBER or CATEGORY
+    type: str  # NUMBER, CATEGORY or TEXT
 
 
 class Factor(NamedTuple):
@@ -81,22 +85,24 @@ class Table(NamedTuple):
 
 
 class Front(NamedTuple):
-    """The validated input stage: inputs, numeric columns (U), tables."""
+    """The validated input stage: inputs, numeric columns (U), tables, text blocks (fastscore.texts)."""
 
     inputs: Tuple[Input, ...]
     numeric: Tuple[Column, ...]
     tables: Tuple[Table, ...]
+    texts: Tuple[Text, ...] = ()
 
 
 # ---- validation -------------------------------------------------------------------------------------
 
-def check(inputs: Any, numeric: Any, tables: Any, n_features: int, n_outputs: int) -> Front:
-    """Validate the three fields (their JSON form, or a Front) against n_features columns of U and k outputs.
+def check(inputs: Any, numeric: Any, tables: Any, n_features: int, n_outputs: int, texts: Any = None) -> Front:
+    """Validate the four fields (their JSON form, or a Front) against n_features columns of U and k outputs.
 
     Raises FieldError naming the first bad field, e.g. ``tables[1].rows[3]``.
     """
     if isinstance(inputs, Front):
-        inputs, numeric, tables = to_json(inputs).values()
+        d = to_json(inputs)
+        inputs, numeric, tables, texts = d["inputs"], d["numeric"], d["tables"], d.get("texts")
     ins = _inputs(inputs)
     if numeric is None:
         numeric = []
@@ -106,11 +112,11 @@ def check(inputs: Any, numeric: Any, tables: Any, n_features: int, n_outputs: in
     cols = tuple(_column(c, f"numeric[{j}]", ins) for j, c in enumerate(numeric))
     if tables is None:
         tables = []
-    if not isinstance(tables, (list, tuple)) or len(tables) > MAX_FEATURES or not (tables or numeric):
-        raise FieldError(f"field 'tables' must be a list of tables (at least one when 'numeric' is empty), "
-                         f"got {what(tables)}")
+    if not isinstance(tables, (list, tuple)) or len(tables) > MAX_FEATURES or not (tables or numeric or texts):
+        raise FieldError(f"field 'tables' must be a list of tables (at least one when 'numeric' and 'texts' "
+                         f"are empty), got {what(tables)}")
     tabs = tuple(_table(t, f"tables[{i}]", ins, n_outputs) for i, t in enumerate(tables))
-    return Front(ins, cols, tabs)
+    return Front(ins, cols, tabs, _texts.check(texts, ins, n_outputs))
 
 
 def _inputs(value: Any) -> Tuple[Input, ...]:
@@ -124,7 +130,7 @@ def _inputs(value: Any) -> Tuple[Input, ...]:
         if name is not None:
             name = text(name, f"{where}.name")
         if d["type"] not in TYPES:
-            raise FieldError(f"field '{where}.type' must be 'number' or 'category', got {what(d['type'])}")
+            raise FieldError(f"field '{where}.type' must be 'number', 'category' or 'text', got {what(d['type'])}")
         out.append(Input(name, d["type"]))
     named = [x.name is not None for x in out]
     if any(named) and not all(named):
@@ -154,7 +160,7 @@ def _fill(value: Any, where: str) -> float:
 def _number_input(value: Any, where: str, ins: Tuple[Input, ...]) -> int:
     i = index_field(value, where, len(ins), "an input")
     if ins[i].type != NUMBER:
-        raise FieldError(f"field {where!r} must be a number input, but inputs[{i}] is a category")
+        raise FieldError(f"field {where!r} must be a number input, but inputs[{i}] is a {ins[i].type}")
     return i
 
 
@@ -203,6 +209,8 @@ def _coded(d: Dict[str, Any], where: str, ins: Tuple[Input, ...], rows: np.ndarr
            key: str) -> Tuple[int, Encode, Optional[int], Optional[int], np.ndarray]:
     """The fields that tables and value factors share: input, encode, unknown, missing, and their rows."""
     i = index_field(d["input"], f"{where}.input", len(ins), "an input")
+    if ins[i].type == TEXT:
+        raise FieldError(f"field '{where}.input' must be a number or category input, but inputs[{i}] is a text")
     number = ins[i].type == NUMBER
     encode = _encode(d["encode"], f"{where}.encode", number)
     needed = len(encode.values) + (1 if encode.kind == BINS else 0)
@@ -275,7 +283,7 @@ def read_inputs(front: Front) -> List[int]:
     """The inputs that the model reads, in order: the others (a column that a ColumnTransformer
     drops) may be absent from X."""
     used = {c.input for c in front.numeric if not c.product} | {t.input for t in front.tables} | \
-        {f.input for c in front.numeric for f in c.product}
+        {f.input for c in front.numeric for f in c.product} | {b.input for b in front.texts}
     return sorted(used)
 
 
@@ -309,8 +317,11 @@ def to_json(front: Front) -> Dict[str, Any]:
         else:
             numeric.append({"input": c.input, "fill": fill(c.fill)})
     tables = [{**coded(t), "rows": t.rows.tolist()} for t in front.tables]
-    return {"inputs": [{"name": x.name, "type": x.type} for x in front.inputs],
-            "numeric": numeric, "tables": tables}
+    out = {"inputs": [{"name": x.name, "type": x.type} for x in front.inputs], "numeric": numeric,
+           "tables": tables}
+    if front.texts:
+        out["texts"] = [_texts.to_json_block(b) for b in front.texts]
+    return out
 
 
 # ---- scoring -----------------------------------------------------------------------------------------
@@ -321,7 +332,15 @@ class FrontKernel:
     It has the Kernel protocol's score() and score_one() (fastscore._backend),
     taking what the model takes: a DataFrame, a dict of columns, a list of
     dicts or a 2-D array (by position) for score(); a dict, a pandas Series
-    or a sequence (by position) for score_one().
+    or a sequence (by position) for score_one(). A model whose one input is
+    an unnamed text (a Pipeline that starts with a vectorizer) takes the
+    documents themselves: a sequence of them, or one for score_one().
+
+    A text block's sum is k more columns of U, each with coefficient 1 for
+    its output and 0 for the others, so that one kernel call adds every
+    stage's part of z before the link; a model that is one text block and
+    nothing else is scored by that block's kernel alone, with the model's
+    intercept and link.
     """
 
     def __init__(self, front: Front, coef: np.ndarray, intercept: np.ndarray, center: Optional[np.ndarray],
@@ -337,7 +356,22 @@ class FrontKernel:
         self._names = [x.name if x.name is not None else f"x{i}" for i, x in enumerate(front.inputs)]
         self._coders = [Coder(t.encode, t.unknown, t.missing, front.inputs[t.input].type == NUMBER,
                               self._names[t.input]) for t in front.tables]
-        self._kernel = cls(coef, intercept, center, fill=self._fill, tables=self._tables)
+        self._documents = len(front.inputs) == 1 and front.inputs[0].type == TEXT and front.inputs[0].name is None
+        self._only: Optional[TextScorer] = None
+        self._texts: List[TextScorer] = []
+        if front.texts and not front.numeric and not front.tables and len(front.texts) == 1:
+            self._only = TextScorer(front.texts[0], self._text_name(0), backend, intercept)
+        else:
+            self._texts = [TextScorer(b, self._text_name(i), backend) for i, b in enumerate(front.texts)]
+        k = coef.shape[0]
+        if self._texts:  # each block's z: k unit columns more (see the class's docstring)
+            units = np.tile(np.eye(k), len(self._texts))
+            coef = np.hstack([coef, units])
+            center = None if center is None else np.concatenate([center, np.zeros(units.shape[1])])
+            self._fill = np.concatenate([self._fill, np.full(units.shape[1], math.nan)])
+        # a model that is one text block has no other kernel
+        self._kernel = None if self._only is not None else cls(coef, intercept, center, fill=self._fill,
+                                                                tables=self._tables)
         # score_one's plain-float form of the parameters
         self._w = coef.T.tolist()
         self._b = intercept.tolist()
@@ -346,7 +380,8 @@ class FrontKernel:
         # score_one's plan for a dict, one output and no products: (name, fill, centre, weight) per
         # numeric column, (name, coder, contribution per code) per table
         self._plan = None
-        if self.n_outputs == 1 and front.inputs[0].name is not None and not any(c.product for c in front.numeric):
+        if self.n_outputs == 1 and front.inputs[0].name is not None and not any(c.product for c in front.numeric) \
+                and not front.texts:
             self._plan = ([(self._names[c.input], float(self._fill[j]), self._c[j], self._w[j][0])
                            for j, c in enumerate(front.numeric)],
                           [(self._names[t.input], coder, [r[0] for r in rows])
@@ -363,10 +398,17 @@ class FrontKernel:
 
     # ---- a batch --------------------------------------------------------------------------------
 
+    def _text_name(self, i: int) -> str:
+        return "X" if self._documents else f"column {self._names[self.front.texts[i].input]!r}"
+
     def score(self, X: Any, link: int, out: Optional[np.ndarray] = None, *, layout: int = _checks.MATRIX,
               n_threads: int = 0, convert: Any = None) -> np.ndarray:
         """link(z) for every row of X, in `layout` (see fastscore._backend.Kernel.score)."""
         _checks.check_link(link)
+        if self._only is not None:
+            n, get, _ = self._getter(X)
+            return self._only.score(_texts.documents(get(self.front.texts[0].input), self._only.name), link, out,
+                                    layout=layout, n_threads=n_threads)
         n, columns, codes = self.prepare(X)
         try:
             return self._kernel.score_columns(columns, link, out, layout=layout, n_threads=n_threads,
@@ -413,6 +455,12 @@ class FrontKernel:
                 codes.append(coder.codes_of_numbers(number(t.input), nones))
             else:
                 codes.append(coder.codes_of_values(get(t.input), none_is_value))
+        for b, scorer in zip(self.front.texts, self._texts):
+            docs = _texts.documents(get(b.input), scorer.name)
+            if len(docs) != n:
+                raise ValueError(f"{scorer.name} has {len(docs)} values for {n} rows")
+            z = scorer.score(docs, _IDENTITY)
+            cols.extend(z[:, o] for o in range(self.n_outputs))
         return n, cols, codes
 
     def _getter(self, X: Any) -> Tuple[int, Any, bool]:
@@ -422,6 +470,9 @@ class FrontKernel:
         None is a value, not a missing one, where scikit-learn reads it so: in a
         DataFrame or an array (not in JSON records or a dict's lists, whose null is missing).
         """
+        if self._documents:
+            docs = _texts.documents(X, "X")
+            return len(docs), lambda i: docs, False
         named = _columns.named(X)
         if named is not None:
             if self.front.inputs[0].name is None or named.names is None:  # by position
@@ -479,7 +530,11 @@ class FrontKernel:
     # ---- one row --------------------------------------------------------------------------------
 
     def score_one(self, row: Any, link: int) -> Any:
-        """Score one row: a dict or pandas Series (by name) or a sequence (by position)."""
+        """Score one row: a dict or pandas Series (by name) or a sequence (by position); one document."""
+        if self._only is not None:
+            doc = row if self._documents else self._row_values(row)[self.front.texts[0].input]
+            z = self._only.score_one(doc, link)
+            return float(z[0]) if self.n_outputs == 1 else tuple(z.tolist())
         if self._plan is not None and type(row) is dict:
             scalar = LINKS[link].scalar
             if scalar is not None:
@@ -525,6 +580,10 @@ class FrontKernel:
             if coder.number and not (frame and v is None and coder.encode.kind == CATEGORIES):
                 v = number(table.input)
             r = self._rows[t][coder.code_one(v, frame)]
+            for o in range(k):
+                z[o] += r[o]
+        for b, scorer in zip(self.front.texts, self._texts):
+            r = scorer.score_one(values[b.input], _IDENTITY).tolist()
             for o in range(k):
                 z[o] += r[o]
         scalar = LINKS[link].scalar
@@ -586,6 +645,8 @@ class FrontKernel:
 
     def _row_values(self, row: Any) -> List[Any]:
         """The row's value of each input: a dict or a Series by name, a sequence by position."""
+        if self._documents:
+            return [row]
         if isinstance(row, Mapping) or type(row).__module__.startswith("pandas"):
             if self.front.inputs[0].name is not None:
                 missing = [n for n in self._used if n not in row]

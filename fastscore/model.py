@@ -43,7 +43,8 @@ class LinearModel:
                  sklearn_version: Optional[str] = None, post: Any = None,
                  backend: Optional[str] = None, inputs: Optional[Sequence[Dict[str, Any]]] = None,
                  numeric: Optional[Sequence[Any]] = None,
-                 tables: Optional[Sequence[Dict[str, Any]]] = None) -> None:
+                 tables: Optional[Sequence[Dict[str, Any]]] = None,
+                 texts: Optional[Sequence[Dict[str, Any]]] = None) -> None:
         """A model from its fields, checked as a model file's are (docs/FORMAT.md).
 
         coef is (n_features,) for a regressor with one flat output, else
@@ -72,7 +73,7 @@ class LinearModel:
                                intercept=intercept, n_features=n_features, classes=classes,
                                feature_names=feature_names, center=center,
                                sklearn_version=sklearn_version, post=post, inputs=inputs, numeric=numeric,
-                               tables=tables)
+                               tables=tables, texts=texts)
         self._build(checked, backend)
 
     def _build(self, f: fields.Fields, backend: Optional[str]) -> None:

@@ -343,3 +343,48 @@ def weigh_row(columns: np.ndarray, values: np.ndarray, *, binary: bool = False, 
         if total != 0.0:
             v /= total if norm == "l1" else np.sqrt(total)
     return v
+
+
+class Counter:
+    """One vectorizer's analyzer and its feature -> column map (a vocabulary, or hashing)."""
+
+    def __init__(self, settings: Mapping[str, Any], terms: Optional[Sequence[str]] = None, *,
+                 n_features: Optional[int] = None, alternate_sign: bool = True) -> None:
+        self._analyze = build_analyzer(settings)
+        self._vocabulary = None if terms is None else {t: i for i, t in enumerate(terms)}
+        self._n_features = n_features
+        self._alternate_sign = alternate_sign
+        self.n_columns = len(terms) if terms is not None else int(n_features)  # type: ignore[arg-type]
+
+    def count_one(self, doc: Union[str, bytes]) -> Tuple[np.ndarray, np.ndarray]:
+        """(indices int32, data float64) of one document's row of counts."""
+        if not isinstance(doc, (str, bytes)):
+            raise TypeError(f"a document must be str or bytes, not {type(doc).__name__}")
+        features = self._analyze(doc)
+        if self._vocabulary is not None:
+            cols, vals = count_terms(features, self._vocabulary)
+        else:
+            cols, vals = hashed_counts(features, self._n_features, self._alternate_sign)  # type: ignore[arg-type]
+        return cols.astype(np.int32), vals
+
+    def count(self, docs: Sequence[Union[str, bytes]]) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(indptr int64, indices int32, data float64): the CSR rows of counts of docs."""
+        rows = []
+        for i, doc in enumerate(docs):
+            if not isinstance(doc, (str, bytes)):
+                raise TypeError(f"document {i} is {type(doc).__name__}, not str or bytes")
+            rows.append(self.count_one(doc))
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum([len(c) for c, _ in rows], out=indptr[1:])
+        indices = np.concatenate([c for c, _ in rows]) if rows else np.zeros(0, np.int32)
+        data = np.concatenate([v for _, v in rows]) if rows else np.zeros(0)
+        return indptr, indices.astype(np.int32), data.astype(np.float64)
+
+
+def weigh(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, *, binary: bool, sublinear_tf: bool,
+          idf: Optional[np.ndarray], norm: Optional[str]) -> None:
+    """In place: scikit-learn's steps after counting, row by row (weigh_row)."""
+    for r in range(len(indptr) - 1):
+        a, b = int(indptr[r]), int(indptr[r + 1])
+        data[a:b] = weigh_row(indices[a:b], data[a:b], binary=binary, sublinear_tf=sublinear_tf, idf=idf,
+                              norm=norm)

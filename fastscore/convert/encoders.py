@@ -11,8 +11,8 @@ from typing import Any, Callable, Dict, FrozenSet, List, Sequence
 
 import numpy as np
 
-from fastscore.convert.features import (Cat, Code, Feature, Num, Ops, Raw, as_num, bins_code, category_probe, const,
-                                        finish_probe, probe, probe_rows, refuse)
+from fastscore.convert.features import (Cat, Code, Feature, Num, Ops, Raw, Term, as_num, bins_code, category_probe,
+                                        const, finish_probe, probe, probe_rows, refuse)
 from fastscore.convert.parts import MUL_ADD, Table
 from fastscore.encoders import CATEGORIES, Encode, is_missing
 
@@ -96,6 +96,12 @@ def _scaler(step: Any, features: List[Feature], path: str, ctx: Any) -> List[Fea
         return out
 
     def numbers(i: int, f: Feature) -> List[Feature]:
+        if isinstance(f, Term):  # a vectorizer's column: sparse, which only a scale keeps sparse
+            if any(op in ("sub", "add") for op, _ in ops(i)):
+                raise refuse(step, path, "it shifts the columns of a text vectorizer; after a vectorizer "
+                                         "fastscore converts scalers that only scale (MaxAbsScaler, "
+                                         "StandardScaler(with_mean=False), RobustScaler(with_centering=False))")
+            return [f._replace(ops=f.ops + ops(i))]
         n = as_num(f, step, path)
         return [n._replace(ops=n.ops + ops(i))]
 

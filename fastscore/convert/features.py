@@ -73,7 +73,28 @@ class Cat(NamedTuple):
     errors: FrozenSet[int] = frozenset()
 
 
-Feature = Union[Raw, Num, Cat]
+class Block:
+    """A text vectorizer's columns, as the model computes them: one text input's documents through an
+    analyzer, counted over terms or hashed, then weighed (fastscore.texts' fields, in their JSON form).
+
+    Blocks are identified by object: the Term features of one vectorizer share one Block.
+    """
+
+    def __init__(self, col: int, analyzer: Dict[str, Any], terms: Optional[List[str]], n_features: int,
+                 alternate_sign: bool, weighing: List[Dict[str, Any]]):
+        self.col, self.analyzer, self.terms, self.n_features = col, analyzer, terms, n_features
+        self.alternate_sign, self.weighing = alternate_sign, weighing
+
+
+class Term(NamedTuple):
+    """Column `column` of a text Block, then ops (a scaler after the vectorizer)."""
+
+    block: Block
+    column: int
+    ops: Ops = ()
+
+
+Feature = Union[Raw, Num, Cat, Term]
 
 
 def const(value: float) -> Cat:
@@ -104,6 +125,9 @@ def as_num(f: Feature, step: Any, path: str) -> Num:
             raise refuse(step, path, f"it reads input {f.col} as numbers, but an imputer before it filled "
                                      f"that column with {f.fill!r}")
         return Num(f.col, float(f.fill))
+    if isinstance(f, Term):
+        raise refuse(step, path, "it reads the columns of a text vectorizer, which fastscore passes only "
+                                 "to TfidfTransformer, scalers that do not centre, and the model")
     raise AssertionError("a Cat is not a Num")
 
 
@@ -322,7 +346,13 @@ def assemble(features: Sequence[Feature], coef: np.ndarray, intercept: np.ndarra
     # First the type of each input, as its uses decide; a missing indicator reads its input as the
     # other uses do (as categories when it is the only one).
     codes: List[Code] = []
+    blocks: Dict[int, Tuple[Block, np.ndarray]] = {}
     for f in features:
+        if isinstance(f, Term):
+            typed(f.block.col, "text")
+            if id(f.block) not in blocks:
+                blocks[id(f.block)] = (f.block, np.zeros((f.block.n_features, k)))
+            continue
         for g in (f.factors if isinstance(f, Num) and f.factors else [f]):
             if isinstance(g, (Num, Raw)):
                 typed(g.col, "number")
@@ -337,6 +367,11 @@ def assemble(features: Sequence[Feature], coef: np.ndarray, intercept: np.ndarra
             typed(code.col, "number" if code.number else "category")
     for j, f in enumerate(features):
         w = coef[:, j].astype(np.float64)
+        if isinstance(f, Term):  # a text column's weight, its scaling folded in, any shift into the intercept
+            w, center, shift = _fold(w, f.ops)
+            intercept += shift - w * center
+            blocks[id(f.block)][1][f.column] += w
+            continue
         if isinstance(f, Raw):
             if f.fill is not None and not isinstance(f.fill, (int, float, np.integer, np.floating)):
                 raise ConversionError(f"its input {_name(names, f.col)!r} reaches the model as text")
@@ -366,14 +401,20 @@ def assemble(features: Sequence[Feature], coef: np.ndarray, intercept: np.ndarra
     out_tables = []
     for code, rows, errors in tables.values():
         out_tables.append(_table(code, rows, errors, names, path))
-    if not numeric and not out_tables:
+    texts = [{"input": b.col, "analyzer": b.analyzer,
+              **({"terms": b.terms} if b.terms is not None else
+                 {"hashing": {"n_features": b.n_features, "alternate_sign": b.alternate_sign}}),
+              "weighing": b.weighing, "rows": rows} for b, rows in blocks.values()]
+    if not numeric and not out_tables and not texts:
         raise ConversionError("its model reads no input (every feature it sees is a constant)")
     # inputs that the model ignores stay listed: X must have them, as scikit-learn requires
     inputs = [{"name": None if names is None else str(names[i]), "type": types.get(i, "category")}
               for i in range(n_inputs)]
     coef_out = np.column_stack(columns) if columns else np.zeros((k, 0))
-    return Assembled({"inputs": inputs, "numeric": numeric, "tables": out_tables}, coef_out, intercept,
-                     np.array(centers) if any(c != 0.0 for c in centers) else None)
+    front: Dict[str, Any] = {"inputs": inputs, "numeric": numeric, "tables": out_tables}
+    if texts:
+        front["texts"] = texts
+    return Assembled(front, coef_out, intercept, np.array(centers) if any(c != 0.0 for c in centers) else None)
 
 
 def _name(names: Optional[Sequence[str]], col: int) -> str:
@@ -471,7 +512,8 @@ def stack_fronts(heads: Sequence[Tuple[Dict[str, Any], np.ndarray, np.ndarray, O
     types: Dict[int, str] = {}
     for front, *_ in heads:
         used = {c["input"] for c in front["numeric"] if "input" in c} | {t["input"] for t in front["tables"]} | \
-            {f["input"] for c in front["numeric"] for f in c.get("product", [])}
+            {f["input"] for c in front["numeric"] for f in c.get("product", [])} | \
+            {b["input"] for b in front.get("texts", [])}
         for i in used:
             if types.setdefault(i, front["inputs"][i]["type"]) != front["inputs"][i]["type"]:
                 raise ConversionError(f"its members read input {i} both as numbers and as categories")
@@ -480,6 +522,7 @@ def stack_fronts(heads: Sequence[Tuple[Dict[str, Any], np.ndarray, np.ndarray, O
     coef_out = np.zeros((total, width))
     numeric: List[Dict[str, Any]] = []
     tables: List[Dict[str, Any]] = []
+    texts: List[Dict[str, Any]] = []
     centers: List[float] = []
     row = col = 0
     for front, coef, _, center in heads:
@@ -491,8 +534,15 @@ def stack_fronts(heads: Sequence[Tuple[Dict[str, Any], np.ndarray, np.ndarray, O
             rows = np.zeros((len(t["rows"]), total))
             rows[:, row:row + k] = np.asarray(t["rows"], dtype=np.float64).reshape(len(t["rows"]), k)
             tables.append({**t, "rows": rows.tolist()})
+        for b in front.get("texts", []):
+            rows = np.zeros((len(b["rows"]), total))
+            rows[:, row:row + k] = np.asarray(b["rows"], dtype=np.float64).reshape(len(b["rows"]), k)
+            texts.append({**b, "rows": rows})
         row, col = row + k, col + d
     inputs = [{"name": x["name"], "type": types.get(i, x["type"])} for i, x in enumerate(first)]
-    return Assembled({"inputs": inputs, "numeric": numeric, "tables": tables}, coef_out,
+    stacked: Dict[str, Any] = {"inputs": inputs, "numeric": numeric, "tables": tables}
+    if texts:
+        stacked["texts"] = texts
+    return Assembled(stacked, coef_out,
                      np.concatenate([np.asarray(i, dtype=np.float64).reshape(-1) for _, _, i, _ in heads]),
                      np.array(centers) if any(c != 0.0 for c in centers) else None)

@@ -117,7 +117,7 @@ def _stack(heads: List[Parts]) -> Parts:
 
         if not all(parts.front is not None for parts in heads):
             raise ConversionError("CalibratedClassifierCV's members do not all read named inputs")
-        done = stack_fronts([(p.front, p.coef.reshape(-1, p.coef.shape[-1]), p.intercept, p.center)
+        done = stack_fronts([(p.front, p.coef.reshape(p.intercept.size, -1), p.intercept, p.center)
                              for p in heads if p.front is not None])
         return first._replace(coef=done.coef, intercept=done.intercept, center=done.center, front=done.front)
     d = first.coef.shape[-1]
@@ -237,7 +237,7 @@ def _target(est: Any, registry: Registry) -> Parts:
 def _inverse_affine(affine: Any, coef: np.ndarray, intercept: np.ndarray) -> tuple:
     """coef and intercept of inverse(z) for the scaler's map of y: z * scale + shift, or (z - shift) / scale."""
     op, shift, scale = affine
-    rows = coef.reshape(-1, coef.shape[-1])
+    rows = coef.reshape(intercept.size, -1)
     b = intercept.reshape(-1)
     if op == MUL_ADD:  # y' = y * scale + shift, so y = (y' - shift) / scale
         if shift is not None:
