@@ -459,6 +459,7 @@ def _score(args):
         reader.columns, model.n_features_in_, names, columns, reader.named, reader.path,
         () if front is None or names is None else _unread(front))
     kinds = None
+    documents = front is not None and [(x.name, x.type) for x in front.inputs] == [(None, "text")]
     if front is not None:
         kinds = _reading(front, used if names is not None and reader.named else None, len(selected),
                          in_format, reader.path)
@@ -471,6 +472,8 @@ def _score(args):
         with _destination(args.output) as target, \
                 tabular.open_output(target, out_format, columns_out, reader.n_rows) as writer:
             for start, X, values in reader.chunks(selected, used, rows, kept, keep, kinds):
+                if documents:  # the model takes the documents themselves, not a table of one column
+                    X = X[:, 0] if isinstance(X, np.ndarray) else X.column(0)
                 if kinds is not None:
                     outputs = _scored(model, X, args.threads, as_index, start, reader.path)
                 else:
@@ -548,9 +551,15 @@ def _synthetic(front, rows, rng):
     model with input names, else by position (a 2-D array, a list)."""
     columns = []
     for i in range(len(front.inputs)):
+        if front.inputs[i].type == "text":
+            columns.append(_synthetic_documents(front, i, rows, rng))
+            continue
         values = _categories(front, i)
         columns.append(np.array(values, dtype=object)[rng.integers(0, len(values), rows)] if values
                        else rng.standard_normal(rows))
+    if [(x.name, x.type) for x in front.inputs] == [(None, "text")]:  # the documents themselves
+        docs = columns[0].tolist()
+        return docs, docs[0], docs[:1], ("a document", "1 document")
     if front.inputs[0].name is None:
         X = np.empty((rows, len(columns)), dtype=object)
         for i, c in enumerate(columns):
@@ -559,6 +568,15 @@ def _synthetic(front, rows, rng):
     named = {x.name: c for x, c in zip(front.inputs, columns)}
     return (named, {k: v[0] for k, v in named.items()}, {k: v[:1] for k, v in named.items()},
             (f"dict of {len(columns)} values", f"dict of {len(columns)} columns, 1 row"))
+
+
+def _synthetic_documents(front, i, rows, rng):
+    """rows documents of 20 words each, drawn from the vocabulary of the text blocks reading input i
+    (from a few English words for hashing)."""
+    words = [t for b in front.texts if b.input == i and b.terms is not None for t in b.terms if " " not in t]
+    words = np.array(words or "the model scores every document in this benchmark quickly".split(), dtype=object)
+    picked = words[rng.integers(0, len(words), (rows, 20))]
+    return np.array([" ".join(r) for r in picked], dtype=object)
 
 
 # ---- demo -------------------------------------------------------------------------------------
