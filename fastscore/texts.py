@@ -15,6 +15,7 @@ scaler after the vectorizer folded in). docs/FORMAT.md specifies the
 fields; check() is their one validation; TextScorer scores one block on a
 backend, in chunks of documents so that the working memory stays bounded.
 """
+from collections.abc import Mapping
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
@@ -193,6 +194,11 @@ def documents(column: Any, name: str) -> List[Any]:
                         "give a list of them (score_one scores one)")
     if isinstance(column, list):
         return column
+    if hasattr(column, "columns") or isinstance(column, Mapping) or getattr(column, "ndim", 1) != 1:
+        # a table's column names, or an array's rows, are not documents (scikit-learn would read them so)
+        raise TypeError(f"{name} must be a sequence of documents (str or bytes), got a "
+                        f"{type(column).__name__}{' of shape ' + str(column.shape) if hasattr(column, 'shape') else ''}"
+                        ": give its text column")
     for method in ("to_pylist", "to_list", "tolist"):  # pyarrow, polars, numpy and pandas
         f = getattr(column, method, None)
         if f is not None:
