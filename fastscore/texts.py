@@ -22,7 +22,7 @@ import numpy as np
 
 from fastscore import _backend, _checks
 from fastscore._checks import FLAT, MATRIX
-from fastscore._validate import (MAX_FEATURES, FieldError, index_field, number_field, object_field, rows_field,
+from fastscore._validate import (MAX_FEATURES, FieldError, index_field, numbers_field, object_field, rows_field,
                                  text, what)
 from fastscore.text import DEFAULTS, check_settings
 
@@ -126,7 +126,13 @@ def _analyzer(value: Any, where: str) -> Dict[str, Any]:
 def _terms(value: Any, where: str) -> Tuple[str, ...]:
     if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= MAX_FEATURES:
         raise FieldError(f"field {where!r} must be a list of 1 to {MAX_FEATURES} terms, got {what(value)}")
-    terms = tuple(text(t, f"{where}[{j}]") for j, t in enumerate(value))
+    try:  # at C speed where every term is a str of valid Unicode; else one by one, naming the bad one
+        if not set(map(type, value)) <= {str}:
+            raise TypeError
+        "".join(value).encode("utf-8")
+        terms = tuple(value)
+    except (TypeError, UnicodeEncodeError):
+        terms = tuple(text(t, f"{where}[{j}]") for j, t in enumerate(value))
     if len(set(terms)) != len(terms):
         seen: Dict[str, int] = {}
         for j, t in enumerate(terms):
@@ -146,8 +152,7 @@ def _weighing(value: Any, where: str, n: int) -> Weighing:
         if not isinstance(idf, (list, tuple, np.ndarray)) or len(idf) != n:
             raise FieldError(f"field '{where}.idf' must be null or a list of {n} numbers (one per column), "
                              f"got {what(idf)}")
-        idf = np.array([number_field(x, f"{where}.idf[{j}]") for j, x in enumerate(idf)], dtype=np.float64)
-        idf.flags.writeable = False
+        idf = numbers_field(idf, f"{where}.idf", n)
     if d["norm"] is not None and d["norm"] not in NORMS:
         raise FieldError(f"field '{where}.norm' must be 'l1', 'l2' or null, got {what(d['norm'])}")
     return Weighing(d["binary"], d["sublinear_tf"], idf, d["norm"])

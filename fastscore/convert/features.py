@@ -20,6 +20,7 @@ assemble() then folds the model's coefficients in: each Num becomes a
 numeric column of the kernel (its scaling folded into coef and centre as
 fastscore.convert.pipelines does), each Code a table of contributions to z.
 """
+import gc
 import math
 import warnings
 from typing import Any, Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple, Union
@@ -95,6 +96,18 @@ class Term(NamedTuple):
 
 
 Feature = Union[Raw, Num, Cat, Term]
+
+
+def terms(block: Block) -> List[Term]:
+    """The block's columns as features, one per column (made at C speed: there may be 2**20)."""
+    new = tuple.__new__
+    enabled = gc.isenabled()
+    gc.disable()  # a million new tuples would run the cyclic collector over all of them, again and again
+    try:
+        return [new(Term, (block, j, ())) for j in range(block.n_features)]
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def const(value: float) -> Cat:
@@ -347,11 +360,23 @@ def assemble(features: Sequence[Feature], coef: np.ndarray, intercept: np.ndarra
     # other uses do (as categories when it is the only one).
     codes: List[Code] = []
     blocks: Dict[int, Tuple[Block, np.ndarray]] = {}
-    for f in features:
-        if isinstance(f, Term):
-            typed(f.block.col, "text")
-            if id(f.block) not in blocks:
-                blocks[id(f.block)] = (f.block, np.zeros((f.block.n_features, k)))
+    # A text column's weight, its scaling folded in and any shift into the intercept: by the
+    # thousand (a hashing vectorizer has 2**20 columns), grouped by block and by the steps' kinds.
+    groups: Dict[Tuple[int, Tuple[str, ...]], Tuple[Block, List[int], List[int], List[List[float]]]] = {}
+    for j, f in enumerate(features):
+        if type(f) is Term:
+            ops = f.ops
+            key = (id(f.block), tuple(op for op, _ in ops) if ops else ())
+            g = groups.get(key)
+            if g is None:
+                if id(f.block) not in blocks:
+                    typed(f.block.col, "text")
+                    blocks[id(f.block)] = (f.block, np.zeros((f.block.n_features, k)))
+                g = groups[key] = (f.block, [], [], [])
+            g[1].append(j)
+            g[2].append(f.column)
+            if ops:
+                g[3].append([v for _, v in ops])
             continue
         for g in (f.factors if isinstance(f, Num) and f.factors else [f]):
             if isinstance(g, (Num, Raw)):
@@ -365,13 +390,16 @@ def assemble(features: Sequence[Feature], coef: np.ndarray, intercept: np.ndarra
         if code.number is None:
             code.number = types.get(code.col, "category") == "number"
             typed(code.col, "number" if code.number else "category")
+    for (_, names_), (block, js, cols, values) in groups.items():
+        V = np.array(values, dtype=np.float64).reshape(len(js), len(names_))
+        w, center, shift = _fold(coef[:, js].T.astype(np.float64),
+                                 tuple((op, V[:, i:i + 1]) for i, op in enumerate(names_)))
+        intercept += (shift - w * center).sum(axis=0)
+        blocks[id(block)][1][cols] += w
     for j, f in enumerate(features):
-        w = coef[:, j].astype(np.float64)
-        if isinstance(f, Term):  # a text column's weight, its scaling folded in, any shift into the intercept
-            w, center, shift = _fold(w, f.ops)
-            intercept += shift - w * center
-            blocks[id(f.block)][1][f.column] += w
+        if type(f) is Term:
             continue
+        w = coef[:, j].astype(np.float64)
         if isinstance(f, Raw):
             if f.fill is not None and not isinstance(f.fill, (int, float, np.integer, np.floating)):
                 raise ConversionError(f"its input {_name(names, f.col)!r} reaches the model as text")

@@ -13,7 +13,7 @@ from typing import Any, Dict, List
 
 import numpy as np
 
-from fastscore.convert.features import Block, Feature, Raw, Term, refuse
+from fastscore.convert.features import Block, Feature, Raw, Term, refuse, terms
 from fastscore.convert.parts import Table
 from fastscore.text import DEFAULTS
 
@@ -89,14 +89,14 @@ def _count(step: Any, features: List[Feature], path: str, ctx: Any) -> List[Feat
     elif dtype.kind not in "iu" and dtype != np.float64:
         raise refuse(step, path, f"dtype={dtype.name}: fastscore converts counts of an integer type or float64")
     vocabulary = step.vocabulary_
-    terms = [""] * len(vocabulary)
-    for term, j in vocabulary.items():
-        terms[j] = term
+    words = [""] * len(vocabulary)
+    for word, j in vocabulary.items():
+        words[j] = word
     weighing = [{"binary": bool(step.binary), "sublinear_tf": False, "idf": None, "norm": None}]
     if tfidf:
         weighing = [_tfidf_weighing(step._tfidf, bool(step.binary))]
-    block = Block(col, settings, terms, len(terms), False, weighing)
-    return [Term(block, j) for j in range(len(terms))]
+    block = Block(col, settings, words, len(words), False, weighing)
+    return terms(block)
 
 
 def _tfidf_weighing(tfidf: Any, binary: bool) -> Dict[str, Any]:
@@ -111,7 +111,7 @@ def _hashing(step: Any, features: List[Feature], path: str, ctx: Any) -> List[Fe
     _float64(step, path)
     block = Block(col, settings, None, int(step.n_features), bool(step.alternate_sign),
                   [{"binary": bool(step.binary), "sublinear_tf": False, "idf": None, "norm": step.norm}])
-    return [Term(block, j) for j in range(block.n_features)]
+    return terms(block)
 
 
 def _tfidf_transformer(step: Any, features: List[Feature], path: str, ctx: Any) -> List[Feature]:
@@ -133,7 +133,7 @@ def _tfidf_transformer(step: Any, features: List[Feature], path: str, ctx: Any) 
         block.weighing[-1] = weighing
     else:
         block.weighing.append(weighing)
-    return [Term(block, j) for j in range(block.n_features)]
+    return terms(block)
 
 
 #: (module, class name) -> handler
