@@ -532,9 +532,8 @@ class FrontKernel:
     def score_one(self, row: Any, link: int) -> Any:
         """Score one row: a dict or pandas Series (by name) or a sequence (by position); one document."""
         if self._only is not None:
-            doc = row if self._documents else self._row_values(row)[self.front.texts[0].input]
-            z = self._only.score_one(doc, link)
-            return float(z[0]) if self.n_outputs == 1 else tuple(z.tolist())
+            return self._only.score_one(row if self._documents else self._row_values(row)[self.front.texts[0].input],
+                                        link)
         if self._plan is not None and type(row) is dict:
             scalar = LINKS[link].scalar
             if scalar is not None:
@@ -583,9 +582,9 @@ class FrontKernel:
             for o in range(k):
                 z[o] += r[o]
         for b, scorer in zip(self.front.texts, self._texts):
-            r = scorer.score_one(values[b.input], _IDENTITY).tolist()
-            for o in range(k):
-                z[o] += r[o]
+            r = scorer.score_one(values[b.input], _IDENTITY)
+            for o, x in enumerate((r,) if k == 1 else r):
+                z[o] += x
         scalar = LINKS[link].scalar
         if k == 1 and scalar is not None:
             return scalar(z[0])

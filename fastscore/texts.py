@@ -24,6 +24,7 @@ from fastscore import _backend, _checks
 from fastscore._checks import FLAT, MATRIX
 from fastscore._validate import (MAX_FEATURES, FieldError, index_field, numbers_field, object_field, rows_field,
                                  text, what)
+from fastscore.links import LINKS
 from fastscore.text import DEFAULTS, check_settings
 
 NORMS = ("l1", "l2")
@@ -229,7 +230,9 @@ class TextScorer:
         k = block.rows.shape[1]
         self.n_outputs = k
         self._kernel = _backend.kernel_class(backend)(block.rows.T, np.zeros(k) if intercept is None else intercept)
-        self._indptr_one = np.zeros(2, dtype=np.int64)
+        # score_one's: each output's coefficients by column, and the intercepts as floats
+        self._columns = [np.ascontiguousarray(block.rows[:, o]) for o in range(k)]
+        self._intercept = [0.0] * k if intercept is None else [float(b) for b in intercept]
 
     def _weighed(self, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray) -> None:
         for w in self.block.weighing:
@@ -264,16 +267,31 @@ class TextScorer:
             message = f"document {int(words[1]) + start} " + " ".join(words[2:])
         return f"{self.name}: {message}"
 
-    def score_one(self, doc: Any, link: int) -> np.ndarray:
-        """link(z) of one document: (k,) float64."""
+    def score_one(self, doc: Any, link: int) -> Any:
+        """link(z) of one document: a float for one output, else a tuple of k floats.
+
+        z is summed as the sparse kernel sums a row (from 0 in column order, the intercept last),
+        here in Python floats, which round the same: score_one equals score's row to the bit.
+        """
         if not isinstance(doc, (str, bytes)):
             raise TypeError(f"{self.name} must be a str or bytes document, got {type(doc).__name__}")
         indices, data = self._counter.count_one(doc)
-        indptr = self._indptr_one.copy()
-        indptr[1] = len(indices)
-        self._weighed(indptr, indices, data)
-        indptr, indices = _one_dtype(indptr, indices)
-        return self._kernel.score_sparse(data, indices, indptr, 1, link)[0]
+        if self.block.weighing:
+            indptr = np.array([0, len(indices)], dtype=indices.dtype)
+            self._weighed(indptr, indices, data)
+        values = data.tolist()
+        z = []
+        for w, b in zip(self._columns, self._intercept):
+            s = 0.0
+            for v, x in zip(values, w[indices].tolist()):
+                s += v * x
+            z.append(s + b)
+        scalar = LINKS[link].scalar
+        if self.n_outputs == 1 and scalar is not None:
+            return scalar(z[0])
+        Z = np.array([z])
+        LINKS[link].apply(Z)
+        return float(Z[0, 0]) if self.n_outputs == 1 else tuple(Z[0].tolist())
 
 
 def _one_dtype(indptr: np.ndarray, indices: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
