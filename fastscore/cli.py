@@ -312,7 +312,7 @@ def _categories(front, i):
 
 
 def _reading(front, names, n_selected, in_format, path):
-    """How each selected column of INPUT is read (tabular.NUMBER, TEXT or BOOLEAN) for a model
+    """How each selected column of INPUT is read (tabular.NUMBER, TEXT, BOOLEAN or DOCUMENT) for a model
     with an input stage, `front`; `names` are the selected columns' names where they are the
     model's input names, else None (by position). A .npy INPUT holds numbers only: a UsageError
     if the model reads text."""
@@ -322,6 +322,8 @@ def _reading(front, names, n_selected, in_format, path):
     def kind(i):
         if front.inputs[i].type == NUMBER:
             return tabular.NUMBER
+        if front.inputs[i].type == "text":
+            return tabular.DOCUMENT
         values = _categories(front, i)
         if not values or any(isinstance(v, str) for v in values):
             return tabular.TEXT
@@ -333,7 +335,7 @@ def _reading(front, names, n_selected, in_format, path):
         kinds = [kind(index[n]) for n in names]
     else:  # by position: an input that the model does not read is read as text, which any cell is
         kinds = [kind(i) if i in read else tabular.TEXT for i in range(n_selected)]
-    text = [front.inputs[i].name or str(i) for i in read if kind(i) == tabular.TEXT]
+    text = [front.inputs[i].name or str(i) for i in read if kind(i) in (tabular.TEXT, tabular.DOCUMENT)]
     if in_format == "npy" and text:
         raise UsageError(f"{path}: a .npy file holds numbers only, but the model reads text in column(s) "
                          f"{', '.join(map(repr, text[:10]))}: score a CSV or Parquet file")
