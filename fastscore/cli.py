@@ -219,6 +219,11 @@ def _info(args):
         shown = names if args.all or len(names) <= 20 else names[:20]
         more = "" if len(shown) == len(names) else f", ... ({len(names) - 20} more; --all lists them)"
         rows.append(("feature names", ", ".join(shown) + more))
+    for b in () if fields["front"] is None else fields["front"].texts:
+        source = "the documents" if names is None else repr(names[b.input])
+        columns = f"{b.n_features} terms" if b.terms is not None else f"{b.n_features} hashed columns"
+        rows.append(("text", f"{source}: {b.analyzer['analyzer']} {tuple(b.analyzer['ngram_range'])}-grams, "
+                             f"{columns}"))
     rows.append(("center", "yes" if model.center is not None else "no"))
     rows.append(("scikit-learn", fields.get("sklearn_version") or "unknown"))
     rows.append(("written by", f"fastscore {fields['fastscore_version']}"
