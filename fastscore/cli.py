@@ -222,8 +222,11 @@ def _info(args):
     for b in () if fields["front"] is None else fields["front"].texts:
         source = "the documents" if names is None else repr(names[b.input])
         columns = f"{b.n_features} terms" if b.terms is not None else f"{b.n_features} hashed columns"
+        pattern = b.analyzer["token_pattern"]
+        custom = f", token_pattern {pattern!r}" if b.analyzer["analyzer"] == "word" and pattern not in (
+            r"(?u)\b\w\w+\b", r"(?u)\b\w+\b") else ""
         rows.append(("text", f"{source}: {b.analyzer['analyzer']} {tuple(b.analyzer['ngram_range'])}-grams, "
-                             f"{columns}"))
+                             f"{columns}{custom}"))
     rows.append(("center", "yes" if model.center is not None else "no"))
     rows.append(("scikit-learn", fields.get("sklearn_version") or "unknown"))
     rows.append(("written by", f"fastscore {fields['fastscore_version']}"
