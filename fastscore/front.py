@@ -358,6 +358,7 @@ class FrontKernel:
                               self._names[t.input]) for t in front.tables]
         self._documents = len(front.inputs) == 1 and front.inputs[0].type == TEXT and front.inputs[0].name is None
         self._only: Optional[TextScorer] = None
+        self._kernel: Any
         self._texts: List[TextScorer] = []
         if front.texts and not front.numeric and not front.tables and len(front.texts) == 1:
             self._only = TextScorer(front.texts[0], self._text_name(0), backend, intercept)

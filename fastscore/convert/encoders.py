@@ -118,8 +118,8 @@ def _check_missing_values(step: Any, path: str) -> None:
 
 def _indicator(step: Any, f: Feature, path: str) -> Feature:
     """Whether input f (a Raw or a Num) is missing, as a 0/1 feature (a table on its input)."""
-    if isinstance(f, Cat):
-        raise AssertionError("a Cat's missing values are found by the step itself")
+    if isinstance(f, (Cat, Term)):
+        raise AssertionError("a Cat's missing values are found by the step itself; a Term never arrives here")
     if isinstance(f, Num) and f.factors:
         raise refuse(step, path, "it marks missing values of a polynomial term")
     if f.fill is not None:  # an imputer before: nothing arrives missing
@@ -178,7 +178,7 @@ def _missing_indicator(step: Any, features: List[Feature], path: str, ctx: Any) 
     if step.error_on_new and step.features == "missing-only":
         # scikit-learn raises for a missing value in a column where it found none at fit time
         for i, f in enumerate(features):
-            if i not in indicated and not isinstance(f, Cat) and f.fill is None:
+            if i not in indicated and not isinstance(f, (Cat, Term)) and f.fill is None:
                 ctx.guards.append(Cat(missing_code(f.col), np.zeros(2), frozenset({1})))
     return out
 

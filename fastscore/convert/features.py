@@ -98,7 +98,7 @@ class Term(NamedTuple):
 Feature = Union[Raw, Num, Cat, Term]
 
 
-def terms(block: Block) -> List[Term]:
+def terms(block: Block) -> List[Feature]:
     """The block's columns as features, one per column (made at C speed: there may be 2**20)."""
     new = tuple.__new__
     enabled = gc.isenabled()
@@ -367,17 +367,18 @@ def assemble(features: Sequence[Feature], coef: np.ndarray, intercept: np.ndarra
         if type(f) is Term:
             ops = f.ops
             key = (id(f.block), tuple(op for op, _ in ops) if ops else ())
-            g = groups.get(key)
-            if g is None:
+            group = groups.get(key)
+            if group is None:
                 if id(f.block) not in blocks:
                     typed(f.block.col, "text")
                     blocks[id(f.block)] = (f.block, np.zeros((f.block.n_features, k)))
-                g = groups[key] = (f.block, [], [], [])
-            g[1].append(j)
-            g[2].append(f.column)
+                group = groups[key] = (f.block, [], [], [])
+            group[1].append(j)
+            group[2].append(f.column)
             if ops:
-                g[3].append([v for _, v in ops])
+                group[3].append([v for _, v in ops])
             continue
+        assert not isinstance(f, Term)  # for mypy: the type test above is the fast one
         for g in (f.factors if isinstance(f, Num) and f.factors else [f]):
             if isinstance(g, (Num, Raw)):
                 typed(g.col, "number")
@@ -390,14 +391,14 @@ def assemble(features: Sequence[Feature], coef: np.ndarray, intercept: np.ndarra
         if code.number is None:
             code.number = types.get(code.col, "category") == "number"
             typed(code.col, "number" if code.number else "category")
-    for (_, names_), (block, js, cols, values) in groups.items():
-        V = np.array(values, dtype=np.float64).reshape(len(js), len(names_))
+    for (_, names_), (block, js, cols, op_values) in groups.items():
+        V = np.array(op_values, dtype=np.float64).reshape(len(js), len(names_))
         w, center, shift = _fold(coef[:, js].T.astype(np.float64),
                                  tuple((op, V[:, i:i + 1]) for i, op in enumerate(names_)))
         intercept += (shift - w * center).sum(axis=0)
         blocks[id(block)][1][cols] += w
     for j, f in enumerate(features):
-        if type(f) is Term:
+        if isinstance(f, Term):
             continue
         w = coef[:, j].astype(np.float64)
         if isinstance(f, Raw):
@@ -467,7 +468,7 @@ def _factor(g: Union[Num, Cat], names: Optional[Sequence[str]]) -> Dict[str, Any
     return d
 
 
-def _fold(w: np.ndarray, ops: Ops) -> Tuple[np.ndarray, float, np.ndarray]:
+def _fold(w: np.ndarray, ops: Sequence[Tuple[str, Any]]) -> Tuple[np.ndarray, Any, np.ndarray]:
     """w . ops(x) as (w' . (x - center)) + shift: the first subtraction kept as the centre, the rest folded.
 
     As fastscore.convert.pipelines explains, the first centre is subtracted
