@@ -353,8 +353,9 @@ def assemble(features: Sequence[Feature], coef: np.ndarray, intercept: np.ndarra
 
     def typed(col: int, kind: str) -> None:
         if types.setdefault(col, kind) != kind:
-            raise ConversionError(f"its input {_name(names, col)!r} is read both as numbers and as "
-                                  "categories")
+            read = sorted({types[col], kind}, key=["number", "category", "text"].index)
+            raise ConversionError(f"its input {_name(names, col)!r} is read both as "
+                                  f"{' and as '.join(_READ_AS[r] for r in read)}")
 
     # First the type of each input, as its uses decide; a missing indicator reads its input as the
     # other uses do (as categories when it is the only one).
@@ -444,6 +445,9 @@ def assemble(features: Sequence[Feature], coef: np.ndarray, intercept: np.ndarra
     if texts:
         front["texts"] = texts
     return Assembled(front, coef_out, intercept, np.array(centers) if any(c != 0.0 for c in centers) else None)
+
+
+_READ_AS = {"number": "numbers", "category": "categories", "text": "text (documents)"}
 
 
 def _name(names: Optional[Sequence[str]], col: int) -> str:
