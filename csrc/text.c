@@ -36,6 +36,8 @@ int fs_wordset_build(fs_wordset *set, int (*is_word)(uint32_t c))
         }
         set->index[p] = (uint16_t)q;
     }
+    for (c = 0; c < 256; c++)
+        set->latin1[c] = (uint8_t)((set->bits[32 * (size_t)set->index[0] + (c >> 3)] >> (c & 7)) & 1);
     return FS_TEXT_OK;
 }
 
@@ -48,6 +50,8 @@ void fs_wordset_free(fs_wordset *set)
 
 static inline int has_word(const fs_wordset *set, uint32_t c)
 {
+    if (c < 256)
+        return set->latin1[c];
     if (c >= 0x110000u)
         return 0;
     return (set->bits[32 * (size_t)set->index[c >> 8] + ((c & 255) >> 3)] >> (c & 7)) & 1;
@@ -205,22 +209,23 @@ static inline size_t put_utf8(char *out, uint32_t cp)
     {                                                                                              \
         size_t i = 0, used = 0, n = 0;                                                             \
         while (i < len) {                                                                          \
-            size_t start, k;                                                                       \
-            if (!has_word(c->words, text[i])) {                                                    \
+            size_t start = i, begin = used;                                                        \
+            while (i < len && has_word(c->words, text[i])) {                                       \
+                /* room for this code point and the space after the token */                     \
+                if (used + 5 > s->utf8_cap && grow((void **)&s->utf8, &s->utf8_cap, used + 5, 1))  \
+                    return FS_TEXT_NOMEM;                                                          \
+                used += put_utf8(s->utf8 + used, text[i]);                                         \
                 i++;                                                                               \
+            }                                                                                      \
+            if (i - start < (size_t)c->min_run) { /* too short (or none): not a token */          \
+                used = begin;                                                                      \
+                i += (i == start);                                                                 \
                 continue;                                                                          \
             }                                                                                      \
-            start = i;                                                                             \
-            while (i < len && has_word(c->words, text[i]))                                         \
-                i++;                                                                               \
-            if (i - start < (size_t)c->min_run)                                                    \
-                continue;                                                                          \
-            if (grow((void **)&s->utf8, &s->utf8_cap, used + 4 * (i - start) + 1, 1)               \
-                || grow((void **)&s->tokens, &s->tokens_cap, 2 * n + 2, sizeof(int64_t)))          \
+            if (2 * n + 2 > s->tokens_cap                                                          \
+                && grow((void **)&s->tokens, &s->tokens_cap, 2 * n + 2, sizeof(int64_t)))          \
                 return FS_TEXT_NOMEM;                                                              \
-            s->tokens[2 * n] = (int64_t)used;                                                      \
-            for (k = start; k < i; k++)                                                            \
-                used += put_utf8(s->utf8 + used, text[k]);                                         \
+            s->tokens[2 * n] = (int64_t)begin;                                                     \
             s->tokens[2 * n + 1] = (int64_t)used;                                                  \
             s->utf8[used++] = ' ';                                                                 \
             n++;                                                                                   \

@@ -35,6 +35,7 @@ extern "C" {
 /* The word characters among all 0x110000 code points: 4352 pages of 256, shared when equal. */
 #define FS_WORDSET_PAGES 4352
 typedef struct {
+    uint8_t latin1[256];              /* 1 for each word character below 256: the common case */
     uint16_t index[FS_WORDSET_PAGES]; /* page number of each 256 code points */
     uint8_t *bits;                    /* n_pages * 32 bytes; bit c & 255 of page index[c >> 8] */
     int n_pages;

@@ -300,9 +300,9 @@ cdef class Counter:
 
 cdef tuple _arrays(fs_rows *rows):
     """(indices int32, data float64): copies of the rows' entries."""
-    cdef Py_ssize_t nnz = <Py_ssize_t>rows.nnz
-    indices = np.empty(nnz, dtype=np.int32)
-    data = np.empty(nnz, dtype=np.float64)
+    cdef cnp.npy_intp nnz = <cnp.npy_intp>rows.nnz
+    indices = cnp.PyArray_EMPTY(1, &nnz, cnp.NPY_INT32, 0)
+    data = cnp.PyArray_EMPTY(1, &nnz, cnp.NPY_FLOAT64, 0)
     if nnz:
         memcpy(cnp.PyArray_DATA(indices), rows.indices, nnz * sizeof(int32_t))
         memcpy(cnp.PyArray_DATA(data), rows.data, nnz * sizeof(double))
