@@ -19,6 +19,8 @@ from libc.stdlib cimport malloc, free
 import numpy as np
 cimport numpy as cnp
 
+import unicodedata
+
 from fastscore import text as _text
 
 cnp.import_array()
@@ -31,6 +33,8 @@ cdef extern from "Python.h":
     void *PyUnicode_DATA(object o)
     Py_ssize_t PyUnicode_GET_LENGTH(object o)
     const char *PyUnicode_AsUTF8AndSize(object o, Py_ssize_t *size) except NULL
+    object PyUnicode_FromKindAndData(int kind, const void *buffer, Py_ssize_t size)
+    Py_UCS4 PyUnicode_READ(int kind, const void *data, Py_ssize_t index) nogil
 
 cdef extern from "text.h" nogil:
     enum: FS_TEXT_OK
@@ -91,6 +95,65 @@ cdef const fs_wordset *_word_set() except NULL:
     return &_words
 
 
+cdef fs_wordset _combining
+cdef bint _combining_ready = False
+cdef const unsigned char *_combining_flags = NULL
+
+
+cdef int _is_combining(uint32_t c) noexcept nogil:
+    return _combining_flags[c]
+
+
+cdef const fs_wordset *_combining_set() except NULL:
+    # The characters strip_accents="unicode" drops: unicodedata.combining(c) != 0, from the running
+    # Python (scanned once per process, about 0.05 s), under the GIL as _word_set.
+    global _combining_ready, _combining_flags
+    if not _combining_ready:
+        flags = bytearray(0x110000)
+        for c in range(0x110000):
+            if unicodedata.combining(chr(c)):
+                flags[c] = 1
+        _combining_flags = flags
+        try:
+            if fs_wordset_build(&_combining, _is_combining) != FS_TEXT_OK:
+                raise MemoryError()
+        finally:
+            _combining_flags = NULL
+        _combining_ready = True
+    return &_combining
+
+
+cdef object _strip_accents_unicode(object s):
+    """fastscore.text.strip_accents_unicode, its filter in C: NFKD, then no combining character."""
+    if s.isascii():
+        return s
+    nfkd = unicodedata.normalize("NFKD", s)
+    if nfkd.isascii():  # no combining character is ASCII
+        return nfkd
+    cdef const fs_wordset *combining = _combining_set()
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(nfkd), i, kept = 0
+    cdef int kind = PyUnicode_KIND(nfkd)
+    cdef const void *data = PyUnicode_DATA(nfkd)
+    cdef Py_UCS4 c
+    cdef Py_UCS4 *out = <Py_UCS4 *>malloc((n if n > 0 else 1) * sizeof(Py_UCS4))
+    if out == NULL:
+        raise MemoryError()
+    try:
+        for i in range(n):
+            c = PyUnicode_READ(kind, data, i)
+            if not fs_wordset_has(combining, c):
+                out[kept] = c
+                kept += 1
+        return PyUnicode_FromKindAndData(4, out, kept)
+    finally:
+        free(out)
+
+
+def is_combining_character(Py_UCS4 c):
+    """True when strip_accents="unicode" drops code point c (unicodedata.combining(c) != 0); for the tests."""
+    return bool(fs_wordset_has(_combining_set(), <uint32_t>c))
+
+
 def is_word_character(Py_UCS4 c):
     """True when the C tokenizer takes code point c for a word character (\\w); for the tests."""
     return bool(fs_wordset_has(_word_set(), <uint32_t>c))
@@ -142,6 +205,8 @@ cdef class Counter:
         self._strip = {None: 0, "ascii": 1, "unicode": 2}[s["strip_accents"]]
         self._encoding, self._errors = s["encoding"], s["decode_error"]
         self.c.min_n, self.c.max_n = s["ngram_range"]
+        if self._strip == 2:
+            _combining_set()  # built now, on loading, not on the first document
         if s["analyzer"] == "word" and s["token_pattern"] in WORD_PATTERNS:
             self._analyze = None
             self.c.words = _word_set()
@@ -183,7 +248,7 @@ cdef class Counter:
         if self._lowercase:
             s = s.lower()
         if self._strip == 2:
-            s = _text.strip_accents_unicode(s)
+            s = _strip_accents_unicode(s)
         elif self._strip == 1:
             s = _text.strip_accents_ascii(s)
         if type(s) is not str:

@@ -71,6 +71,8 @@ def strip_accents_unicode(s: str) -> str:
 
 def strip_accents_ascii(s: str) -> str:
     """The ASCII characters of s in NFKD, every other one dropped (scikit-learn's function)."""
+    if s.isascii():  # NFKD leaves ASCII as it is
+        return s
     return unicodedata.normalize("NFKD", s).encode("ASCII", "ignore").decode("ASCII")
 
 

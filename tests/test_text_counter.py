@@ -242,6 +242,16 @@ def test_word_characters_are_pythons_on_every_code_point(both_backends):
     assert not any(_text.is_word_character(chr(c)) for c in range(0xD800, 0xE000))
 
 
+def test_combining_characters_are_pythons_on_every_code_point(both_backends):
+    import unicodedata
+
+    from fastscore import _text  # an ImportError here is a failure, not a skip
+
+    mismatched = [hex(c) for c in range(sys.maxunicode + 1)
+                  if _text.is_combining_character(chr(c)) != bool(unicodedata.combining(chr(c)))]
+    assert not mismatched, mismatched[:20]
+
+
 def test_counter_arguments_are_checked(backend):
     Counter = counters(backend).Counter
     with pytest.raises(ValueError, match="exactly one of terms"):
