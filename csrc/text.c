@@ -119,24 +119,53 @@ int32_t fs_strset_find(const fs_strset *set, const char *key, size_t len, uint32
 
 /* ---- working memory ---- */
 
+void fs_scratch_init(fs_scratch *s)
+{
+    s->utf8 = s->small_utf8;
+    s->utf8_cap = sizeof s->small_utf8;
+    s->tokens = s->small_tokens;
+    s->tokens_cap = FS_SMALL;
+    s->keys = s->small_keys;
+    s->keys_cap = FS_SMALL;
+    s->spare = NULL;
+    s->spare_cap = 0;
+    s->n_keys = 0;
+}
+
 void fs_scratch_free(fs_scratch *s)
 {
-    free(s->utf8);
-    free(s->tokens);
-    free(s->keys);
-    free(s->spare);
-    memset(s, 0, sizeof *s);
+    if (s->utf8 != s->small_utf8)
+        free(s->utf8);
+    if (s->tokens != s->small_tokens)
+        free(s->tokens);
+    /* the radix sort may have swapped keys and spare: either may be the small array */
+    if (s->keys != s->small_keys)
+        free(s->keys);
+    if (s->spare != s->small_keys)
+        free(s->spare);
+    fs_scratch_init(s);
+}
+
+void fs_rows_init(fs_rows *rows)
+{
+    rows->indices = rows->small_indices;
+    rows->data = rows->small_data;
+    rows->nnz = 0;
+    rows->cap = FS_SMALL;
 }
 
 void fs_rows_free(fs_rows *rows)
 {
-    free(rows->indices);
-    free(rows->data);
-    memset(rows, 0, sizeof *rows);
+    if (rows->indices != rows->small_indices)
+        free(rows->indices);
+    if (rows->data != rows->small_data)
+        free(rows->data);
+    fs_rows_init(rows);
 }
 
-/* Grows *buf (of *cap items of `item` bytes) to hold at least `need` items. */
-static int grow(void **buf, size_t *cap, size_t need, size_t item)
+/* Grows *buf (of *cap items of `item` bytes, the first `keep` of them in use) to hold at least
+ * `need` items; a buffer that is `small` (the caller's array) is copied, never freed. */
+static int grow_from(void **buf, size_t *cap, size_t need, size_t item, size_t keep, const void *small)
 {
     size_t cap2 = *cap ? *cap : 64;
     void *grown;
@@ -147,9 +176,13 @@ static int grow(void **buf, size_t *cap, size_t need, size_t item)
             return FS_TEXT_NOMEM;
         cap2 *= 2;
     }
-    grown = realloc(*buf, cap2 * item);
-    if (!grown)
+    if (*buf == small) {
+        if (!(grown = malloc(cap2 * item)))
+            return FS_TEXT_NOMEM;
+        memcpy(grown, small, keep * item);
+    } else if (!(grown = realloc(*buf, cap2 * item))) {
         return FS_TEXT_NOMEM;
+    }
     *buf = grown;
     *cap = cap2;
     return FS_TEXT_OK;
@@ -170,7 +203,8 @@ int fs_row_feature(const fs_counter *c, fs_scratch *s, const char *feature, size
     } else {
         key = fs_hash_column((int32_t)h, c->n_features) << 1 | (uint32_t)(c->alternate_sign && (h >> 31));
     }
-    if (s->n_keys == s->keys_cap && grow((void **)&s->keys, &s->keys_cap, s->n_keys + 1, sizeof(uint32_t)))
+    if (s->n_keys == s->keys_cap
+        && grow_from((void **)&s->keys, &s->keys_cap, s->n_keys + 1, sizeof(uint32_t), s->n_keys, s->small_keys))
         return FS_TEXT_NOMEM;
     s->keys[s->n_keys++] = key;
     return FS_TEXT_OK;
@@ -207,25 +241,39 @@ static inline size_t put_utf8(char *out, uint32_t cp)
 #define DEFINE_TOKENIZE(NAME, T)                                                                   \
     static int NAME(const fs_counter *c, fs_scratch *s, const T *text, size_t len, size_t *n_tokens) \
     {                                                                                              \
+        const fs_wordset *words = c->words;                                                        \
+        const size_t min_run = (size_t)c->min_run;                                                 \
         size_t i = 0, used = 0, n = 0;                                                             \
-        while (i < len) {                                                                          \
-            size_t start = i, begin = used;                                                        \
-            while (i < len && has_word(c->words, text[i])) {                                       \
-                /* room for this code point and the space after the token */                     \
-                if (used + 5 > s->utf8_cap && grow((void **)&s->utf8, &s->utf8_cap, used + 5, 1))  \
-                    return FS_TEXT_NOMEM;                                                          \
-                used += put_utf8(s->utf8 + used, text[i]);                                         \
+        for (;;) {                                                                                 \
+            size_t start, k;                                                                       \
+            char *out;                                                                             \
+            while (i < len && !has_word(words, text[i]))                                           \
                 i++;                                                                               \
-            }                                                                                      \
-            if (i - start < (size_t)c->min_run) { /* too short (or none): not a token */          \
-                used = begin;                                                                      \
-                i += (i == start);                                                                 \
+            if (i == len)                                                                          \
+                break;                                                                             \
+            start = i;                                                                             \
+            while (i < len && has_word(words, text[i]))                                            \
+                i++;                                                                               \
+            if (i - start < min_run)                                                               \
                 continue;                                                                          \
-            }                                                                                      \
-            if (2 * n + 2 > s->tokens_cap                                                          \
-                && grow((void **)&s->tokens, &s->tokens_cap, 2 * n + 2, sizeof(int64_t)))          \
+            /* room for the run's UTF-8 (4 bytes a code point at most) and the space after it */   \
+            if ((used + 4 * (i - start) + 1 > s->utf8_cap                                          \
+                 && grow_from((void **)&s->utf8, &s->utf8_cap, used + 4 * (i - start) + 1, 1, used, \
+                              s->small_utf8))                                                      \
+                || (2 * n + 2 > s->tokens_cap                                                      \
+                    && grow_from((void **)&s->tokens, &s->tokens_cap, 2 * n + 2, sizeof(int64_t),  \
+                                 2 * n, s->small_tokens)))                                         \
                 return FS_TEXT_NOMEM;                                                              \
-            s->tokens[2 * n] = (int64_t)begin;                                                     \
+            out = s->utf8 + used;                                                                  \
+            for (k = start; k < i; k++) {                                                          \
+                uint32_t ch = text[k];                                                             \
+                if (ch < 0x80)                                                                     \
+                    *out++ = (char)ch;                                                             \
+                else                                                                               \
+                    out += put_utf8(out, ch);                                                      \
+            }                                                                                      \
+            s->tokens[2 * n] = (int64_t)used;                                                      \
+            used = (size_t)(out - s->utf8);                                                        \
             s->tokens[2 * n + 1] = (int64_t)used;                                                  \
             s->utf8[used++] = ' ';                                                                 \
             n++;                                                                                   \
@@ -318,21 +366,12 @@ static uint32_t *radix_sort(uint32_t *a, uint32_t *spare, size_t n)
 /* Makes room for `need` entries in rows. */
 static int rows_reserve(fs_rows *rows, size_t need)
 {
-    size_t cap = rows->cap ? rows->cap : 64;
-    void *grown;
+    size_t cap = rows->cap, cap_data = rows->cap;
     if (need <= rows->cap)
         return FS_TEXT_OK;
-    while (cap < need) {
-        if (cap > SIZE_MAX / 2 / sizeof(double))
-            return FS_TEXT_NOMEM;
-        cap *= 2;
-    }
-    if (!(grown = realloc(rows->indices, cap * sizeof(int32_t))))
+    if (grow_from((void **)&rows->indices, &cap, need, sizeof(int32_t), rows->nnz, rows->small_indices)
+        || grow_from((void **)&rows->data, &cap_data, need, sizeof(double), rows->nnz, rows->small_data))
         return FS_TEXT_NOMEM;
-    rows->indices = (int32_t *)grown;
-    if (!(grown = realloc(rows->data, cap * sizeof(double))))
-        return FS_TEXT_NOMEM;
-    rows->data = (double *)grown;
     rows->cap = cap;
     return FS_TEXT_OK;
 }
@@ -346,7 +385,7 @@ int fs_row_end(fs_scratch *s, fs_rows *rows)
     if (n <= 48) {
         insertion_sort(keys, n);
     } else {
-        if (grow((void **)&s->spare, &s->spare_cap, n, sizeof(uint32_t)))
+        if (grow_from((void **)&s->spare, &s->spare_cap, n, sizeof(uint32_t), 0, s->small_keys))
             return FS_TEXT_NOMEM;
         keys = radix_sort(keys, s->spare, n);
         if (keys != s->keys) { /* the sorted keys are in spare: swap the buffers */

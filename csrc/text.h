@@ -75,7 +75,9 @@ typedef struct {
     int alternate_sign;      /* hashing: a feature of negative hash counts -1 */
 } fs_counter;
 
-/* Per-call working memory, grown as needed; zero it before first use, free it with fs_scratch_free. */
+/* Per-call working memory, grown as needed: fs_scratch_init it first, fs_scratch_free it last.
+ * A short document fits in its own small arrays (on the caller's stack): no allocation. */
+#define FS_SMALL 256
 typedef struct {
     char *utf8;        /* the document's tokens, UTF-8, each followed by one space */
     size_t utf8_cap;
@@ -84,15 +86,22 @@ typedef struct {
     uint32_t *keys;    /* one per feature counted: column << 1 | (1 when it counts -1) */
     uint32_t *spare;   /* the radix sort's other buffer */
     size_t n_keys, keys_cap, spare_cap;
+    char small_utf8[4 * FS_SMALL];
+    int64_t small_tokens[FS_SMALL];
+    uint32_t small_keys[FS_SMALL];
 } fs_scratch;
+void fs_scratch_init(fs_scratch *s);
 void fs_scratch_free(fs_scratch *s);
 
-/* CSR rows as they are made: grown as needed; zero it first, free it with fs_rows_free. */
+/* CSR rows as they are made, grown as needed: fs_rows_init it first, fs_rows_free it last. */
 typedef struct {
     int32_t *indices;
     double *data;
     size_t nnz, cap;
+    int32_t small_indices[FS_SMALL];
+    double small_data[FS_SMALL];
 } fs_rows;
+void fs_rows_init(fs_rows *rows);
 void fs_rows_free(fs_rows *rows);
 
 /* Starts a row: no feature counted yet. */

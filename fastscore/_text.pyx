@@ -58,11 +58,13 @@ cdef extern from "text.h" nogil:
         int alternate_sign
     ctypedef struct fs_scratch:
         pass
+    void fs_scratch_init(fs_scratch *s)
     void fs_scratch_free(fs_scratch *s)
     ctypedef struct fs_rows:
         int32_t *indices
         double *data
         size_t nnz
+    void fs_rows_init(fs_rows *rows)
     void fs_rows_free(fs_rows *rows)
     void fs_row_begin(fs_scratch *s)
     int fs_row_feature(const fs_counter *c, fs_scratch *s, const char *feature, size_t len)
@@ -75,6 +77,8 @@ cdef extern from "text.h" nogil:
 WORD_PATTERNS = {r"(?u)\b\w\w+\b": 2, r"\b\w\w+\b": 2, r"(?u)\b\w+\b": 1, r"\b\w+\b": 1}
 # Documents prepared (decoded, lowercased, stripped) per pass before C counts them without the GIL.
 cdef Py_ssize_t CHUNK = 1024
+# str.lower itself: no attribute lookup per document (a subclass's own lower is still called)
+_lower = str.lower
 
 cdef fs_wordset _words
 cdef bint _words_ready = False
@@ -246,7 +250,7 @@ cdef class Counter:
         else:
             raise TypeError(_text.not_a_document(doc, position))
         if self._lowercase:
-            s = s.lower()
+            s = _lower(s) if type(s) is str else s.lower()
         if self._strip == 2:
             s = _strip_accents_unicode(s)
         elif self._strip == 1:
@@ -295,8 +299,8 @@ cdef class Counter:
         cdef size_t *lengths = NULL
         indptr = np.zeros(n + 1, dtype=np.int64)
         cdef int64_t[::1] ip = indptr
-        memset(&scratch, 0, sizeof(fs_scratch))
-        memset(&rows, 0, sizeof(fs_rows))
+        fs_scratch_init(&scratch)
+        fs_rows_init(&rows)
         try:
             if self._analyze is None:
                 texts = <const void **>malloc(CHUNK * sizeof(void *))
@@ -343,8 +347,8 @@ cdef class Counter:
         cdef fs_scratch scratch
         cdef fs_rows rows
         cdef int rc
-        memset(&scratch, 0, sizeof(fs_scratch))
-        memset(&rows, 0, sizeof(fs_rows))
+        fs_scratch_init(&scratch)
+        fs_rows_init(&rows)
         try:
             fs_row_begin(&scratch)
             if self._analyze is None:
