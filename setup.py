@@ -34,11 +34,16 @@ TEXT_SOURCES = [os.path.join("csrc", "text.c"), os.path.join("csrc", "murmur3.c"
 KERNEL_HEADERS = sorted(glob.glob(os.path.join("csrc", "*.h")))
 
 
+_GAVE_UP = []
+
+
 def _give_up(reason):
     """One warning line and the pure backend; or, when the extension is required, an error."""
     if REQUIRED:
         raise SystemExit(ERROR.format(reason))
-    print(WARNING.format(reason), file=sys.stderr)
+    if not _GAVE_UP:  # one line, however many of the extensions fail
+        _GAVE_UP.append(reason)
+        print(WARNING.format(reason), file=sys.stderr)
 
 
 class BuildPyWithKernel(build_py):

@@ -189,6 +189,7 @@ cdef class Counter:
     cdef fs_counter c
     cdef fs_strset vocab, stop
     cdef bint has_vocab, has_stop
+    cdef bint _ready         # __init__ done: the sets are built, never rebuilt (threads may be reading them)
     cdef list _keep          # the bytes and offsets the sets point into
     cdef object _analyze     # fastscore.text's analyzer, or None when C tokenizes
     cdef bint _lowercase
@@ -200,9 +201,11 @@ cdef class Counter:
         memset(&self.c, 0, sizeof(fs_counter))
         memset(&self.vocab, 0, sizeof(fs_strset))
         memset(&self.stop, 0, sizeof(fs_strset))
-        self.has_vocab = self.has_stop = False
+        self.has_vocab = self.has_stop = self._ready = False
 
     def __init__(self, settings, terms=None, *, n_features=None, alternate_sign=True):
+        if self.has_vocab or self.has_stop or self._ready:
+            raise TypeError("a Counter is initialised once")
         s, term_list, n = _text.check_counter(settings, terms, n_features, alternate_sign)
         self._keep = []
         self._lowercase = s["lowercase"]
@@ -234,6 +237,12 @@ cdef class Counter:
             self.c.n_features = <uint32_t>n
             self.c.alternate_sign = alternate_sign
             self.n_columns = n
+        self._ready = True
+
+    cdef int _check_ready(self) except -1:
+        if not self._ready:
+            raise TypeError("this Counter was not initialised (its __init__ failed or was not called)")
+        return 0
 
     def __dealloc__(self):
         if self.has_vocab:
@@ -288,6 +297,7 @@ cdef class Counter:
         As fastscore.text.Counter.count: the rows of CountVectorizer.transform
         (a vocabulary) or HashingVectorizer(norm=None).transform (hashing).
         """
+        self._check_ready()
         if not isinstance(docs, (list, tuple)):
             docs = list(docs)
         cdef Py_ssize_t n = len(docs), i, start, stop, j
@@ -347,6 +357,7 @@ cdef class Counter:
         cdef fs_scratch scratch
         cdef fs_rows rows
         cdef int rc
+        self._check_ready()
         fs_scratch_init(&scratch)
         fs_rows_init(&rows)
         try:

@@ -380,8 +380,8 @@ def check_counter(settings: Mapping[str, Any], terms: Optional[Sequence[str]], n
                 or not 1 <= n_features <= 2**31 - 1:
             raise ValueError(f"n_features must be an int from 1 to 2**31 - 1, not {n_features!r}")
         return s, None, int(n_features)
-    if isinstance(terms, (str, bytes)):
-        raise TypeError("terms must be a sequence of str, not one string")
+    if isinstance(terms, (str, bytes, Mapping)):
+        raise TypeError(f"terms must be a sequence of str in column order, not a {type(terms).__name__}")
     terms = list(terms)
     for j, term in enumerate(terms):
         if not isinstance(term, str):

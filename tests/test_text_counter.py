@@ -184,6 +184,14 @@ def test_numpy_and_pandas_strings_are_documents(backend):
     assert_same_csr(counter.count((np.bytes_(b"Ab cd ab"), "ÉÉ ee", "")), theirs)
 
 
+def test_no_documents(backend):
+    for counter in (counters(backend).Counter({}, ["ab"]), counters(backend).Counter({}, n_features=4)):
+        indptr, indices, data = counter.count([])
+        assert indptr.tolist() == [0] and indptr.dtype == np.int64
+        assert indices.shape == (0,) and indices.dtype == np.int32
+        assert data.shape == (0,) and data.dtype == np.float64
+
+
 def test_a_cancelled_hashed_column_is_kept_as_zero(backend):
     # two features whose hashes have opposite signs, in one column of 1
     counter = counters(backend).Counter({}, n_features=1)
@@ -262,6 +270,8 @@ def test_counter_arguments_are_checked(backend):
         Counter({}, [])
     with pytest.raises(ValueError, match=re.escape("term 'ab' is in the vocabulary twice (columns 1 and 3)")):
         Counter({}, ["x", "ab", "cd", "ab"])
+    with pytest.raises(TypeError, match="terms must be a sequence of str in column order, not a dict"):
+        Counter({}, {"b": 0, "a": 1})
     with pytest.raises(TypeError, match="term 1 of the vocabulary is bytes"):
         Counter({}, ["x", b"ab"])
     for n in (0, 2**31, -1, 2.0, True):
@@ -271,6 +281,20 @@ def test_counter_arguments_are_checked(backend):
         Counter({}, n_features=4, alternate_sign=1)
     with pytest.raises(ValueError, match="unknown text setting 'tokenizer'"):
         Counter({"tokenizer": None}, ["a"])
+
+
+def test_a_compiled_counter_is_initialised_once(both_backends):
+    from fastscore import _text  # an ImportError here is a failure, not a skip
+
+    counter = _text.Counter({}, ["ab"])
+    with pytest.raises(TypeError, match="initialised once"):
+        counter.__init__({}, ["cd"])
+    assert counter.count_one("ab cd")[0].tolist() == [0]
+    bare = _text.Counter.__new__(_text.Counter)
+    with pytest.raises(TypeError, match="not initialised"):
+        bare.count(["ab"])
+    with pytest.raises(TypeError, match="not initialised"):
+        bare.count_one("ab")
 
 
 def test_stop_words_repeated_or_unmatched(backend):
