@@ -24,6 +24,9 @@ from sklearn.preprocessing import normalize
 from fastscore import _backend, text
 from test_text import DOC, PARAMS, PIECE, settings_of
 
+# scikit-learn warns when lowercasing or the token pattern changes a stop word; the tests want both
+pytestmark = pytest.mark.filterwarnings("ignore:Your stop_words may be inconsistent:UserWarning")
+
 C_PATTERNS = [r"(?u)\b\w\w+\b", r"(?u)\b\w+\b", r"\b\w\w+\b", r"\b\w+\b"]
 WORD_PARAMS = PARAMS.flatmap(lambda p: st.sampled_from(C_PATTERNS).map(
     lambda pattern: {**p, "analyzer": "word", "token_pattern": pattern}))
