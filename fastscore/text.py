@@ -380,17 +380,17 @@ def check_counter(settings: Mapping[str, Any], terms: Optional[Sequence[str]], n
                 or not 1 <= n_features <= 2**31 - 1:
             raise ValueError(f"n_features must be an int from 1 to 2**31 - 1, not {n_features!r}")
         return s, None, int(n_features)
-    if isinstance(terms, (str, bytes, Mapping)):
+    if terms is None or isinstance(terms, (str, bytes, Mapping)):
         raise TypeError(f"terms must be a sequence of str in column order, not a {type(terms).__name__}")
-    terms = list(terms)
-    for j, term in enumerate(terms):
+    term_list = list(terms)
+    for j, term in enumerate(term_list):
         if not isinstance(term, str):
             raise TypeError(f"term {j} of the vocabulary is {type(term).__name__}, not str")
-    if not terms:
+    if not term_list:
         raise ValueError("the vocabulary is empty")  # scikit-learn refuses an empty vocabulary too
-    if len(terms) >= 2**31 - 1:
-        raise ValueError(f"the vocabulary has {len(terms)} terms; at most 2**31 - 2 are allowed")
-    return s, terms, None
+    if len(term_list) >= 2**31 - 1:
+        raise ValueError(f"the vocabulary has {len(term_list)} terms; at most 2**31 - 2 are allowed")
+    return s, term_list, None
 
 
 def term_twice(terms: Sequence[str], later: int) -> str:
