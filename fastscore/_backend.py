@@ -15,10 +15,13 @@ import numpy as np
 
 from fastscore._checks import BINARY_PROBA, FLAT, MATRIX
 
-__all__ = ["Kernel", "FLAT", "MATRIX", "BINARY_PROBA", "MODULES", "name", "module", "kernel_class"]
+__all__ = ["Kernel", "FLAT", "MATRIX", "BINARY_PROBA", "MODULES", "TEXT_MODULES", "name", "module",
+           "kernel_class", "text_module"]
 
 #: backend name -> its module
 MODULES: Dict[str, str] = {"compiled": "fastscore._kernel", "pure": "fastscore._pure"}
+#: backend name -> its text module: a Counter class and a weigh function (see fastscore.text)
+TEXT_MODULES: Dict[str, str] = {"compiled": "fastscore._text", "pure": "fastscore.text"}
 
 
 class Kernel(Protocol):
@@ -181,5 +184,17 @@ def kernel_class(backend: Optional[str] = None) -> Type[Kernel]:
 
 
 def text_module(backend: Optional[str] = None) -> Any:
-    """The module with the backend's Counter and weigh (fastscore.text's API)."""
-    return importlib.import_module("fastscore.text")
+    """The named backend's text module, holding its Counter and weigh (None: the process default, `name`).
+
+    ValueError as kernel_class raises it: an unknown name, or a backend not available here.
+    """
+    if backend is None:
+        backend = name
+    if backend not in TEXT_MODULES:
+        raise ValueError(f"unknown backend {backend!r}: it is one of {', '.join(map(repr, TEXT_MODULES))} "
+                         "(or None for the default)")
+    try:
+        return importlib.import_module(TEXT_MODULES[backend])
+    except ImportError as exc:
+        raise ValueError(f"backend {backend!r} is not available here ({exc}); "
+                         f"the available one is {name!r}") from None

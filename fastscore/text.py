@@ -21,6 +21,12 @@ features, and weigh_row the steps after it (binary, sublinear_tf, idf, norm)
 that TfidfTransformer and normalize take, in their order and rounding.
 fastscore._kernel's murmurhash3_32_many and hash_columns are
 the compiled hashing, to the bit.
+
+Counter and weigh are the whole of a vectorizer's transform, a batch at a
+time: Counter.count turns documents into the CSR rows of counts (a
+vocabulary's, or the hashing's), weigh applies binary, sublinear_tf, idf and
+the norm to them in place. fastscore._text has the same two names, compiled,
+giving the same numbers to the bit; fastscore._backend.text_module picks one.
 """
 import re
 import unicodedata
@@ -30,7 +36,7 @@ import numpy as np
 
 __all__ = ["DEFAULTS", "ANALYZERS", "check_settings", "build_analyzer", "strip_accents_ascii",
            "strip_accents_unicode", "murmurhash3_32", "murmurhash3_32_many", "hash_columns",
-           "hash_signs", "hashed_counts", "count_terms", "weigh_row"]
+           "hash_signs", "hashed_counts", "count_terms", "weigh_row", "Counter", "weigh"]
 
 #: The analyzers scikit-learn's vectorizers name, besides a callable (which a model file cannot hold).
 ANALYZERS = ("word", "char", "char_wb")
@@ -65,6 +71,8 @@ def strip_accents_unicode(s: str) -> str:
 
 def strip_accents_ascii(s: str) -> str:
     """The ASCII characters of s in NFKD, every other one dropped (scikit-learn's function)."""
+    if s.isascii():  # NFKD leaves ASCII as it is
+        return s
     return unicodedata.normalize("NFKD", s).encode("ASCII", "ignore").decode("ASCII")
 
 
@@ -345,46 +353,177 @@ def weigh_row(columns: np.ndarray, values: np.ndarray, *, binary: bool = False, 
     return v
 
 
+def not_a_document(doc: Any, position: Optional[int]) -> str:
+    """The message of the TypeError for a document that is neither str nor bytes (position None: the only one)."""
+    name = type(doc).__name__
+    article = "an" if name[:1].lower() in "aeiou" else "a"
+    where = "the document" if position is None else f"document {position}"
+    return f"{where} is {article} {name}, not str or bytes"
+
+
+def check_counter(settings: Mapping[str, Any], terms: Optional[Sequence[str]], n_features: Optional[int],
+                  alternate_sign: bool) -> Tuple[Dict[str, Any], Optional[List[str]], Optional[int]]:
+    """Counter's arguments checked: (complete settings, terms as a list or None, n_features or None).
+
+    ValueError or TypeError naming the problem: both or neither of terms and
+    n_features, a term that is not a str, an empty vocabulary, n_features
+    outside 1 to 2**31 - 1, an alternate_sign that is not a bool. Repeated
+    terms are the caller's to find (term_twice gives the message).
+    """
+    s = check_settings(settings)
+    if (terms is None) == (n_features is None):
+        raise ValueError("give exactly one of terms (a vocabulary) and n_features (hashing)")
+    if not isinstance(alternate_sign, bool):
+        raise TypeError(f"alternate_sign must be true or false, not {alternate_sign!r}")
+    if n_features is not None:
+        if isinstance(n_features, bool) or not isinstance(n_features, (int, np.integer)) \
+                or not 1 <= n_features <= 2**31 - 1:
+            raise ValueError(f"n_features must be an int from 1 to 2**31 - 1, not {n_features!r}")
+        return s, None, int(n_features)
+    if terms is None or isinstance(terms, (str, bytes, Mapping)):
+        raise TypeError(f"terms must be a sequence of str in column order, not a {type(terms).__name__}")
+    term_list = list(terms)
+    for j, term in enumerate(term_list):
+        if not isinstance(term, str):
+            raise TypeError(f"term {j} of the vocabulary is {type(term).__name__}, not str")
+    if not term_list:
+        raise ValueError("the vocabulary is empty")  # scikit-learn refuses an empty vocabulary too
+    if len(term_list) >= 2**31 - 1:
+        raise ValueError(f"the vocabulary has {len(term_list)} terms; at most 2**31 - 2 are allowed")
+    return s, term_list, None
+
+
+def term_twice(terms: Sequence[str], later: int) -> str:
+    """The message of the ValueError for terms[later], which repeats an earlier term."""
+    term = terms[later]
+    return f"term {term!r} is in the vocabulary twice (columns {list(terms).index(term)} and {later})"
+
+
 class Counter:
-    """One vectorizer's analyzer and its feature -> column map (a vocabulary, or hashing)."""
+    """One vectorizer's analyzer and its feature -> column map (a vocabulary, or hashing).
+
+    settings: check_settings' dict. Exactly one of terms (the vocabulary in
+    column order: term i is column i, each once) and n_features
+    (HashingVectorizer's hashing into that many columns, a feature of
+    negative hash counting -1 when alternate_sign) is given. fastscore._text.Counter
+    is the same, compiled.
+    """
+
+    #: len(terms), or n_features
+    n_columns: int
 
     def __init__(self, settings: Mapping[str, Any], terms: Optional[Sequence[str]] = None, *,
                  n_features: Optional[int] = None, alternate_sign: bool = True) -> None:
-        self._analyze = build_analyzer(settings)
-        self._vocabulary = None if terms is None else {t: i for i, t in enumerate(terms)}
-        self._n_features = n_features
+        s, term_list, n = check_counter(settings, terms, n_features, alternate_sign)
+        self._analyze = build_analyzer(s)
+        self._n_features = n
         self._alternate_sign = alternate_sign
-        self.n_columns = len(terms) if terms is not None else int(n_features)  # type: ignore[arg-type]
+        if term_list is not None:
+            self._vocabulary: Optional[Dict[str, int]] = dict(zip(term_list, range(len(term_list))))
+            if len(self._vocabulary) != len(term_list):
+                seen: Dict[str, int] = {}
+                for j, term in enumerate(term_list):
+                    if term in seen:
+                        raise ValueError(term_twice(term_list, j))
+                    seen[term] = j
+            self.n_columns = len(term_list)
+        else:
+            self._vocabulary = None
+            self.n_columns = n  # type: ignore[assignment]
 
-    def count_one(self, doc: Union[str, bytes]) -> Tuple[np.ndarray, np.ndarray]:
-        """(indices int32, data float64) of one document's row of counts."""
+    def _row(self, doc: Union[str, bytes], position: Optional[int]) -> Tuple[np.ndarray, np.ndarray]:
         if not isinstance(doc, (str, bytes)):
-            raise TypeError(f"a document must be str or bytes, not {type(doc).__name__}")
+            raise TypeError(not_a_document(doc, position))
         features = self._analyze(doc)
         if self._vocabulary is not None:
-            cols, vals = count_terms(features, self._vocabulary)
+            columns, values = count_terms(features, self._vocabulary)
         else:
-            cols, vals = hashed_counts(features, self._n_features, self._alternate_sign)  # type: ignore[arg-type]
-        return cols.astype(np.int32), vals
+            columns, values = hashed_counts(features, self._n_features, self._alternate_sign)  # type: ignore[arg-type]
+        return columns.astype(np.int32), values
 
     def count(self, docs: Sequence[Union[str, bytes]]) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(indptr int64, indices int32, data float64): the CSR rows of counts of docs."""
-        rows = []
-        for i, doc in enumerate(docs):
-            if not isinstance(doc, (str, bytes)):
-                raise TypeError(f"document {i} is {type(doc).__name__}, not str or bytes")
-            rows.append(self.count_one(doc))
+        """(indptr int64 (n+1,), indices int32, data float64): the CSR rows of the documents' counts.
+
+        The rows of CountVectorizer(...).transform(docs) (a vocabulary:
+        counts) or of HashingVectorizer(norm=None, binary=False,
+        ...).transform(docs) (hashing: signed counts, a cancelled column kept
+        as 0.0), columns ascending within each row. A document that is not
+        str or bytes raises TypeError naming its position; bytes that do not
+        decode raise as bytes.decode does.
+        """
+        rows = [self._row(doc, i) for i, doc in enumerate(docs)]
         indptr = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum([len(c) for c, _ in rows], out=indptr[1:])
         indices = np.concatenate([c for c, _ in rows]) if rows else np.zeros(0, np.int32)
         data = np.concatenate([v for _, v in rows]) if rows else np.zeros(0)
-        return indptr, indices.astype(np.int32), data.astype(np.float64)
+        return indptr, indices.astype(np.int32, copy=False), data.astype(np.float64, copy=False)
+
+    def count_one(self, doc: Union[str, bytes]) -> Tuple[np.ndarray, np.ndarray]:
+        """(indices int32, data float64): count's row of this one document."""
+        return self._row(doc, None)
+
+
+def check_weigh(indptr: Any, indices: Any, data: Any, idf: Any, norm: Any) -> None:
+    """weigh's arguments checked: ValueError or TypeError naming the first problem, nothing changed."""
+    for name, arr, dtype in (("indptr", indptr, np.int64), ("indices", indices, np.int32), ("data", data, np.float64)):
+        if not isinstance(arr, np.ndarray) or arr.dtype != dtype or arr.ndim != 1 or not arr.flags.c_contiguous:
+            raise TypeError(f"{name} must be a 1-D contiguous {np.dtype(dtype).name} array")
+    if not data.flags.writeable:
+        raise ValueError("data must be writeable: weigh changes it in place")
+    if len(indices) != len(data):
+        raise ValueError(f"indices has {len(indices)} entries and data {len(data)}; they must match")
+    if len(indptr) < 1 or indptr[0] != 0 or indptr[-1] != len(data) or np.any(np.diff(indptr) < 0):
+        raise ValueError("indptr must rise from 0 to len(data)")
+    if idf is not None:
+        if not isinstance(idf, np.ndarray) or idf.dtype != np.float64 or idf.ndim != 1:
+            raise TypeError("idf must be None or a 1-D float64 array")
+        if len(indices) and (int(indices.min()) < 0 or int(indices.max()) >= len(idf)):
+            raise ValueError(f"a column of indices is outside the {len(idf)} of idf")
+    if norm not in (None, "l1", "l2"):
+        raise ValueError(f"norm must be 'l1', 'l2' or None, not {norm!r}")
+
+
+def weigh_values(indices: np.ndarray, data: np.ndarray, binary: bool, sublinear_tf: bool,
+                 idf: Optional[np.ndarray]) -> None:
+    """weigh's elementwise steps, in place: binary, then log(v) + 1 (numpy's log), then v *= idf[column]."""
+    if binary:
+        data.fill(1.0)
+    if sublinear_tf:
+        np.log(data, out=data)
+        data += 1.0
+    if idf is not None:
+        data *= idf[indices]
 
 
 def weigh(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, *, binary: bool, sublinear_tf: bool,
           idf: Optional[np.ndarray], norm: Optional[str]) -> None:
-    """In place: scikit-learn's steps after counting, row by row (weigh_row)."""
-    for r in range(len(indptr) - 1):
-        a, b = int(indptr[r]), int(indptr[r + 1])
-        data[a:b] = weigh_row(indices[a:b], data[a:b], binary=binary, sublinear_tf=sublinear_tf, idf=idf,
-                              norm=norm)
+    """In place, scikit-learn's steps after counting, in its order and rounding.
+
+    binary makes each value 1.0; sublinear_tf makes v np.log(v) + 1; idf
+    multiplies v by idf[column]; then norm "l1" or "l2" divides each row by
+    the sum of |v| or the square root of the sum of v * v (added left to
+    right in stored order; a row summing to 0 left alone), or None. The CSR
+    arrays are count's: indptr int64, indices int32, data float64 (changed).
+    fastscore._text.weigh is the same with the norm's loop compiled.
+    """
+    check_weigh(indptr, indices, data, idf, norm)
+    weigh_values(indices, data, binary, sublinear_tf, idf)
+    if norm is None or not len(data):
+        return
+    squared = np.abs(data) if norm == "l1" else data * data
+    lengths = np.diff(indptr)
+    # Every row's sum, left to right: step j adds each row's j-th entry (rows by length, longest
+    # first, so that the rows still adding are a prefix); np.sum would add pairwise.
+    order = np.argsort(-lengths, kind="stable")
+    starts = indptr[:-1][order]
+    longest = lengths[order]
+    totals = np.zeros(len(order))
+    for j in range(int(longest[0]) if len(longest) else 0):
+        active = int(np.searchsorted(-longest, -j, side="left"))  # rows longer than j
+        totals[:active] += squared[starts[:active] + j]
+    if norm == "l2":
+        np.sqrt(totals, out=totals)
+    totals[totals == 0.0] = 1.0  # a row summing to 0 is left alone (x / 1.0 is x)
+    by_row = np.empty_like(totals)
+    by_row[order] = totals
+    data /= np.repeat(by_row, lengths)
