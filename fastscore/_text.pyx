@@ -15,6 +15,7 @@ their features with fastscore.text's analyzer; the lookup or hashing is C's.
 from libc.stdint cimport int32_t, int64_t, uint32_t
 from libc.string cimport memcpy, memset
 from libc.stdlib cimport malloc, free
+from libc.math cimport sqrt
 
 import numpy as np
 cimport numpy as cnp
@@ -25,7 +26,7 @@ from fastscore import text as _text
 
 cnp.import_array()
 
-__all__ = ["Counter", "weigh"]
+__all__ = ["Counter", "weigh", "row_z"]
 
 cdef extern from "Python.h":
     int Py_UNICODE_ISALNUM(Py_UCS4 ch) nogil
@@ -408,3 +409,50 @@ def weigh(indptr, indices, data, *, binary, sublinear_tf, idf, norm):
     cdef int l2 = norm == "l2"
     with nogil:
         fs_normalize_rows(&d[0], &sq[0], &ip[0], n_rows, l2)
+
+
+def row_z(indices, data, weighing, coef, double intercept):
+    """z of one counted row for one output (fastscore.text.row_z): each weighing with weigh's steps
+    and rounding, then the intercept plus the sum of value * coef[column] added from 0 in stored order.
+
+    The latency path of score_one: no array is checked but for its columns' range (the row is
+    count_one's), and nothing is allocated beyond numpy's squares for a norm.
+    """
+    cdef const int32_t[::1] ix = indices
+    cdef const double[::1] c = coef
+    cdef const double[::1] sq
+    cdef const double[::1] f
+    cdef double[::1] d = data
+    cdef Py_ssize_t i, n = d.shape[0], width = c.shape[0]
+    cdef double total
+    if ix.shape[0] != n:
+        raise ValueError("indices and data must have one length")
+    for i in range(n):
+        if ix[i] < 0 or ix[i] >= width:
+            raise ValueError(f"column {ix[i]} is outside the {width} columns of coef")
+    for binary, sublinear_tf, idf, norm in weighing:
+        if binary:
+            d[:] = 1.0
+        if sublinear_tf:
+            np.log(data, out=data)  # numpy's log, as scikit-learn's
+            data += 1.0
+        if idf is not None:
+            f = idf
+            if f.shape[0] != width:
+                raise ValueError("idf must have one weight per column of coef")
+            for i in range(n):
+                d[i] = d[i] * f[ix[i]]
+        if norm is not None and n:
+            sq = np.abs(data) if norm == "l1" else data * data  # no compiler fuses numpy's squares into the sum
+            total = 0.0
+            for i in range(n):
+                total += sq[i]
+            if total != 0.0:
+                if norm == "l2":
+                    total = sqrt(total)
+                for i in range(n):
+                    d[i] = d[i] / total
+    total = 0.0
+    for i in range(n):
+        total += d[i] * c[ix[i]]
+    return total + intercept

@@ -28,6 +28,7 @@ vocabulary's, or the hashing's), weigh applies binary, sublinear_tf, idf and
 the norm to them in place. fastscore._text has the same two names, compiled,
 giving the same numbers to the bit; fastscore._backend.text_module picks one.
 """
+import math
 import re
 import unicodedata
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple, Union
@@ -36,7 +37,7 @@ import numpy as np
 
 __all__ = ["DEFAULTS", "ANALYZERS", "check_settings", "build_analyzer", "strip_accents_ascii",
            "strip_accents_unicode", "murmurhash3_32", "murmurhash3_32_many", "hash_columns",
-           "hash_signs", "hashed_counts", "count_terms", "weigh_row", "Counter", "weigh"]
+           "hash_signs", "hashed_counts", "count_terms", "weigh_row", "row_z", "Counter", "weigh"]
 
 #: The analyzers scikit-learn's vectorizers name, besides a callable (which a model file cannot hold).
 ANALYZERS = ("word", "char", "char_wb")
@@ -527,3 +528,28 @@ def weigh(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, *, binary: 
     by_row = np.empty_like(totals)
     by_row[order] = totals
     data /= np.repeat(by_row, lengths)
+
+
+def row_z(indices: np.ndarray, data: np.ndarray,
+          weighing: Sequence[Tuple[bool, bool, Optional[np.ndarray], Optional[str]]], coef: np.ndarray,
+          intercept: float) -> float:
+    """z of one counted row (count_one's, data changed) for one output: each (binary, sublinear_tf,
+    idf, norm) weighing with weigh's steps and rounding, then the intercept plus the sum of
+    value * coef[column] added from 0 in stored order, as the sparse kernel adds a row.
+
+    The latency path of score_one, in Python floats (which round as the compiled loops do).
+    """
+    if len(indices) and (int(indices.min()) < 0 or int(indices.max()) >= len(coef)):
+        raise ValueError(f"a column of indices is outside the {len(coef)} columns of coef")
+    for binary, sublinear_tf, idf, norm in weighing:
+        weigh_values(indices, data, binary, sublinear_tf, idf)
+        if norm is not None:
+            total = 0.0
+            for v in (np.abs(data) if norm == "l1" else data * data).tolist():
+                total += v
+            if total != 0.0:
+                data /= math.sqrt(total) if norm == "l2" else total
+    total = 0.0
+    for v, w in zip(data.tolist(), coef[indices].tolist()):
+        total += v * w
+    return total + intercept

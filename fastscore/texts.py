@@ -226,7 +226,7 @@ class TextScorer:
         else:
             self._counter = mod.Counter(block.analyzer, n_features=block.n_features,
                                         alternate_sign=block.alternate_sign)
-        self._weigh = mod.weigh
+        self._weigh, self._row_z = mod.weigh, mod.row_z
         k = block.rows.shape[1]
         self.n_outputs = k
         self._kernel = _backend.kernel_class(backend)(block.rows.T, np.zeros(k) if intercept is None else intercept)
@@ -276,16 +276,11 @@ class TextScorer:
         if not isinstance(doc, (str, bytes)):
             raise TypeError(f"{self.name} must be a str or bytes document, got {type(doc).__name__}")
         indices, data = self._counter.count_one(doc)
-        if self.block.weighing:
-            indptr = np.array([0, len(indices)], dtype=indices.dtype)
-            self._weighed(indptr, indices, data)
-        values = data.tolist()
-        z = []
-        for w, b in zip(self._columns, self._intercept):
-            s = 0.0
-            for v, x in zip(values, w[indices].tolist()):
-                s += v * x
-            z.append(s + b)
+        if self.n_outputs == 1:
+            z = [self._row_z(indices, data, self.block.weighing, self._columns[0], self._intercept[0])]
+        else:
+            z = [self._row_z(indices, data.copy(), self.block.weighing, w, b)
+                 for w, b in zip(self._columns, self._intercept)]
         scalar = LINKS[link].scalar
         if self.n_outputs == 1 and scalar is not None:
             return scalar(z[0])
