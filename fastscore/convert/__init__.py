@@ -70,7 +70,7 @@ def from_sklearn(estimator: Any, *, backend: Optional[str] = None) -> LinearMode
     import sklearn
 
     parts = convert_parts(estimator)
-    arrays = [parts.coef, parts.intercept] + ([] if parts.center is None else [parts.center])
+    arrays = [a for a in (parts.coef, parts.intercept, parts.center, parts.sparse_intercept) if a is not None]
     if not all(np.isfinite(a).all() for a in arrays):
         raise ConversionError(f"{parts.name} has NaN or infinite coefficients (did fitting diverge?)")
     names = getattr(estimator, "feature_names_in_", None)
@@ -82,7 +82,25 @@ def from_sklearn(estimator: Any, *, backend: Optional[str] = None) -> LinearMode
     fields = dict(estimator=parts.name, link=parts.link, coef=parts.coef, intercept=parts.intercept,
                   n_features=parts.coef.shape[-1], center=parts.center,
                   feature_names=None if names is None else [str(n) for n in names],
-                  sklearn_version=sklearn.__version__, backend=backend, **(parts.front or {}))
+                  sklearn_version=sklearn.__version__, backend=backend, sparse=_sparse(parts),
+                  **(parts.front or {}))
     if parts.kind == "classifier":
         return Classifier(classes=parts.classes, post=parts.post, **fields)
     return Regressor(**fields)
+
+
+def _sparse(parts: Parts) -> Any:
+    """The model's field "sparse" from its Parts: the step that refuses sparse X, or its intercept on it.
+
+    A model with a centre refuses sparse X as a centring step does without
+    the field, so it is left out there: the file keeps the oldest format
+    version that holds it.
+    """
+    error = parts.sparse_error
+    if error is not None:
+        if error.why == "center" and parts.center is not None:
+            return None
+        return {"error": error.why, "step": error.step, "path": error.path}
+    if parts.sparse_intercept is not None:
+        return {"intercept": parts.sparse_intercept}
+    return None

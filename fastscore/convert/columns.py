@@ -126,7 +126,8 @@ def convert_pipeline(pipe: Any, registry: Registry) -> Parts:
     """Parts of a Pipeline whose steps before the model are any steps this walk converts.
 
     The model reads the pipeline's raw input columns (named when it was
-    fitted on a DataFrame); its Parts carry the input stage in ``front``.
+    fitted on a DataFrame); its Parts carry the input stage in ``front``,
+    and no sparse rule: a model with an input stage refuses sparse X.
     """
     prefix = f"{registry.path}/" if registry.path else ""
     steps = _named_steps(pipe, "")
@@ -156,7 +157,7 @@ def convert_pipeline(pipe: Any, registry: Registry) -> Parts:
     return parts._replace(name=f"Pipeline({', '.join(names_)})",
                           coef=done.coef.reshape(-1) if flat else done.coef,
                           intercept=done.intercept.reshape(parts.intercept.shape), center=done.center,
-                          front=done.front)
+                          front=done.front, sparse_error=None, sparse_intercept=None)
 
 
 def _named_steps(pipe: Any, prefix: str) -> List[Any]:
