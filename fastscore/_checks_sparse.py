@@ -45,18 +45,23 @@ class SparseRule(NamedTuple):
     error is DENSE or CENTER when scikit-learn's `step` (its class name), at
     `path` in the estimator, raises on sparse X; intercept, when not None, is
     the intercept of z on sparse X, which is then scored without the model's
-    centre (a RobustScaler skips its centring on sparse X).
+    centre (a RobustScaler skips its centring on sparse X). densify: a model
+    with an input stage scores sparse X as X.toarray(), as every step of its
+    estimator treats sparse X as dense X.
     """
 
     error: Optional[str] = None
     step: Optional[str] = None
     path: Optional[str] = None
     intercept: Optional[np.ndarray] = None
+    densify: bool = False
 
     def to_json(self) -> Dict[str, Any]:
         """The field's JSON value."""
         if self.error is not None:
             return {"error": self.error, "step": self.step, "path": self.path}
+        if self.densify:
+            return {"densify": True}
         return {"intercept": None if self.intercept is None else self.intercept.tolist()}
 
 

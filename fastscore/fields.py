@@ -122,10 +122,7 @@ def check(kind: str, *, estimator: Any, link: Any, n_features: Any, coef: Any, i
 
         front = _front.check(inputs, numeric, tables, n_features, 1 if coef.ndim == 1 else coef.shape[0])
     if sparse is not None:
-        if staged:
-            raise FieldError("field 'sparse' is not allowed with 'inputs': a model with an input stage "
-                             "refuses sparse X")
-        sparse = _sparse(sparse, coef, copy)
+        sparse = _sparse(sparse, coef, copy, staged)
     for a in (coef, intercept, center, classes, feature_names):
         if a is not None:
             a.flags.writeable = False
@@ -253,11 +250,9 @@ def _intercept(value, coef, copy, where="intercept"):
     return a
 
 
-def _sparse(value, coef, copy):
-    """The field "sparse": {"error": "dense" or "center", "step": str, "path": str}, or {"intercept": ...}.
-
-    The intercept is shaped as the field 'intercept' is.
-    """
+def _sparse(value, coef, copy, staged):
+    """The field "sparse": {"error": "dense" or "center", "step": str, "path": str}; {"intercept": ...}
+    (shaped as the field 'intercept') without an input stage; {"densify": true} with one."""
     from fastscore._checks_sparse import CENTER, DENSE, SparseRule
 
     if isinstance(value, SparseRule):
@@ -265,13 +260,20 @@ def _sparse(value, coef, copy):
     if not isinstance(value, dict):
         raise FieldError(f"field 'sparse' must be an object, got {what(value)}")
     keys = sorted(value)
+    if keys in (["densify"], ["intercept"]) and staged != (keys == ["densify"]):
+        raise FieldError(f"field 'sparse.{keys[0]}' is only allowed {'with' if keys == ['densify'] else 'without'} "
+                         "the field 'inputs'")
+    if keys == ["densify"]:
+        if value["densify"] is not True:
+            raise FieldError(f"field 'sparse.densify' must be true, got {what(value['densify'])}")
+        return SparseRule(densify=True)
     if keys == ["intercept"]:
         intercept = _intercept(value["intercept"], coef, copy, "sparse.intercept")
         intercept.flags.writeable = False
         return SparseRule(intercept=intercept)
     if keys != ["error", "path", "step"]:
         raise FieldError("field 'sparse' must have the keys 'error', 'step' and 'path', or the key 'intercept' "
-                         f"alone, got {', '.join(map(repr, keys)) or 'none'}")
+                         f"or 'densify' alone, got {', '.join(map(repr, keys)) or 'none'}")
     error = value["error"]
     if not isinstance(error, str) or error not in (DENSE, CENTER):
         raise FieldError(f"field 'sparse.error' must be {DENSE!r} or {CENTER!r}, got {what(error)}")

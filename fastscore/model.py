@@ -132,7 +132,7 @@ class LinearModel:
         if self._front is not None:  # n_features counts the numeric columns; the inputs hold the names
             return fields.Fields(self._KIND, self.estimator, self.link, self.coef_.shape[-1], self.coef_,
                                  self.intercept_, getattr(self, "classes_", None), None, self.center,
-                                 self.sklearn_version, self._post, self._front)
+                                 self.sklearn_version, self._post, self._front, self._sparse)
         return fields.Fields(self._KIND, self.estimator, self.link, self.n_features_in_, self.coef_,
                              self.intercept_, getattr(self, "classes_", None), self._feature_names,
                              self.center, self.sklearn_version, self._post, None, self._sparse)
@@ -189,10 +189,15 @@ class LinearModel:
     def _score_sparse(self, X: Any, link: int, layout: int, out: Optional[np.ndarray],
                       n_threads: int) -> np.ndarray:
         """A SciPy sparse X scored over its own structure (fastscore._checks_sparse.sparse_parts)."""
-        if self._front is not None:
-            raise ValueError(f"X is a sparse matrix, but {self.estimator} has an input stage (encoders or an "
-                             "imputer) that reads X's columns by name: give it a DataFrame")
         rule, kernel = self._sparse, self._kernel
+        if self._front is not None:
+            if rule is not None and rule.densify:  # every step of the estimator treats sparse X as dense X
+                return kernel.score(X.toarray(), link, out, layout=layout, n_threads=n_threads)
+            if rule is not None and rule.error is not None:
+                raise _checks_sparse.refusal(rule, self.estimator)
+            raise ValueError(f"X is a sparse matrix, but {self.estimator} has an input stage that does not take it "
+                             "(a step of its estimator refuses sparse X, or transforms it otherwise than dense X): "
+                             "score X.toarray() or a DataFrame")
         if rule is not None and rule.intercept is not None:  # scored without the centre, by this intercept
             if self._sparse_kernel is None:
                 self._sparse_kernel = _backend.kernel_class(kernel.name)(

@@ -90,17 +90,19 @@ def from_sklearn(estimator: Any, *, backend: Optional[str] = None) -> LinearMode
 
 
 def _sparse(parts: Parts) -> Any:
-    """The model's field "sparse" from its Parts: the step that refuses sparse X, or its intercept on it.
+    """The model's field "sparse" from its Parts: the step that refuses sparse X, its intercept on sparse X, or
+    whether its input stage scores X.toarray().
 
-    A model with a centre refuses sparse X as a centring step does without
-    the field, so it is left out there: the file keeps the oldest format
-    version that holds it.
+    The field is written only where the model would otherwise treat sparse X
+    differently from its estimator, so that the file keeps the oldest format
+    version that holds it: a model with a centre or an input stage refuses
+    sparse X without it.
     """
     error = parts.sparse_error
     if error is not None:
-        if error.why == "center" and parts.center is not None:
+        if parts.front is not None or (error.why == "center" and parts.center is not None):
             return None
         return {"error": error.why, "step": error.step, "path": error.path}
     if parts.sparse_intercept is not None:
         return {"intercept": parts.sparse_intercept}
-    return None
+    return {"densify": True} if parts.sparse_densify else None

@@ -58,6 +58,8 @@ class Parts(NamedTuple):
     #: the intercept of z on sparse X, where a step skips its centring on sparse X (RobustScaler);
     #: None when sparse X is scored as dense X is
     sparse_intercept: Optional[np.ndarray] = None
+    #: a model with an input stage: whether it scores sparse X as X.toarray() (fastscore.convert.on_sparse)
+    sparse_densify: bool = False
 
 
 class SparseError(NamedTuple):

@@ -100,7 +100,7 @@ def _calibrator(cls: int, calibrator: Any, registry: Registry) -> Dict[str, Any]
 
 #: The fields of Parts that _stack knows how to stack.
 _STACKED = {"kind", "name", "link", "coef", "intercept", "classes", "center", "post", "front", "sparse_error",
-            "sparse_intercept"}
+            "sparse_intercept", "sparse_densify"}
 
 
 def _stack(heads: List[Parts]) -> Parts:
@@ -120,7 +120,9 @@ def _stack(heads: List[Parts]) -> Parts:
             raise ConversionError("CalibratedClassifierCV's members do not all read named inputs")
         done = stack_fronts([(p.front, p.coef.reshape(-1, p.coef.shape[-1]), p.intercept, p.center)
                              for p in heads if p.front is not None])
-        return first._replace(coef=done.coef, intercept=done.intercept, center=done.center, front=done.front)
+        error = next((p.sparse_error for p in heads if p.sparse_error is not None), None)
+        return first._replace(coef=done.coef, intercept=done.intercept, center=done.center, front=done.front,
+                              sparse_error=error, sparse_densify=error is None and all(p.sparse_densify for p in heads))
     d = first.coef.shape[-1]
     for parts in heads:
         if parts.coef.shape[-1] != d:
