@@ -411,6 +411,7 @@ FRONTS = {
     "union-minmax": lambda: make_pipeline(make_union(SimpleImputer(), MissingIndicator()), MinMaxScaler(),
                                           lm.LogisticRegression()),
     "validating-identity": lambda: _imputed(FunctionTransformer(validate=True)),
+    "validating-identity-sparse": lambda: _imputed(FunctionTransformer(validate=True, accept_sparse=True)),
 }
 #: scikit-learn scores sparse X through these, but fastscore cannot tell what it computes: refused
 UNTOLD = {

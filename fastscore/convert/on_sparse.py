@@ -4,9 +4,8 @@ A pipeline with an input stage (fastscore.convert.columns) scores sparse X
 as X.toarray() when every step scikit-learn runs treats sparse X as it
 treats dense X; it refuses sparse X, as scikit-learn's step raises, when
 the first step that sees it needs dense data or would centre it. flow()
-follows X through the steps, knowing at each point whether it is sparse,
-dense, or either (a ColumnTransformer's output is sparse or dense by its
-density); anything it cannot tell (a RobustScaler that skips its centre on
+follows X through the steps, knowing at each point whether it is sparse or
+dense; anything it cannot tell (a RobustScaler that skips its centre on
 sparse X; a ColumnTransformer, which refuses some sparse formats and whose
 output is sparse or dense by its density; a step of unknown kind) leaves
 the model refusing sparse X as an input stage does.
@@ -16,7 +15,7 @@ from typing import Any, List, Optional, Tuple
 from fastscore.convert import scalers
 from fastscore.convert.parts import Parts, SparseError
 
-SPARSE, DENSE, EITHER = "sparse", "dense", "either"
+SPARSE, DENSE = "sparse", "dense"
 
 
 class _Stop(Exception):
@@ -45,11 +44,9 @@ def flow(pre: List[Tuple[str, Any]], model: Parts) -> Tuple[Optional[SparseError
         state = SPARSE
         for path, step in pre:
             state = _step(step, state, path)
-        if state != DENSE and model.sparse_error is not None:
-            if state == EITHER:
-                return None, False
+        if state == SPARSE and model.sparse_error is not None:
             return model.sparse_error, False
-        if state != DENSE and model.sparse_intercept is not None:
+        if state == SPARSE and model.sparse_intercept is not None:
             return None, False
         return None, True
     except _Stop as stop:
@@ -73,13 +70,12 @@ def _step(step: Any, state: str, path: str) -> str:
         return state
     if name == "FeatureUnion":  # scipy.sparse.hstack as soon as one part is sparse
         states = [_step(inner, state, f"{path}/{sub}") for sub, inner in step.transformer_list]
-        return SPARSE if SPARSE in states else EITHER if EITHER in states else DENSE
+        return SPARSE if SPARSE in states else DENSE
     if state == DENSE:
         return DENSE
     how = _refuses(step)
     if how in (scalers.DENSE, scalers.CENTER):
-        # on X that is sparse for some data only, whether scikit-learn raises depends on the data
-        raise _Stop(SparseError(name, path, how) if state == SPARSE else None)
+        raise _Stop(SparseError(name, path, how))
     if how is None and name == "MissingIndicator":
         return {True: SPARSE, False: DENSE}.get(step.sparse, state)  # "auto": as its input
     if how is None and name in _KEEP_SPARSE:
