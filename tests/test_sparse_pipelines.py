@@ -478,6 +478,7 @@ def test_densify_is_validated_with_inputs_only():
     assert json.loads(model.dumps())["format_version"] == 3 and model == fastscore.loads(model.dumps())
     X = sp.csr_matrix(np.array([[0.0], [np.nan], [2.0]]))
     assert_close(model.decision_function(X), [0.25, 1.0, 1.25])
+    assert model.score_one(X[2]) == model.score_one([2.0])  # one sparse row, as score() takes it
     for sparse, message in (({"densify": False}, r"^field 'sparse.densify' must be true, got false$"),
                             ({"densify": 1}, r"^field 'sparse.densify' must be true, got 1$"),
                             ({"intercept": [0.0]}, r"^field 'sparse.intercept' is only allowed without the field "
