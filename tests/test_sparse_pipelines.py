@@ -28,6 +28,7 @@ from sklearn.base import is_classifier
 
 import fastscore
 from fastscore import ModelFormatError, modelfile
+import estimator_cases
 from helpers import EPS, TOL, assert_close
 
 RNG = np.random.default_rng(11)
@@ -226,6 +227,18 @@ def test_sparse_x_is_scored_or_refused_as_scikit_learn_does(case, fmt, backend):
     for method in _methods(est):
         assert np.array_equal(np.asarray(getattr(model, method)(dense)), np.asarray(getattr(
             fastscore.loads(model.dumps(), backend=backend), method)(dense)))
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("case", sorted(estimator_cases.CLASSIFIERS) + sorted(estimator_cases.REGRESSORS))
+def test_every_estimator_case_on_sparse_x(case, fmt, backend):
+    """Every linear estimator (and scaler pipeline) of tests/estimator_cases.py, on its own data with half its
+    entries zero, as a sparse matrix."""
+    est, X = estimator_cases.fitted(case)
+    rng = np.random.default_rng(len(case))
+    rows = X[rng.integers(0, len(X), 40)]
+    Xs = sp.csr_matrix(rows * (rng.random(rows.shape) < 0.5)).asformat(fmt)
+    assert _agree(fastscore.from_sklearn(est, backend=backend), est, Xs)
 
 
 def test_score_one_takes_a_sparse_row_by_the_rule(backend):
