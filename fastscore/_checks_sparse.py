@@ -8,10 +8,14 @@ Two levels, as in fastscore._checks:
 * ``sparse_args`` guards Kernel.score_sparse itself; the structure (indptr
   and indices) is checked by the kernels as they read it, and reported
   through ``bad_indptr`` and ``bad_index``.
+
+A model's SparseRule (its file's field "sparse") says how its scikit-learn
+estimator treats sparse X where that differs from dense X; ``refusal`` is
+the error of a model that refuses sparse X.
 """
 import operator
 import sys
-from typing import Any, NamedTuple, Optional, Tuple
+from typing import Any, Dict, NamedTuple, Optional, Tuple
 
 import numpy as np
 
@@ -29,6 +33,56 @@ class SparseParts(NamedTuple):
     indptr: np.ndarray
     n_rows: int
     csc: bool
+
+
+#: SparseRule.error: the step needs dense data (scikit-learn's TypeError), or would centre X (its ValueError)
+DENSE, CENTER = "dense", "center"
+
+
+class SparseRule(NamedTuple):
+    """How a model scores sparse X: refused as a step of its estimator raises, or by its own intercept.
+
+    error is DENSE or CENTER when scikit-learn's `step` (its class name), at
+    `path` in the estimator, raises on sparse X; intercept, when not None, is
+    the intercept of z on sparse X, which is then scored without the model's
+    centre (a RobustScaler skips its centring on sparse X). densify: a model
+    with an input stage scores sparse X as X.toarray(), as every step of its
+    estimator treats sparse X as dense X.
+    """
+
+    error: Optional[str] = None
+    step: Optional[str] = None
+    path: Optional[str] = None
+    intercept: Optional[np.ndarray] = None
+    densify: bool = False
+
+    def to_json(self) -> Dict[str, Any]:
+        """The field's JSON value."""
+        if self.error is not None:
+            return {"error": self.error, "step": self.step, "path": self.path}
+        if self.densify:
+            return {"densify": True}
+        return {"intercept": None if self.intercept is None else self.intercept.tolist()}
+
+
+def refusal(rule: Optional[SparseRule], estimator: str) -> Exception:
+    """The one-line error of a model (named by `estimator`) that refuses sparse X, by its rule.
+
+    The type is scikit-learn's for the same refusal: TypeError where its step
+    needs dense data, ValueError where it would centre X. Without a rule the
+    refusal is the centre's (a centred model without the field "sparse").
+    """
+    at = "" if rule is None or not rule.path else f" ({rule.path})"
+    if rule is not None and rule.error == DENSE:
+        return TypeError(f"X is a sparse matrix, but {estimator} needs dense data: its {rule.step}{at} refuses "
+                         "sparse X, as in scikit-learn; score X.toarray()")
+    if rule is not None:
+        return ValueError(f"X is a sparse matrix, but {estimator} centres its features in its {rule.step}{at}, "
+                          "which would make X dense and which scikit-learn refuses too: score X.toarray(), or "
+                          "fit the scaler with with_mean=False")
+    return ValueError(f"X is a sparse matrix, but {estimator} centres its features (x - center, from a "
+                      "StandardScaler with_mean=True or a RobustScaler with_centering=True), which would make "
+                      "X dense: score X.toarray(), or fit the scaler without centring")
 
 
 def is_sparse(X: Any) -> bool:

@@ -290,12 +290,15 @@ def test_score_one_takes_one_sparse_row(backend):
 
 
 def test_input_stages_refuse_sparse_x(backend):
+    """Where a step of the pipeline refuses sparse X in scikit-learn (tests/test_sparse_pipelines.py: where not)."""
     from sklearn.impute import SimpleImputer
+    from sklearn.preprocessing import KBinsDiscretizer
 
     rng = np.random.default_rng(3)
     X, y = rng.normal(size=(40, 3)), rng.integers(0, 2, 40)
     X[::7, 1] = np.nan
-    model = model_on(backend, make_pipeline(SimpleImputer(), LogisticRegression()).fit(X, y))
+    model = model_on(backend, make_pipeline(SimpleImputer(), KBinsDiscretizer(
+        n_bins=3, quantile_method="averaged_inverted_cdf"), LogisticRegression()).fit(X, y))
     Xs = sp.csr_matrix(np.nan_to_num(X))
     with pytest.raises(ValueError, match=r"^X is a sparse matrix, but .* has an input stage"):
         model.predict_proba(Xs)

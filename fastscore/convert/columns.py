@@ -17,6 +17,7 @@ from typing import Any, Dict, List, NamedTuple
 
 import numpy as np
 
+from fastscore.convert import on_sparse
 from fastscore.convert.features import Cat, Feature, Raw, Term, as_num, assemble, refuse
 from fastscore.convert.parts import ConversionError, Parts, Registry, check_fitted, resolve
 
@@ -143,7 +144,10 @@ def convert_pipeline(pipe: Any, registry: Registry) -> Parts:
     """Parts of a Pipeline whose steps before the model are any steps this walk converts.
 
     The model reads the pipeline's raw input columns (named when it was
-    fitted on a DataFrame); its Parts carry the input stage in ``front``.
+    fitted on a DataFrame); its Parts carry the input stage in ``front``,
+    and what the steps do to sparse X (fastscore.convert.on_sparse): the
+    error of the first that refuses it, or whether it is scored as
+    X.toarray(), which only inputs read as numbers can be.
     """
     prefix = f"{registry.path}/" if registry.path else ""
     steps = _named_steps(pipe, "")
@@ -174,10 +178,12 @@ def convert_pipeline(pipe: Any, registry: Registry) -> Parts:
                     intercept, n_inputs, None if names is None else [str(n) for n in names], model_path)
     flat = parts.coef.ndim == 1
     names_ = [type(s).__name__ for _, s in pre] + [parts.name]
+    error, densify = on_sparse.flow([(prefix + path, step) for path, step in pre], parts)
     return parts._replace(name=f"Pipeline({', '.join(names_)})",
                           coef=done.coef.reshape(-1) if flat else done.coef,
                           intercept=done.intercept.reshape(parts.intercept.shape), center=done.center,
-                          front=done.front)
+                          front=done.front, sparse_error=error, sparse_intercept=None,
+                          sparse_densify=densify and all(x["type"] == "number" for x in done.front["inputs"]))
 
 
 def _named_steps(pipe: Any, prefix: str) -> List[Any]:
