@@ -196,6 +196,9 @@ class LinearModel:
                 return kernel.score(X.toarray(), link, out, layout=layout, n_threads=n_threads)
             if rule is not None and rule.error is not None:
                 raise _checks_sparse.refusal(rule, self.estimator)
+            if self._front.texts:
+                raise TypeError(f"X is a sparse matrix, but {self.estimator} reads documents (str or bytes): give "
+                                "them, or the table that holds their column")
             raise ValueError(f"X is a sparse matrix, but {self.estimator} has an input stage that does not take it "
                              "(a step of its estimator refuses sparse X, or transforms it otherwise than dense X): "
                              "score X.toarray() or a DataFrame")
