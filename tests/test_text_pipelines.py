@@ -385,3 +385,69 @@ def test_a_table_given_to_a_documents_model_is_an_error(backend, documents_model
         model.predict_proba({"body": docs})
     with pytest.raises((TypeError, ValueError)):
         model.predict_proba(np.array(docs).reshape(-1, 1))
+
+
+def test_hashed_counts_that_cancel_stay_a_stored_zero(backend):
+    """With alternate_sign, two features of opposite signs in one column sum to a stored 0, which
+    binary=True makes 1 and TfidfTransformer's document frequency counts, as in scikit-learn."""
+    from sklearn.utils import murmurhash3_32
+
+    words = ["aa", "bb", "cc", "dd", "ee", "ff", "gg", "hh"]
+    pos = next(w for w in words if murmurhash3_32(w, positive=False) >= 0)
+    neg = next(w for w in words if murmurhash3_32(w, positive=False) < 0)
+    docs = [f"{pos} {neg}", pos, neg, f"{pos} {pos}", "zz", f"{neg} {neg} {pos}"]
+    y = [0, 1, 0, 1, 1, 0]
+    for binary in (True, False):
+        for extra in ([], [TfidfTransformer()], [TfidfTransformer(norm=None, use_idf=True)]):
+            pipe = make_pipeline(HashingVectorizer(n_features=1, binary=binary, norm=None), *extra,
+                                 LogisticRegression()).fit(docs, y)
+            assert pipe[:-1].transform(docs[:1]).nnz == 1  # the stored zero
+            assert_scores_as_sklearn(round_trip(pipe, backend), pipe, docs + [f"{neg} {pos} {pos} zz"])
+
+
+# ---- the model file ------------------------------------------------------------------------------------
+
+def file_cases():
+    docs, y = corpus(100, 11), np.arange(100) % 3
+    pipes = [make_pipeline(TfidfVectorizer(ngram_range=(1, 2), stop_words="english", strip_accents="unicode"),
+                           LogisticRegression(max_iter=1000)),
+             make_pipeline(HashingVectorizer(n_features=4096), TfidfTransformer(), LogisticRegression()),
+             make_pipeline(HashingVectorizer(n_features=4096, alternate_sign=False, analyzer="char_wb", ngram_range=(1, 3)),
+                           TfidfTransformer(sublinear_tf=True), Ridge())]
+    return [(p.fit(docs, y if i < 2 else y * 1.5), corpus(30, 12) + [""]) for i, p in enumerate(pipes)]
+
+
+@pytest.fixture(scope="module")
+def file_models():
+    return file_cases()
+
+
+@pytest.mark.parametrize("case", [0, 1, 2])
+def test_save_load_and_pickle_round_trip(backend, file_models, case, tmp_path):
+    import json
+
+    pipe, docs = file_models[case]
+    model = fastscore.from_sklearn(pipe, backend=backend)
+    path = tmp_path / "text.json"
+    model.save(path)
+    with open(path, encoding="utf-8") as f:
+        d = json.load(f)
+    assert d["format_version"] == 3 and len(d["texts"]) == 1
+    if "hashing" in d["texts"][0]:  # only the columns with a coefficient are written
+        assert len(d["texts"][0]["rows"]) == len(d["texts"][0]["columns"]) < d["texts"][0]["hashing"]["n_features"]
+    loaded = fastscore.load(path, backend=backend)
+    assert loaded.dumps() == model.dumps()
+    assert_scores_as_sklearn(loaded, pipe, docs)
+    unpickled = pickle.loads(pickle.dumps(loaded))
+    assert unpickled.backend == backend
+    assert_scores_as_sklearn(unpickled, pipe, docs)
+    assert_scores_as_sklearn(fastscore.load(io.BytesIO(path.read_bytes()), backend=backend), pipe, docs)
+
+
+def test_terms_of_every_kind_survive_the_file(backend):
+    """Terms with quotes, backslashes, control characters, separators, emoji and lone combining marks."""
+    docs = ['"quoted" back\\slash', "tab\there \x00nul\x01", "line\u2028sep \ufeffbom", "😀👍🏽 \u0301\u0308",
+            "\U0010fffd \U00020000 東京", "é e\u0301 ﬁ"]
+    pipe = make_pipeline(CountVectorizer(analyzer="char", ngram_range=(1, 2), lowercase=False),
+                         LogisticRegression()).fit(docs, [0, 1, 0, 1, 0, 1])
+    assert_scores_as_sklearn(round_trip(pipe, backend), pipe, docs + ["\x00\x01", "\u2028"])
