@@ -451,3 +451,134 @@ def test_terms_of_every_kind_survive_the_file(backend):
     pipe = make_pipeline(CountVectorizer(analyzer="char", ngram_range=(1, 2), lowercase=False),
                          LogisticRegression()).fit(docs, [0, 1, 0, 1, 0, 1])
     assert_scores_as_sklearn(round_trip(pipe, backend), pipe, docs + ["\x00\x01", "\u2028"])
+
+
+# ---- every kind of linear model, nesting, labels ---------------------------------------------------------
+
+def linear_models():
+    from sklearn import linear_model as lm
+    from sklearn import svm
+    from sklearn.multiclass import OneVsRestClassifier
+
+    sgd = dict(random_state=0, max_iter=50, tol=None)
+    return {
+        "logreg-multinomial": (lambda: LogisticRegression(max_iter=1000), 3),
+        "logregcv": (lambda: lm.LogisticRegressionCV(Cs=3, cv=3), 2),
+        "linearsvc": (lambda: svm.LinearSVC(), 3),
+        "ridgeclassifier": (lambda: lm.RidgeClassifier(), 3),
+        "sgd-log": (lambda: lm.SGDClassifier(loss="log_loss", **sgd), 2),
+        "sgd-modified-huber": (lambda: lm.SGDClassifier(loss="modified_huber", **sgd), 3),
+        "ovr-logreg": (lambda: OneVsRestClassifier(LogisticRegression()), 3),
+        "ridge": (lambda: Ridge(), 0),
+        "ridge-two-targets": (lambda: Ridge(), -2),
+        "linear-regression": (lambda: lm.LinearRegression(), 0),
+        "lasso": (lambda: lm.Lasso(alpha=0.001), 0),
+        "elasticnet": (lambda: lm.ElasticNet(alpha=0.001), 0),
+        "sgd-regressor": (lambda: lm.SGDRegressor(**sgd), 0),
+        "huber": (lambda: lm.HuberRegressor(max_iter=500), 0),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(linear_models()))
+def test_every_linear_model_after_a_vectorizer(backend, name):
+    factory, classes = linear_models()[name]
+    docs = corpus(150, 13)
+    n = len(docs)
+    if classes > 0:
+        y = np.array(["spam", "ham", "eggs"])[np.arange(n) % classes]
+    elif classes == 0:
+        y = np.sin(np.arange(n)) * 3
+    else:
+        y = np.column_stack([np.sin(np.arange(n)), np.cos(np.arange(n))])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence
+        pipe = make_pipeline(TfidfVectorizer(ngram_range=(1, 2)), factory()).fit(docs, y)
+    model = round_trip(pipe, backend)
+    fresh = corpus(40, 14) + [""]
+    if hasattr(pipe, "predict_proba") and classes > 0:
+        assert_scores_as_sklearn(model, pipe, fresh)
+    else:
+        pred = pipe.predict(fresh)
+        got = model.predict(fresh)
+        if classes > 0:
+            assert (got == pred).all()
+            assert_close(model.decision_function(fresh), pipe.decision_function(fresh))
+        else:
+            assert_close(got, pred)
+        for doc, p in zip(fresh[:10], pipe.decision_function(fresh) if classes > 0 else pred):
+            assert_close(model.score_one(doc), p)
+
+
+def test_nested_pipelines_and_passthrough_steps(backend):
+    docs, y = corpus(100, 15), np.arange(100) % 2
+    inner = make_pipeline(CountVectorizer(binary=True), TfidfTransformer(sublinear_tf=True))
+    for pipe in [make_pipeline(inner, LogisticRegression()),
+                 Pipeline([("vec", TfidfVectorizer()), ("nothing", "passthrough"), ("lr", LogisticRegression())]),
+                 Pipeline([("nothing", None), ("vec", inner), ("lr", LogisticRegression())])]:
+        pipe.fit(docs, y)
+        assert_scores_as_sklearn(round_trip(pipe, backend), pipe, corpus(30, 16) + [""])
+
+
+def test_two_text_columns_and_a_passthrough_remainder(backend):
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_union
+
+    df = frame(100, 17).assign(title=corpus(100, 18, (0, 4)))
+    ct = ColumnTransformer([("body", make_pipeline(CountVectorizer(), TfidfTransformer()), "body"),
+                            ("title", make_union(CountVectorizer(binary=True),
+                                                 TfidfVectorizer(analyzer="char", ngram_range=(1, 2))), "title")],
+                           remainder="drop")
+    pipe = make_pipeline(ct, LogisticRegression(max_iter=1000)).fit(df, np.arange(100) % 3)
+    model = round_trip(pipe, backend)
+    fresh = frame(30, 19).assign(title=corpus(30, 20, (0, 4)))
+    assert_close(model.predict_proba(fresh), pipe.predict_proba(fresh))
+    assert_close(model.predict_proba(fresh[["title", "body"]]), pipe.predict_proba(fresh))
+    for i, row in enumerate(fresh[["title", "body"]].to_dict("records")[:10]):
+        assert_close(model.score_one(row), pipe.predict_proba(fresh)[i])
+    with pytest.raises((KeyError, ValueError), match="title"):
+        model.predict_proba(fresh[["body"]])
+    strings = fresh.astype({"body": "string", "title": "category"})
+    assert_close(model.predict_proba(strings), pipe.predict_proba(fresh))
+    assert isinstance(strings["body"].dtype, pd.StringDtype)
+
+
+def test_missing_text_in_a_dataframe_column_is_named(backend, tabular):
+    pipe, df = tabular
+    model = round_trip(pipe, backend)
+    bad = df.copy()
+    bad.loc[5, "body"] = np.nan
+    with pytest.raises(ValueError):
+        pipe.predict_proba(bad)
+    with pytest.raises((TypeError, ValueError), match=r"body.*\b5\b|\b5\b.*body"):
+        model.predict_proba(bad)
+    bad = df.astype({"body": "string"})
+    bad.loc[7, "body"] = None
+    with pytest.raises((TypeError, ValueError), match=r"body.*\b7\b|\b7\b.*body"):
+        model.predict_proba(bad)
+
+
+def test_fixed_vocabulary_with_terms_no_document_has(backend):
+    """TfidfVectorizer(vocabulary=...) keeps terms absent from the training documents: their idf is
+    log((1 + n) / 1) + 1 with smooth_idf, and infinite without (as for unseen hashed columns)."""
+    docs, y = corpus(60, 21), np.arange(60) % 2
+    vocabulary = ["cat", "dogs", "zebra", "東京", "never seen"]
+    pipe = make_pipeline(TfidfVectorizer(vocabulary=vocabulary, ngram_range=(1, 2)), LogisticRegression())
+    pipe.fit(docs, y)
+    assert_scores_as_sklearn(round_trip(pipe, backend), pipe, corpus(20, 22) + ["zebra cat", "never seen"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # scikit-learn's divide by zero
+        pipe = make_pipeline(TfidfVectorizer(vocabulary=vocabulary, smooth_idf=False),
+                             LogisticRegression()).fit(docs, y)
+    assert np.isinf(pipe[0].idf_).any()
+    try:
+        model = round_trip(pipe, backend)
+    except (TypeError, ValueError) as exc:
+        assert "TfidfVectorizer" in str(exc) and "smooth_idf" in str(exc), str(exc)
+        return
+    seen = corpus(20, 23)
+    assert_scores_as_sklearn(model, pipe, seen)
+    with pytest.raises(ValueError):
+        pipe.predict_proba(["zebra"])
+    with pytest.raises(ValueError):
+        model.predict_proba(seen + ["zebra"])
