@@ -6,6 +6,7 @@ loads(backend=...), so that what is scored is what a model file holds.
 The agreement asked is 1e-12 (the project's promise); errors are asked to
 be those scikit-learn raises, or a one-line message naming the problem.
 """
+import functools
 import io
 import pickle
 import warnings
@@ -582,3 +583,41 @@ def test_fixed_vocabulary_with_terms_no_document_has(backend):
         pipe.predict_proba(["zebra"])
     with pytest.raises(ValueError):
         model.predict_proba(seen + ["zebra"])
+
+
+def test_zero_documents_give_empty_results(backend, documents_model):
+    """As for tabular models (test_inputs): an empty batch is an empty result of the right shape."""
+    pipe, docs = documents_model
+    model = round_trip(pipe, backend)
+    for X in ([], (), np.array([], dtype=str)):
+        assert model.predict_proba(X).shape == (0, 2)
+        assert model.decision_function(X).shape == (0,)
+        assert model.predict(X).shape == (0,)
+
+
+@functools.lru_cache(maxsize=None)
+def bytes_model(encoding, decode_error, analyzer, backend):
+    """A fitted pipeline reading bytes, and its model (fitted once per settings: hypothesis draws them again)."""
+    train = corpus(40, 24) + WORDS
+    pipe = make_pipeline(TfidfVectorizer(encoding=encoding, decode_error=decode_error, analyzer=analyzer,
+                                         ngram_range=(1, 2)), LogisticRegression())
+    pipe.fit(train, np.arange(len(train)) % 2)
+    return pipe, round_trip(pipe, backend)
+
+
+@settings(max_examples=40, deadline=None)
+@given(raw=st.lists(st.one_of(st.binary(max_size=24), DOC.map(lambda d: d.encode("utf-8", "surrogatepass"))),
+                    min_size=1, max_size=5),
+       encoding=st.sampled_from(["utf-8", "latin-1", "cp1252", "utf-16", "ascii", "koi8-r"]),
+       decode_error=st.sampled_from(["strict", "ignore", "replace"]),
+       analyzer=st.sampled_from(["word", "char"]))
+def test_random_bytes_decode_as_scikit_learn(backend, raw, encoding, decode_error, analyzer):
+    """Any bytes: the same probabilities as scikit-learn, or the same exception type."""
+    pipe, model = bytes_model(encoding, decode_error, analyzer, backend)
+    theirs, ours = outcome(pipe.predict_proba, raw), outcome(model.predict_proba, raw)
+    if isinstance(theirs, type):
+        assert ours is theirs, (raw, ours, theirs)
+        return
+    assert_close(ours, theirs)
+    for doc, p in zip(raw, theirs):
+        assert_close(model.score_one(doc), p[1])
