@@ -621,3 +621,34 @@ def test_random_bytes_decode_as_scikit_learn(backend, raw, encoding, decode_erro
     assert_close(ours, theirs)
     for doc, p in zip(raw, theirs):
         assert_close(model.score_one(doc), p[1])
+
+
+# ---- the command line ------------------------------------------------------------------------------
+
+def test_cli_scores_a_text_column_as_scikit_learn_on_read_csv(backend, tabular, tmp_path):
+    """The text column is named like any other column; quoted cells hold commas, quotes and newlines."""
+    import os
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    pipe, df = tabular
+    fastscore.from_sklearn(pipe).save(tmp_path / "model.json")
+    rows = df.iloc[:40].copy()
+    rows["body"] = [d or "x" for d in rows["body"]]  # an empty cell is a missing one for read_csv
+    rows.loc[rows.index[3], "body"] = 'a "quoted" cat, on\ntwo lines\r\nand a tab\there'
+    rows.loc[rows.index[4], "body"] = "ΣΟΦΙΑ café,😀"
+    rows.to_csv(tmp_path / "in.csv", index=False)
+    env = dict(os.environ, FASTSCORE_PURE="1" if backend == "pure" else "0")
+    r = subprocess.run([sys.executable, "-m", "fastscore", "score", "model.json", "in.csv", "-o", "out.csv"],
+                       cwd=tmp_path, env=env, capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr.decode()
+    read = pd.read_csv(tmp_path / "in.csv")
+    assert "two lines" in read["body"].iloc[3] and read["body"].iloc[4] == "ΣΟΦΙΑ café,😀"
+    out = pd.read_csv(tmp_path / "out.csv")
+    proba = pipe.predict_proba(read)
+    assert len(out) == len(read)
+    numbers = out.select_dtypes("number").to_numpy()
+    assert numbers.shape[1] >= proba.shape[1], out.columns
+    assert_close(numbers[:, -proba.shape[1]:], proba)
