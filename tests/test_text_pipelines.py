@@ -652,3 +652,24 @@ def test_cli_scores_a_text_column_as_scikit_learn_on_read_csv(backend, tabular, 
     numbers = out.select_dtypes("number").to_numpy()
     assert numbers.shape[1] >= proba.shape[1], out.columns
     assert_close(numbers[:, -proba.shape[1]:], proba)
+
+
+def test_score_into_out_on_any_threads(backend, documents_model, tabular):
+    """score() of documents and of a table with a text column: into `out`, the same on any threads."""
+    pipe, docs = documents_model
+    model = round_trip(pipe, backend)
+    docs = docs * 200  # more than one chunk
+    want = pipe.predict_proba(docs)[:, 1]
+    out = np.full(len(docs), np.nan)
+    assert model.score(docs, out=out) is out
+    assert_close(out, want)
+    for threads in (1, 2, 3):
+        assert np.array_equal(model.score(docs, n_threads=threads), out)
+    with pytest.raises(ValueError):
+        model.score(docs, out=np.empty(len(docs) - 1))
+    pipe, df = tabular
+    model = round_trip(pipe, backend)
+    out = np.full((len(df), 3), np.nan)
+    assert model.score(df, out=out) is out
+    assert_close(out, pipe.predict_proba(df))
+    assert np.array_equal(model.score(df, n_threads=2), out)
