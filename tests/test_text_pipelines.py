@@ -673,3 +673,22 @@ def test_score_into_out_on_any_threads(backend, documents_model, tabular):
     assert model.score(df, out=out) is out
     assert_close(out, pipe.predict_proba(df))
     assert np.array_equal(model.score(df, n_threads=2), out)
+
+
+def test_one_column_read_as_text_and_as_categories(backend):
+    """scikit-learn reads a column twice (char n-grams and one-hot); fastscore scores it so, or refuses
+    naming the column and what it is read as: text and categories (not numbers)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    df = frame(80, 25)
+    ct = ColumnTransformer([("chars", CountVectorizer(analyzer="char"), "city"), ("onehot", OneHotEncoder(), ["city"]),
+                            ("body", TfidfVectorizer(), "body")])
+    pipe = make_pipeline(ct, LogisticRegression()).fit(df, np.arange(80) % 2)
+    try:
+        model = round_trip(pipe, backend)
+    except (TypeError, ValueError) as exc:
+        message = str(exc)
+        assert "city" in message and "text" in message and "numbers" not in message, message
+        return
+    assert_close(model.predict_proba(df), pipe.predict_proba(df))
