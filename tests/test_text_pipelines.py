@@ -692,3 +692,34 @@ def test_one_column_read_as_text_and_as_categories(backend):
         assert "city" in message and "text" in message and "numbers" not in message, message
         return
     assert_close(model.predict_proba(df), pipe.predict_proba(df))
+
+
+@settings(max_examples=30, deadline=None)
+@given(train=st.lists(DOC, min_size=4, max_size=12), fresh=st.lists(DOC, min_size=1, max_size=5),
+       steps=vectorizers(), second=vectorizers(), classes=st.sampled_from([0, 2, 3]))
+def test_random_text_columns_beside_tabular_ones(backend, train, fresh, steps, second, classes):
+    """Two random text blocks beside a scaled number and a one-hot category, from a DataFrame and from
+    JSON records (score_one of each record)."""
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    train = train + WORDS
+    n = len(train)
+
+    def table(docs, seed):
+        rng = np.random.default_rng(seed)
+        return pd.DataFrame({"body": docs, "title": docs[::-1], "x": rng.normal(size=len(docs)),
+                             "city": rng.choice(["a", "b", "c"], len(docs))})
+
+    ct = ColumnTransformer([("body", make_pipeline(*steps), "body"), ("title", make_pipeline(*second), "title"),
+                            ("x", StandardScaler(), ["x"]), ("city", OneHotEncoder(handle_unknown="ignore"), ["city"])])
+    model = LogisticRegression(C=10.0, max_iter=200) if classes else Ridge(alpha=0.5)
+    y = np.arange(n) % classes if classes else np.sin(np.arange(n))
+    pipe = fit_or_reject(make_pipeline(ct, model), table(train, 0), y)
+    m = round_trip(pipe, backend)
+    X = table(fresh + train[:3], 1)
+    want = pipe.predict_proba(X) if classes else pipe.predict(X)
+    assert_close(m.predict_proba(X) if classes else m.predict(X), want)
+    for row, w in zip(X.to_dict("records"), want):
+        assert_close(m.score_one(row), w[1] if classes == 2 else w)
