@@ -20,6 +20,12 @@ checked against scikit-learn (1e-12) before it is timed. Measured:
 - loading the 200,000-term model file (fastscore.load, each backend)
   beside unpickling the scikit-learn pipeline.
 
+Where onnxruntime and skl2onnx are installed (the bench extra), onnxruntime
+on skl2onnx's conversion of the pipeline is timed beside them, on one
+document and on the batch, with its largest difference from scikit-learn's
+probabilities (not checked: its tokenizer is RE2's, whose \\w is ASCII; it
+computes in float32; its lowercasing takes the locale C.UTF-8 given here).
+
 Contenders take their rounds in turn (bench_frames.interleaved); a ratio
 is the median over rounds of the two contenders' times in the same round
 (bench_frames.paired_ratio). Prints one markdown table; asserts nothing but
@@ -79,6 +85,30 @@ def peak_bytes(fn):
         tracemalloc.stop()
 
 
+def onnx_session(pipe):
+    """onnxruntime on skl2onnx's conversion of pipe (one string input, (n, 1)), or None where not installed."""
+    try:
+        import onnxruntime as ort
+        from skl2onnx import to_onnx
+        from skl2onnx.common.data_types import StringTensorType
+    except ImportError:
+        print("onnxruntime or skl2onnx is not installed: no onnxruntime contender")
+        return None
+    start = time.perf_counter()
+    onx = to_onnx(pipe, initial_types=[("X", StringTensorType([None, 1]))],
+                  options={id(pipe[-1]): {"zipmap": False},
+                           id(pipe[0]): {"locale": "C.UTF-8", "tokenexp": r"\b\w\w+\b"}})
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = ort.InferenceSession(onx.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    print(f"onnxruntime {ort.__version__}: converted by skl2onnx in {time.perf_counter() - start:.1f}s, 1 thread")
+    return session
+
+
+def onnx_run(session, docs):
+    return session.run(["probabilities"], {"X": np.array(docs, dtype=object).reshape(-1, 1)})[0]
+
+
 def check(ours, theirs, name):
     err = float(np.abs(np.asarray(ours) - np.asarray(theirs)).max())
     assert err <= 1e-12, f"{name}: |diff| {err:.3e}"
@@ -103,6 +133,8 @@ def main():
     print(f"converted in {time.perf_counter() - start:.2f}s")
     names = backends()
     models = {b: fastscore.loads(converted.dumps(), backend=b) for b in names}
+    session = onnx_session(pipe)
+    onnx_diffs = []
     rows = []  # (measure, contender, seconds per call, peak bytes or None, result bytes or None)
     ratios = []  # (target, ratio theirs / ours, limit)
 
@@ -113,6 +145,8 @@ def main():
     for b, m in models.items():
         check(m.score_one(one), want, f"score_one {b}")
         fns[f"fastscore {b} score_one(doc)"] = lambda m=m: m.score_one(one)
+    if session is not None:
+        fns["onnxruntime run([[doc]])"] = lambda: onnx_run(session, [one])
     t = interleaved(fns, args.rounds)
     rows += [("one document (~20 words)", k, median(v), None, None) for k, v in t.items()]
     ratios.append(("one document: score_one vs predict_proba([doc])",
@@ -126,9 +160,13 @@ def main():
     for b, m in models.items():
         check(m.predict_proba(docs), want, f"predict_proba {b}")
         fns[f"fastscore {b} predict_proba"] = lambda m=m: m.predict_proba(docs)
+    if session is not None:
+        onnx_diffs.append(float(np.abs(onnx_run(session, docs) - want).max()))
+        fns["onnxruntime run"] = lambda: onnx_run(session, docs)
     t = interleaved(fns, args.rounds, min_round_seconds=0.0)
-    rows += [(f"{args.docs:,} documents (~50 words)", k, median(v), peak_bytes(fns[k]), want.nbytes)
-             for k, v in t.items()]
+    # tracemalloc sees what Python and numpy allocate, not onnxruntime's own allocator
+    rows += [(f"{args.docs:,} documents (~50 words)", k, median(v),
+              None if k.startswith("onnxruntime") else peak_bytes(fns[k]), want.nbytes) for k, v in t.items()]
     ratios.append((f"{args.docs:,} documents: predict_proba vs the pipeline's",
                    1 / paired_ratio(t[f"fastscore {names[0]} predict_proba"],
                                     t["scikit-learn pipeline predict_proba"]), 3.0))
@@ -174,6 +212,9 @@ def main():
         mem = "" if peak is None else f"{peak / 1e6:.1f} MB"
         res = "" if result is None else f"{result / 1e6:.1f} MB"
         print(f"| {measure} | {name} | {fmt(seconds)} | {mem} | {res} |")
+    if onnx_diffs:
+        print(f"\nonnxruntime vs scikit-learn on the {args.docs:,} documents: max |difference| of a probability "
+              f"{onnx_diffs[0]:.3g}")
     print(f"\n| target (fastscore {names[0]}) | speed-up (median of paired rounds) | target | |")
     print("|---|---:|---:|---|")
     for name, ratio, limit in ratios:
