@@ -413,7 +413,8 @@ def file_cases():
     pipes = [make_pipeline(TfidfVectorizer(ngram_range=(1, 2), stop_words="english", strip_accents="unicode"),
                            LogisticRegression(max_iter=1000)),
              make_pipeline(HashingVectorizer(n_features=4096), TfidfTransformer(), LogisticRegression()),
-             make_pipeline(HashingVectorizer(n_features=4096, alternate_sign=False, analyzer="char_wb", ngram_range=(1, 3)),
+             make_pipeline(HashingVectorizer(n_features=4096, alternate_sign=False, analyzer="char_wb",
+                                             ngram_range=(1, 3)),
                            TfidfTransformer(sublinear_tf=True), Ridge())]
     return [(p.fit(docs, y if i < 2 else y * 1.5), corpus(30, 12) + [""]) for i, p in enumerate(pipes)]
 
