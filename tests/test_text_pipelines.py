@@ -37,7 +37,8 @@ PIECE = st.one_of(st.sampled_from(PIECES), st.sampled_from(WORDS).map(" {} ".for
                   st.just(""))
 DOC = st.lists(PIECE, max_size=10).map("".join)
 
-PATTERNS = [r"(?u)\b\w\w+\b", r"(?u)\b\w+\b", r"\S+", r"[a-z]+", r"(\w)\w", r"\b\w+(?:'\w+)?\b"]
+# one group: findall gives the group; an optional group: the empty string is a term
+PATTERNS = [r"(?u)\b\w\w+\b", r"(?u)\b\w+\b", r"\S+", r"[a-z]+", r"(\w)\w", r"\w(\w)?", r"\b\w+(?:'\w+)?\b"]
 STOP_WORDS = st.one_of(st.none(), st.just("english"),
                        st.lists(st.sampled_from(["the", "a", "é", "中文", "_", "and", "cat", "42"]), max_size=4))
 
@@ -724,3 +725,23 @@ def test_random_text_columns_beside_tabular_ones(backend, train, fresh, steps, s
     assert_close(m.predict_proba(X) if classes else m.predict(X), want)
     for row, w in zip(X.to_dict("records"), want):
         assert_close(m.score_one(row), w[1] if classes == 2 else w)
+
+
+def test_threads_scoring_one_model_at_once(backend, documents_model):
+    """One model shared by threads, as in a web service: every call gives its own documents' results."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pipe, docs = documents_model
+    model = round_trip(pipe, backend)
+    batches = [corpus(50 + i, 100 + i) for i in range(8)]
+    wants = [pipe.predict_proba(b) for b in batches]
+
+    def work(i):
+        b = batches[i % len(batches)]
+        if i % 2:
+            return i, model.predict_proba(b)
+        return i, np.array([[1 - p, p] for p in (model.score_one(d) for d in b)])
+
+    with ThreadPoolExecutor(4) as pool:
+        for i, got in pool.map(work, range(32)):
+            assert_close(got, wants[i % len(batches)])
