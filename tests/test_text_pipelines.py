@@ -117,6 +117,10 @@ def assert_scores_as_sklearn(model, pipe, docs):
             with pytest.raises(AttributeError):
                 model.decision_function(docs)
         assert (model.predict(docs) == pipe.predict(docs)).all()
+        if hasattr(pipe, "predict_log_proba"):
+            with np.errstate(divide="ignore"):  # modified_huber's probabilities of 0: scikit-learn's log(0)
+                theirs = pipe.predict_log_proba(docs)
+            assert_close(model.predict_log_proba(docs), theirs)
         for doc, p in zip(docs, proba):
             one = model.score_one(doc)
             assert_close(one, p[1] if len(p) == 2 else p)
