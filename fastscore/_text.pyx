@@ -452,6 +452,9 @@ def row_z(indices, data, weighing, coef, double intercept):
                     total = sqrt(total)
                 for i in range(n):
                     d[i] = d[i] / total
+    for i in range(n):
+        if d[i] - d[i] != 0.0:  # NaN or infinity: an infinite idf, as the sparse kernel refuses
+            raise ValueError(f"the weighed row is not finite in column {ix[i]}")
     total = 0.0
     for i in range(n):
         total += d[i] * c[ix[i]]

@@ -493,7 +493,8 @@ def weigh_values(indices: np.ndarray, data: np.ndarray, binary: bool, sublinear_
         np.log(data, out=data)
         data += 1.0
     if idf is not None:
-        data *= idf[indices]
+        with np.errstate(invalid="ignore"):  # 0 * an infinite idf (a cancelled hashed count): NaN, refused later
+            data *= idf[indices]
 
 
 def weigh(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, *, binary: bool, sublinear_tf: bool,
@@ -508,6 +509,12 @@ def weigh(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, *, binary: 
     fastscore._text.weigh is the same with the norm's loop compiled.
     """
     check_weigh(indptr, indices, data, idf, norm)
+    with np.errstate(invalid="ignore", over="ignore"):  # an infinite idf: the kernel names the row
+        _weigh(indptr, indices, data, binary, sublinear_tf, idf, norm)
+
+
+def _weigh(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, binary: bool, sublinear_tf: bool,
+           idf: Optional[np.ndarray], norm: Optional[str]) -> None:
     weigh_values(indices, data, binary, sublinear_tf, idf)
     if norm is None or not len(data):
         return
@@ -541,14 +548,18 @@ def row_z(indices: np.ndarray, data: np.ndarray,
     """
     if len(indices) and (int(indices.min()) < 0 or int(indices.max()) >= len(coef)):
         raise ValueError(f"a column of indices is outside the {len(coef)} columns of coef")
-    for binary, sublinear_tf, idf, norm in weighing:
-        weigh_values(indices, data, binary, sublinear_tf, idf)
-        if norm is not None:
-            total = 0.0
-            for v in (np.abs(data) if norm == "l1" else data * data).tolist():
-                total += v
-            if total != 0.0:
-                data /= math.sqrt(total) if norm == "l2" else total
+    with np.errstate(invalid="ignore", over="ignore"):  # an infinite idf: named below
+        for binary, sublinear_tf, idf, norm in weighing:
+            weigh_values(indices, data, binary, sublinear_tf, idf)
+            if norm is not None:
+                total = 0.0
+                for v in (np.abs(data) if norm == "l1" else data * data).tolist():
+                    total += v
+                if total != 0.0:
+                    data /= math.sqrt(total) if norm == "l2" else total
+    bad = np.flatnonzero(~np.isfinite(data))
+    if len(bad):
+        raise ValueError(f"the weighed row is not finite in column {int(indices[bad[0]])}")
     total = 0.0
     for v, w in zip(data.tolist(), coef[indices].tolist()):
         total += v * w

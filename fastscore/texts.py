@@ -15,6 +15,8 @@ scaler after the vectorizer folded in). docs/FORMAT.md specifies the
 fields; check() is their one validation; TextScorer scores one block on a
 backend, in chunks of documents so that the working memory stays bounded.
 """
+import math
+import re
 from collections.abc import Mapping
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
@@ -153,7 +155,16 @@ def _weighing(value: Any, where: str, n: int) -> Weighing:
         if not isinstance(idf, (list, tuple, np.ndarray)) or len(idf) != n:
             raise FieldError(f"field '{where}.idf' must be null or a list of {n} numbers (one per column), "
                              f"got {what(idf)}")
+        # null: an infinite weight (smooth_idf=False, a term no training document had), which
+        # makes scikit-learn raise for any document holding the term
+        infinite = [j for j, x in enumerate(idf) if x is None] if not isinstance(idf, np.ndarray) else []
+        if infinite:
+            idf = [1.0 if x is None else x for x in idf]
         idf = numbers_field(idf, f"{where}.idf", n)
+        if infinite:
+            idf = idf.copy()
+            idf[infinite] = math.inf
+            idf.flags.writeable = False
     if d["norm"] is not None and d["norm"] not in NORMS:
         raise FieldError(f"field '{where}.norm' must be 'l1', 'l2' or null, got {what(d['norm'])}")
     return Weighing(d["binary"], d["sublinear_tf"], idf, d["norm"])
@@ -179,7 +190,8 @@ def to_json_block(b: Text) -> Dict[str, Any]:
     else:
         d["hashing"] = {"n_features": b.n_features, "alternate_sign": b.alternate_sign}
     d["weighing"] = [{"binary": w.binary, "sublinear_tf": w.sublinear_tf,
-                      "idf": None if w.idf is None else w.idf.tolist(), "norm": w.norm} for w in b.weighing]
+                      "idf": None if w.idf is None else [None if x == math.inf else x for x in w.idf.tolist()],
+                      "norm": w.norm} for w in b.weighing]
     if b.terms is None:
         used = np.flatnonzero(np.any(b.rows != 0.0, axis=1))
         if len(used) == 0:
@@ -256,9 +268,21 @@ class TextScorer:
                 raise TypeError(self._located(exc, start)) from None
             self._weighed(indptr, indices, data)
             indptr, indices = _one_dtype(indptr, indices)
-            self._kernel.score_sparse(data, indices, indptr, stop - start, link, out[start:stop], layout=layout,
-                                      n_threads=n_threads)
+            try:
+                self._kernel.score_sparse(data, indices, indptr, stop - start, link, out[start:stop], layout=layout,
+                                          n_threads=n_threads)
+            except ValueError as exc:
+                m = re.search(r"row (\d+), column (\d+)", str(exc))
+                if m is None:
+                    raise
+                raise self._infinite(start + int(m.group(1)), int(m.group(2))) from None
         return out
+
+    def _infinite(self, row: int, column: int) -> ValueError:
+        """The error for a document whose weighed row is not finite: it holds a term of infinite idf."""
+        term = repr(self.block.terms[column]) if self.block.terms is not None else f"hashed column {column}"
+        return ValueError(f"{self.name}: document {row} holds the term {term}, whose idf weight is infinite "
+                          "(smooth_idf=False, and no training document had it): scikit-learn raises for it")
 
     def _located(self, exc: Exception, start: int) -> str:
         message = str(exc)
@@ -276,11 +300,17 @@ class TextScorer:
         if not isinstance(doc, (str, bytes)):
             raise TypeError(f"{self.name} must be a str or bytes document, got {type(doc).__name__}")
         indices, data = self._counter.count_one(doc)
-        if self.n_outputs == 1:
-            z = [self._row_z(indices, data, self.block.weighing, self._columns[0], self._intercept[0])]
-        else:
-            z = [self._row_z(indices, data.copy(), self.block.weighing, w, b)
-                 for w, b in zip(self._columns, self._intercept)]
+        try:
+            if self.n_outputs == 1:
+                z = [self._row_z(indices, data, self.block.weighing, self._columns[0], self._intercept[0])]
+            else:
+                z = [self._row_z(indices, data.copy(), self.block.weighing, w, b)
+                     for w, b in zip(self._columns, self._intercept)]
+        except ValueError as exc:
+            m = re.search(r"not finite in column (\d+)", str(exc))
+            if m is None:
+                raise
+            raise self._infinite(0, int(m.group(1))) from None
         scalar = LINKS[link].scalar
         if self.n_outputs == 1 and scalar is not None:
             return scalar(z[0])

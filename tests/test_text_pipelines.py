@@ -120,7 +120,13 @@ def assert_scores_as_sklearn(model, pipe, docs):
         if hasattr(pipe, "predict_log_proba"):
             with np.errstate(divide="ignore"):  # modified_huber's probabilities of 0: scikit-learn's log(0)
                 theirs = pipe.predict_log_proba(docs)
-            assert_close(model.predict_log_proba(docs), theirs)
+            ours = model.predict_log_proba(docs)
+            # scikit-learn logs its rounded probabilities (1 - p for the other class): as exact as ours
+            # where they are not small; below, its log carries their rounding, a few eps / p (as in
+            # estimator_cases.compare_classifier)
+            sure = (proba > 1e-3) | (proba == 0.0)
+            assert_close(ours[sure], theirs[sure])
+            assert_close(ours[~sure], theirs[~sure], 8 * np.finfo(float).eps / proba[~sure])
         for doc, p in zip(docs, proba):
             one = model.score_one(doc)
             assert_close(one, p[1] if len(p) == 2 else p)

@@ -102,7 +102,10 @@ def _count(step: Any, features: List[Feature], path: str, ctx: Any) -> List[Feat
 def _tfidf_weighing(tfidf: Any, binary: bool) -> Dict[str, Any]:
     idf = getattr(tfidf, "idf_", None) if tfidf.use_idf else None
     return {"binary": binary, "sublinear_tf": bool(tfidf.sublinear_tf),
-            "idf": None if idf is None else np.asarray(idf, dtype=np.float64).tolist(), "norm": tfidf.norm}
+            # an infinite weight (smooth_idf=False, a term in no training document) is written null
+            "idf": None if idf is None else [None if x == np.inf else x
+                                             for x in np.asarray(idf, dtype=np.float64).tolist()],
+            "norm": tfidf.norm}
 
 
 def _hashing(step: Any, features: List[Feature], path: str, ctx: Any) -> List[Feature]:
