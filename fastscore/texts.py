@@ -242,8 +242,8 @@ class TextScorer:
         k = block.rows.shape[1]
         self.n_outputs = k
         self._kernel = _backend.kernel_class(backend)(block.rows.T, np.zeros(k) if intercept is None else intercept)
-        # score_one's: each output's coefficients by column, and the intercepts as floats
-        self._columns = [np.ascontiguousarray(block.rows[:, o]) for o in range(k)]
+        # score_one's: each output's coefficients by column (the kernel's own rows), the intercepts as floats
+        self._columns = list(self._kernel.coef)
         self._intercept = [0.0] * k if intercept is None else [float(b) for b in intercept]
 
     def _weighed(self, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray) -> None:
