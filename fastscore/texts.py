@@ -8,9 +8,9 @@ hashed into n_features columns (HashingVectorizer), then each weighing in
 order (binary, sublinear_tf, idf, norm: a vectorizer's own and a
 TfidfTransformer's). The row of values v then adds
 
-    z += sum over the row's columns j, in column order, of v[j] * rows[j]
+    z += sum over the row's columns j, in column order, of v[j] * coef[:, j]
 
-where rows (n_columns, k) are the model's coefficients of those columns (a
+where coef (k, n_columns) are the model's coefficients of those columns (a
 scaler after the vectorizer folded in). docs/FORMAT.md specifies the
 fields; check() is their one validation; TextScorer scores one block on a
 backend, in chunks of documents so that the working memory stays bounded.
@@ -30,7 +30,7 @@ from fastscore.links import LINKS
 from fastscore.text import DEFAULTS, check_settings
 
 NORMS = ("l1", "l2")
-# HashingVectorizer's n_features is a positive 32-bit int; the rows are held dense.
+# HashingVectorizer's n_features is a positive 32-bit int; the coefficients are held dense.
 MAX_HASHED = 2**31 - 1
 # Documents counted and scored at once: the CSR of a chunk is the working memory.
 CHUNK = 4096
@@ -54,7 +54,7 @@ class Text(NamedTuple):
     n_features: int               # the columns: len(terms), or the hashing's n_features
     alternate_sign: bool          # hashing only
     weighing: Tuple[Weighing, ...]
-    rows: np.ndarray              # (n_features, k) float64, read-only
+    coef: np.ndarray              # (k, n_features) float64, read-only: each output's coefficient of each column
 
 
 # ---- validation -------------------------------------------------------------------------------------
@@ -71,7 +71,7 @@ def check(value: Any, inputs: Sequence[Any], k: int) -> Tuple[Text, ...]:
 
 
 def _block(value: Any, where: str, inputs: Sequence[Any], k: int) -> Text:
-    d = object_field(value, where, ("input", "analyzer", "weighing", "rows"), ("terms", "hashing", "columns"))
+    d = object_field(value, where, ("input", "analyzer", "weighing", "coef"), ("terms", "hashing", "columns"))
     i = index_field(d["input"], f"{where}.input", len(inputs), "an input")
     if inputs[i].type != "text":
         raise FieldError(f"field '{where}.input' must be a text input, but inputs[{i}] is a {inputs[i].type}")
@@ -100,19 +100,18 @@ def _block(value: Any, where: str, inputs: Sequence[Any], k: int) -> Text:
     if alternate_sign and any(w.sublinear_tf for w in steps):
         raise FieldError(f"field '{where}.weighing' takes the log of hashed counts that may be negative "
                          "or zero (alternate_sign)")
-    rows = rows_field(d["rows"], f"{where}.rows", k)
-    if "columns" in d:
-        columns = _columns(d["columns"], f"{where}.columns", n)
-        if len(columns) != rows.shape[0]:
-            raise FieldError(f"field '{where}.rows' must have one row per entry of 'columns' "
-                             f"({len(columns)}), got {rows.shape[0]}")
-        full = np.zeros((n, k))
-        full[columns] = rows
-        rows = full
-        rows.flags.writeable = False
-    elif rows.shape[0] != n:
-        raise FieldError(f"field '{where}.rows' must have one row per column ({n}), got {rows.shape[0]}")
-    return Text(i, analyzer, terms, n, alternate_sign, steps, rows)
+    columns = _columns(d["columns"], f"{where}.columns", n) if "columns" in d else None
+    width = n if columns is None else len(columns)
+    if not isinstance(d["coef"], (list, tuple, np.ndarray)) or len(d["coef"]) != k:
+        raise FieldError(f"field '{where}.coef' must be {k} rows (one per output) of {width} numbers (one per "
+                         f"{'column' if columns is None else 'entry of columns'}), got {what(d['coef'])}")
+    coef = rows_field(d["coef"], f"{where}.coef", width)
+    if columns is not None:
+        full = np.zeros((k, n))
+        full[:, columns] = coef
+        coef = full
+        coef.flags.writeable = False
+    return Text(i, analyzer, terms, n, alternate_sign, steps, coef)
 
 
 def _analyzer(value: Any, where: str) -> Dict[str, Any]:
@@ -182,7 +181,7 @@ def _columns(value: Any, where: str, n: int) -> np.ndarray:
 # ---- the JSON form ----------------------------------------------------------------------------------
 
 def to_json_block(b: Text) -> Dict[str, Any]:
-    """A block's JSON value; a hashing block lists only the columns whose rows are not all zero."""
+    """A block's JSON value; a hashing block lists only the columns whose coefficients are not all zero."""
     analyzer = {**b.analyzer, "ngram_range": list(b.analyzer["ngram_range"])}
     d: Dict[str, Any] = {"input": b.input, "analyzer": analyzer}
     if b.terms is not None:
@@ -193,13 +192,13 @@ def to_json_block(b: Text) -> Dict[str, Any]:
                       "idf": None if w.idf is None else [None if x == math.inf else x for x in w.idf.tolist()],
                       "norm": w.norm} for w in b.weighing]
     if b.terms is None:
-        used = np.flatnonzero(np.any(b.rows != 0.0, axis=1))
+        used = np.flatnonzero(np.any(b.coef != 0.0, axis=0))
         if len(used) == 0:
             used = np.array([0])
         d["columns"] = used.tolist()
-        d["rows"] = b.rows[used].tolist()
+        d["coef"] = b.coef[:, used].tolist()
     else:
-        d["rows"] = b.rows.tolist()
+        d["coef"] = b.coef.tolist()
     return d
 
 
@@ -227,7 +226,7 @@ def documents(column: Any, name: str) -> List[Any]:
 
 
 class TextScorer:
-    """One text block on one backend: documents -> counts -> weighings -> its rows' sums."""
+    """One text block on one backend: documents -> counts -> weighings -> sums with its coefficients."""
 
     def __init__(self, block: Text, name: str, backend: Optional[str], intercept: Optional[np.ndarray] = None):
         """intercept: the model's, when this block is the whole model (scored with its link); else zeros."""
@@ -239,9 +238,9 @@ class TextScorer:
             self._counter = mod.Counter(block.analyzer, n_features=block.n_features,
                                         alternate_sign=block.alternate_sign)
         self._weigh, self._row_z = mod.weigh, mod.row_z
-        k = block.rows.shape[1]
+        k = block.coef.shape[0]
         self.n_outputs = k
-        self._kernel = _backend.kernel_class(backend)(block.rows.T, np.zeros(k) if intercept is None else intercept)
+        self._kernel = _backend.kernel_class(backend)(block.coef, np.zeros(k) if intercept is None else intercept)
         # score_one's: each output's coefficients by column (the kernel's own rows), the intercepts as floats
         self._columns = list(self._kernel.coef)
         self._intercept = [0.0] * k if intercept is None else [float(b) for b in intercept]

@@ -82,12 +82,12 @@ def _models():
             texts=[{"input": 0, "analyzer": {**_ANALYZER, "stop_words": ["the"], "ngram_range": [1, 2]},
                     "terms": ["cat", "sat", "émeu", "cat sat"],
                     "weighing": [{"binary": False, "sublinear_tf": True, "idf": [1.5, 2.0, 1.25, 3.0], "norm": "l2"}],
-                    "rows": [[0.3], [-0.2], [1.0], [0.5]]},
+                    "coef": [[0.3, -0.2, 1.0, 0.5]]},
                    {"input": 0, "analyzer": {**_ANALYZER, "analyzer": "char_wb", "ngram_range": [2, 3],
                                              "strip_accents": "unicode"},
                     "hashing": {"n_features": 16, "alternate_sign": True},
                     "weighing": [{"binary": False, "sublinear_tf": False, "idf": None, "norm": "l1"}],
-                    "columns": [1, 5, 9], "rows": [[0.1], [0.2], [-0.3]]}]),
+                    "columns": [1, 5, 9], "coef": [[0.1, 0.2, -0.3]]}]),
     }
 
 # Models whose inputs a mutated file may legitimately refuse while scoring (an unknown category

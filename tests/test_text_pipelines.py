@@ -447,7 +447,7 @@ def test_save_load_and_pickle_round_trip(backend, file_models, case, tmp_path):
         d = json.load(f)
     assert d["format_version"] == 3 and len(d["texts"]) == 1
     if "hashing" in d["texts"][0]:  # only the columns with a coefficient are written
-        assert len(d["texts"][0]["rows"]) == len(d["texts"][0]["columns"]) < d["texts"][0]["hashing"]["n_features"]
+        assert len(d["texts"][0]["coef"][0]) == len(d["texts"][0]["columns"]) < d["texts"][0]["hashing"]["n_features"]
     loaded = fastscore.load(path, backend=backend)
     assert loaded.dumps() == model.dumps()
     assert_scores_as_sklearn(loaded, pipe, docs)

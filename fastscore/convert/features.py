@@ -434,7 +434,7 @@ def assemble(features: Sequence[Feature], coef: np.ndarray, intercept: np.ndarra
     texts = [{"input": b.col, "analyzer": b.analyzer,
               **({"terms": b.terms} if b.terms is not None else
                  {"hashing": {"n_features": b.n_features, "alternate_sign": b.alternate_sign}}),
-              "weighing": b.weighing, "rows": rows} for b, rows in blocks.values()]
+              "weighing": b.weighing, "coef": rows.T} for b, rows in blocks.values()]
     if not numeric and not out_tables and not texts:
         raise ConversionError("its model reads no input (every feature it sees is a constant)")
     # inputs that the model ignores stay listed: X must have them, as scikit-learn requires
@@ -568,9 +568,10 @@ def stack_fronts(heads: Sequence[Tuple[Dict[str, Any], np.ndarray, np.ndarray, O
             rows[:, row:row + k] = np.asarray(t["rows"], dtype=np.float64).reshape(len(t["rows"]), k)
             tables.append({**t, "rows": rows.tolist()})
         for b in front.get("texts", []):
-            rows = np.zeros((len(b["rows"]), total))
-            rows[:, row:row + k] = np.asarray(b["rows"], dtype=np.float64).reshape(len(b["rows"]), k)
-            texts.append({**b, "rows": rows})
+            block_coef = np.asarray(b["coef"], dtype=np.float64).reshape(k, -1)
+            wide = np.zeros((total, block_coef.shape[1]))
+            wide[row:row + k] = block_coef
+            texts.append({**b, "coef": wide})
         row, col = row + k, col + d
     inputs = [{"name": x["name"], "type": types.get(i, x["type"])} for i, x in enumerate(first)]
     stacked: Dict[str, Any] = {"inputs": inputs, "numeric": numeric, "tables": tables}
