@@ -26,15 +26,24 @@ ERROR = ("error: fastscore: the C extension could not be built ({}), "
          "and FASTSCORE_REQUIRE_EXTENSION=1 requires it.")
 
 KERNEL_SOURCE = os.path.join("csrc", "fastscore.c")
+# The feature hashing of text models, a C file of its own beside the kernel.
+KERNEL_SOURCES = [KERNEL_SOURCE, os.path.join("csrc", "murmur3.c")]
+# The text counter (tokenizer, vocabulary, n-grams): the extension fastscore._text.
+TEXT_SOURCES = [os.path.join("csrc", "text.c"), os.path.join("csrc", "murmur3.c")]
 # Every header, by pattern: fastscore.c includes its own (kernel templates) besides fastscore.h.
 KERNEL_HEADERS = sorted(glob.glob(os.path.join("csrc", "*.h")))
+
+
+_GAVE_UP = []
 
 
 def _give_up(reason):
     """One warning line and the pure backend; or, when the extension is required, an error."""
     if REQUIRED:
         raise SystemExit(ERROR.format(reason))
-    print(WARNING.format(reason), file=sys.stderr)
+    if not _GAVE_UP:  # one line, however many of the extensions fail
+        _GAVE_UP.append(reason)
+        print(WARNING.format(reason), file=sys.stderr)
 
 
 class BuildPyWithKernel(build_py):
@@ -47,12 +56,12 @@ class BuildPyWithKernel(build_py):
         target = self._include_dir()
         shutil.rmtree(target, ignore_errors=True)  # no header left over from an earlier build
         self.mkpath(target)
-        for source in [KERNEL_SOURCE, *KERNEL_HEADERS]:
+        for source in [*KERNEL_SOURCES, *KERNEL_HEADERS]:
             self.copy_file(source, target)
 
     def get_outputs(self, include_bytecode=True):
         return super().get_outputs(include_bytecode) + [
-            os.path.join(self._include_dir(), os.path.basename(f)) for f in [KERNEL_SOURCE, *KERNEL_HEADERS]]
+            os.path.join(self._include_dir(), os.path.basename(f)) for f in [*KERNEL_SOURCES, *KERNEL_HEADERS]]
 
     def _include_dir(self):
         return os.path.join(self.build_lib, "fastscore", "include")
@@ -143,9 +152,9 @@ def extensions():
         _give_up(f"{exc.name} is not installed")
         return []
     libraries = [] if sys.platform == "win32" else ["m"]
-    ext = Extension(
-        "fastscore._kernel",
-        sources=["fastscore/_kernel.pyx", KERNEL_SOURCE],
+    exts = [Extension(
+        name,
+        sources=sources,
         include_dirs=["csrc", numpy.get_include()],
         depends=KERNEL_HEADERS,
         libraries=libraries,
@@ -153,8 +162,9 @@ def extensions():
         # Portable baseline only: wider SIMD is reached by run-time dispatch,
         # never by tuning for the build machine's CPU (wheels must run on any x86-64 or ARM CPU).
         extra_compile_args=[] if sys.platform == "win32" else ["-O3", "-fno-trapping-math"],
-    )
-    return cythonize([ext], compiler_directives={"language_level": "3"}, quiet=True)
+    ) for name, sources in (("fastscore._kernel", ["fastscore/_kernel.pyx", *KERNEL_SOURCES]),
+                            ("fastscore._text", ["fastscore/_text.pyx", *TEXT_SOURCES]))]
+    return cythonize(exts, compiler_directives={"language_level": "3"}, quiet=True)
 
 
 setup(ext_modules=extensions(), cmdclass={"build_ext": OptionalBuildExt, "build_py": BuildPyWithKernel})

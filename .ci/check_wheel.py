@@ -3,7 +3,7 @@
 Usage: python .ci/check_wheel.py WHEEL CSRC_DIR   (prints the wheel's and the extension's sizes)
 
 In: fastscore/include/ with fastscore.c and every header of CSRC_DIR, py.typed,
-the LICENSE, the compiled extension. Out: the generated _kernel.c, and debug
+the LICENSE, the compiled extensions. Out: the generated _kernel.c and _text.c, and debug
 information (.debug_* sections) or a symbol table in the extension.
 """
 import os
@@ -30,6 +30,10 @@ def elf_section_names(data):
     return [data[strings + h[0]:data.index(b"\0", strings + h[0])].decode() for h in headers]
 
 
+#: The compiled extensions a wheel carries: the kernel and the text counter.
+EXTENSIONS = ("_kernel", "_text")
+
+
 def main(wheel, csrc):
     names = zipfile.ZipFile(wheel).namelist()
     problems = []
@@ -38,10 +42,13 @@ def main(wheel, csrc):
     problems += [f"missing {n}" for n in needed if n not in names]
     if not any(n.endswith(".dist-info/licenses/LICENSE") for n in names):
         problems.append("missing the LICENSE in .dist-info/licenses/")
-    problems += [f"carries the generated {n}" for n in names if n.endswith("_kernel.c")]
-    modules = [n for n in names if n.startswith("fastscore/_kernel.") and n.endswith((".so", ".pyd"))]
-    if len(modules) != 1:
-        problems.append(f"expected one compiled extension, found {modules}")
+    problems += [f"carries the generated {n}" for n in names if n.endswith(("_kernel.c", "_text.c"))]
+    modules = []
+    for extension in EXTENSIONS:
+        found = [n for n in names if n.startswith(f"fastscore/{extension}.") and n.endswith((".so", ".pyd"))]
+        if len(found) != 1:
+            problems.append(f"expected one compiled {extension}, found {found}")
+        modules += found
     with zipfile.ZipFile(wheel) as z:
         for module in modules:
             data = z.read(module)

@@ -142,6 +142,11 @@ typedef struct fs_columns {
 #undef FS_TARGET
 #endif
 
+typedef size_t (*fs_sparse_fn)(const fs_model *, const fs_sparse *, size_t, size_t, fs_link, double *, int);
+typedef fs_status (*fs_diagnose_fn)(const fs_model *, const fs_sparse *, size_t, size_t *);
+typedef fs_status (*fs_csc_fn)(const fs_model *, const fs_sparse *, fs_link, double *, int, size_t *,
+                               size_t *);
+
 typedef size_t (*fs_range_fn)(const fs_model *, const void *, size_t, size_t, fs_link, double *, int);
 typedef size_t (*fs_columns_fn)(const fs_model *, const fs_columns *, size_t, size_t, fs_link, double *,
                                 int);
@@ -344,9 +349,10 @@ static int needs_own_thread(void)
 }
 #endif
 
-static int threads_for(const fs_model *m, size_t n_rows, int n_threads)
+/* The threads for n_rows rows holding `values` values of work in all. */
+static int threads_for_values(size_t values, size_t n_rows, int n_threads)
 {
-    size_t values = n_rows * (m->n_features + m->n_outputs + m->n_tables), most;
+    size_t most;
     int t;
 
     if (n_threads > 0) {
@@ -362,13 +368,21 @@ static int threads_for(const fs_model *m, size_t n_rows, int n_threads)
     return (size_t)t < most ? t : (int)most;
 }
 
-/* One call's work: rows of X (range) or columns (columns), split by run(). */
+static int threads_for(const fs_model *m, size_t n_rows, int n_threads)
+{
+    return threads_for_values(n_rows * (m->n_features + m->n_outputs + m->n_tables), n_rows, n_threads);
+}
+
+/* One call's work: rows of X (range), columns (columns) or a CSR X
+ * (sparse), split by run(). */
 typedef struct fs_job {
     const fs_model *m;
-    fs_range_fn range; /* NULL for columns */
+    fs_range_fn range; /* NULL for columns and sparse */
     const void *X;
-    fs_columns_fn columns;
+    fs_columns_fn columns; /* NULL for sparse */
     const fs_columns *cols;
+    fs_sparse_fn sparse;
+    const fs_sparse *sp;
     fs_link link;
     double *out;
     int pairs;
@@ -378,6 +392,8 @@ static size_t job_range(const fs_job *job, size_t r0, size_t r1)
 {
     if (job->range != NULL)
         return job->range(job->m, job->X, r0, r1, job->link, job->out, job->pairs);
+    if (job->sparse != NULL)
+        return job->sparse(job->m, job->sp, r0, r1, job->link, job->out, job->pairs);
     return job->columns(job->m, job->cols, r0, r1, job->link, job->out, job->pairs);
 }
 
@@ -441,11 +457,10 @@ static size_t run_parallel(fs_region *r)
 }
 #endif
 
-/* Score every row of the job; returns its first bad row, or FS_NO_ROW. */
-static size_t run(const fs_job *job, size_t n_rows, int n_threads)
+/* Score every row of the job on `threads` threads; returns its first bad row, or FS_NO_ROW. */
+static size_t run_on(const fs_job *job, size_t n_rows, int threads)
 {
     size_t first;
-    int threads = threads_for(job->m, n_rows, n_threads);
 
     if (threads <= 1) {
         first = job_range(job, 0, n_rows);
@@ -462,6 +477,11 @@ static size_t run(const fs_job *job, size_t n_rows, int n_threads)
 #endif
     }
     return first;
+}
+
+static size_t run(const fs_job *job, size_t n_rows, int n_threads)
+{
+    return run_on(job, n_rows, threads_for(job->m, n_rows, n_threads));
 }
 
 static int link_is_known(fs_link link)
@@ -498,6 +518,8 @@ static fs_status score(const fs_model *m, int is_f32, const void *X, size_t n_ro
     job.X = X;
     job.columns = NULL;
     job.cols = NULL;
+    job.sparse = NULL;
+    job.sp = NULL;
     job.link = link;
     job.out = out;
     job.pairs = binary;
@@ -594,6 +616,8 @@ static fs_status score_columns(const fs_model *m, int is_f32, const void *const 
     job.X = NULL;
     job.columns = is_f32 ? current()->columns_f32 : current()->columns_f64;
     job.cols = &a;
+    job.sparse = NULL;
+    job.sp = NULL;
     job.link = link;
     job.out = out;
     job.pairs = pairs;
@@ -620,6 +644,83 @@ fs_status fs_score_columns_f32(const fs_model *m, const float *const *cols, cons
 {
     return score_columns(m, 1, (const void *const *)cols, strides, codes, code_strides, n_rows, link,
                          out, pairs, bad_row, bad_col, n_threads);
+}
+
+/* The sparse kernels, once per data and index type, for the baseline target
+ * only (kernel_sparse.h says why).  They call the active instruction set's
+ * link through current(). */
+#define FS_ST double
+#define FS_SI int32_t
+#define FS_SSUF f64_i32
+#include "kernel_sparse.h"
+#undef FS_ST
+#undef FS_SI
+#undef FS_SSUF
+
+#define FS_ST double
+#define FS_SI int64_t
+#define FS_SSUF f64_i64
+#include "kernel_sparse.h"
+#undef FS_ST
+#undef FS_SI
+#undef FS_SSUF
+
+#define FS_ST float
+#define FS_SI int32_t
+#define FS_SSUF f32_i32
+#include "kernel_sparse.h"
+#undef FS_ST
+#undef FS_SI
+#undef FS_SSUF
+
+#define FS_ST float
+#define FS_SI int64_t
+#define FS_SSUF f32_i64
+#include "kernel_sparse.h"
+#undef FS_ST
+#undef FS_SI
+#undef FS_SSUF
+
+fs_status fs_score_sparse(const fs_model *m, const fs_sparse *X, fs_link link, double *out, int pairs,
+                          size_t *bad_row, size_t *bad_col, int n_threads)
+{
+    static const fs_sparse_fn csr[4] = {csr_range_f64_i32, csr_range_f64_i64, csr_range_f32_i32,
+                                        csr_range_f32_i64};
+    static const fs_diagnose_fn diagnose_csr[4] = {csr_diagnose_f64_i32, csr_diagnose_f64_i64,
+                                                   csr_diagnose_f32_i32, csr_diagnose_f32_i64};
+    static const fs_csc_fn csc[4] = {csc_all_f64_i32, csc_all_f64_i64, csc_all_f32_i32, csc_all_f32_i64};
+    fs_job job;
+    size_t first;
+    int kind;
+
+    if (m == NULL || X == NULL || m->n_outputs == 0 || m->coef == NULL || m->intercept == NULL ||
+        m->center != NULL || m->fill != NULL || m->n_tables != 0 || !link_is_known(link) ||
+        bad_row == NULL || bad_col == NULL || (pairs && m->n_outputs != 1))
+        return FS_BAD_ARGUMENT;
+    if (X->indptr == NULL || (X->nnz > 0 && (X->data == NULL || X->indices == NULL)) ||
+        (X->n_rows > 0 && out == NULL))
+        return FS_BAD_ARGUMENT;
+    kind = (X->f32 ? 2 : 0) + (X->idx64 ? 1 : 0);
+    if (X->csc)
+        return csc[kind](m, X, link, out, pairs, bad_row, bad_col);
+    if (X->n_rows == 0)
+        return FS_OK;
+    job.m = m;
+    job.range = NULL;
+    job.X = NULL;
+    job.columns = NULL;
+    job.cols = NULL;
+    job.sparse = csr[kind];
+    job.sp = X;
+    job.link = link;
+    job.out = out;
+    job.pairs = pairs;
+    first = run_on(&job, X->n_rows,
+                   threads_for_values(X->nnz + X->n_rows * m->n_outputs, X->n_rows, n_threads));
+    if (first == FS_NO_ROW)
+        return FS_OK;
+    *bad_row = first;
+    return diagnose_csr[kind](m, X, first, bad_col);
 }
 
 void fs_apply_link(fs_link link, double *z, size_t k)

@@ -27,8 +27,9 @@ extern "C" {
 #endif
 
 /* 2: fs_model gained fill and the code tables (initialise every field), and
- * the column entry points fs_score_columns_f64/f32 arrived. */
-#define FASTSCORE_ABI_VERSION 2
+ * the column entry points fs_score_columns_f64/f32 arrived.  3: the sparse
+ * entry point fs_score_sparse and its statuses. */
+#define FASTSCORE_ABI_VERSION 3
 
 /* Rows are scored in blocks of max(1, FS_BLOCK_ROWS / n_outputs) rows: the
  * block's z values (4 KiB) stay in L1 between the dot products and the link. */
@@ -54,7 +55,9 @@ typedef enum fs_status {
     FS_NONFINITE = 1,    /* a row holds infinity or a NaN without a fill; see bad_row (bad_col) */
     FS_BAD_ARGUMENT = 2, /* NULL pointer, no outputs, unknown link, binary call with k != 1,
                             a row entry point given a model with tables */
-    FS_BAD_CODE = 3      /* a code outside [0, table_rows[t]); see bad_row and bad_col */
+    FS_BAD_CODE = 3,     /* a code outside [0, table_rows[t]); see bad_row and bad_col */
+    FS_BAD_INDPTR = 4,   /* sparse X: a span indptr[i], indptr[i + 1] outside [0, nnz] or decreasing */
+    FS_BAD_INDEX = 5     /* sparse X: an index outside [0, n_features) (CSR) or [0, n_rows) (CSC) */
 } fs_status;
 
 typedef struct fs_model {
@@ -139,6 +142,51 @@ fs_status fs_score_columns_f32(const fs_model *m, const float *const *cols, cons
                                const int32_t *const *codes, const ptrdiff_t *code_strides,
                                size_t n_rows, fs_link link, double *out, int pairs,
                                size_t *bad_row, size_t *bad_col, int n_threads);
+
+/*
+ * A sparse X of n_rows rows and the model's n_features columns, in scipy's
+ * layouts: CSR (csc = 0), where row r's entries are positions indptr[r] to
+ * indptr[r + 1] - 1 of data (the values) and indices (their columns), indptr
+ * holding n_rows + 1 offsets; or CSC (csc = 1), the same by column: indptr
+ * holds n_features + 1 offsets and indices the rows.  data is double, or
+ * float (f32 = 1, widened as in fs_score_f32); indices and indptr are
+ * int32_t, or int64_t (idx64 = 1).  data and indices hold nnz values each.
+ * Indices may be unsorted and repeated: every entry adds its product.
+ */
+typedef struct fs_sparse {
+    int csc;
+    int f32;
+    int idx64;
+    size_t n_rows;
+    size_t nnz;
+    const void *data;
+    const void *indices;
+    const void *indptr;
+} fs_sparse;
+
+/*
+ * Score a sparse X: z[j] = sum over the row's entries, in stored order
+ * (for CSC: by column, each column's entries in stored order), of
+ * coef[j][col] * value, starting from 0, then + intercept[j]; then the link.
+ * Nothing is densified and nothing allocated.  The model must have no
+ * center, no fill and no tables (a centred x is dense), else FS_BAD_ARGUMENT.
+ * out is n_rows x n_outputs, or n_rows x 2 pairs (1 - p, p) when pairs is
+ * non-zero (one output only).
+ *
+ * The structure is checked as it is read, and nothing outside it is read:
+ * FS_BAD_INDPTR with *bad_row (CSR) or *bad_col (CSC) the row or column whose
+ * span is invalid; FS_BAD_INDEX with *bad_row the row (CSR) or *bad_col the
+ * column (CSC), and the other one the position in indices of the index out
+ * of range; FS_NONFINITE with *bad_row and *bad_col the first row holding
+ * NaN or infinity and its smallest such column.  CSR is scored in blocks of
+ * rows on up to n_threads threads (as fs_score_f64), and reports the first
+ * row with any problem (within it: its span, then an index, then a value);
+ * rows before it are scored.  CSC is scored on the calling thread, and
+ * reports the first structural problem by column, else the first row with
+ * a non-finite value; out is then unspecified.
+ */
+fs_status fs_score_sparse(const fs_model *m, const fs_sparse *X, fs_link link, double *out, int pairs,
+                          size_t *bad_row, size_t *bad_col, int n_threads);
 
 /*
  * Instruction sets.  The kernel is compiled once per instruction set

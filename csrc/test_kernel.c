@@ -253,6 +253,135 @@ static void check_columns(void)
     fs_select_isa(initial);
 }
 
+
+/* The sparse entry point: CSR (its rows across blocks and threads) and CSC,
+ * float64 and float32 values, int32 and int64 indices, against z summed in
+ * stored order; duplicates add up; bad structure and values are reported. */
+static void check_sparse(void)
+{
+    /* 3 features, 2 outputs; rows: {0: 2 at col 2, 1 at col 0, 3 at col 2 again}, {}, {1: -1 at col 1} */
+    const double coef[6] = {0.5, -1.25, 2.0, 1.0, 3.0, -0.5}, intercept[2] = {0.25, -0.75};
+    const fs_model m = {3, 2, coef, intercept, NULL, NULL, 0, NULL, NULL};
+    const fs_model one = {3, 1, coef, intercept, NULL, NULL, 0, NULL, NULL};
+    double data[4] = {2.0, 1.0, 3.0, -1.0};
+    float dataf[4] = {2.0f, 1.0f, 3.0f, -1.0f};
+    int32_t ind[4] = {2, 0, 2, 1}, ptr[4] = {0, 3, 3, 4};
+    int64_t ind64[4] = {2, 0, 2, 1}, ptr64[4] = {0, 3, 3, 4};
+    /* The same matrix as CSC: column 0 {row 0: 1}, column 1 {row 2: -1}, column 2 {row 0: 2, row 0: 3} */
+    double cdata[4] = {1.0, -1.0, 2.0, 3.0};
+    int32_t cind[4] = {0, 2, 0, 0}, cptr[4] = {0, 1, 2, 4};
+    double expect[6], out[6], pairs[6];
+    fs_sparse X = {0, 0, 0, 3, 4, NULL, NULL, NULL};
+    size_t bad_row = 99, bad_col = 99, o, r, i;
+    int kind;
+
+    for (o = 0; o < 2; o++) {
+        expect[o] = ((0.0 + 2.0 * coef[o * 3 + 2]) + 1.0 * coef[o * 3]) + 3.0 * coef[o * 3 + 2] + intercept[o];
+        expect[2 + o] = 0.0 + intercept[o];
+        expect[4 + o] = (0.0 + -1.0 * coef[o * 3 + 1]) + intercept[o];
+    }
+    for (kind = 0; kind < 4; kind++) {
+        X.f32 = kind >= 2;
+        X.idx64 = kind % 2;
+        X.data = X.f32 ? (const void *)dataf : (const void *)data;
+        X.indices = X.idx64 ? (const void *)ind64 : (const void *)ind;
+        X.indptr = X.idx64 ? (const void *)ptr64 : (const void *)ptr;
+        check(fs_score_sparse(&m, &X, FS_LINK_IDENTITY, out, 0, &bad_row, &bad_col, 1) == FS_OK, "csr status");
+        for (i = 0; i < 6; i++)
+            check(out[i] == expect[i], "csr value: stored order, duplicates added");
+    }
+    X.f32 = X.idx64 = 0;
+    X.data = data, X.indices = ind, X.indptr = ptr;
+    check(fs_score_sparse(&one, &X, FS_LINK_LOGISTIC, pairs, 1, &bad_row, &bad_col, 2) == FS_OK, "csr pairs");
+    for (r = 0; r < 3; r++) {
+        double p = 1.0 / (1.0 + exp(-expect[2 * r]));
+        check(near(pairs[2 * r + 1], p) && near(pairs[2 * r], 1.0 - p), "csr pairs value");
+    }
+    check(fs_score_sparse(&m, &X, FS_LINK_IDENTITY, out, 1, &bad_row, &bad_col, 1) == FS_BAD_ARGUMENT,
+          "pairs need one output");
+    {
+        const double center[3] = {0, 0, 0};
+        const fs_model centred = {3, 1, coef, intercept, center, NULL, 0, NULL, NULL};
+        check(fs_score_sparse(&centred, &X, FS_LINK_IDENTITY, out, 0, &bad_row, &bad_col, 1) ==
+              FS_BAD_ARGUMENT, "a centred model is refused");
+    }
+    /* CSC: the same numbers (each row's entries by column, as scipy's tocsr orders them) */
+    {
+        fs_sparse C = {1, 0, 0, 3, 4, cdata, cind, cptr};
+        check(fs_score_sparse(&m, &C, FS_LINK_IDENTITY, out, 0, &bad_row, &bad_col, 1) == FS_OK, "csc status");
+        for (o = 0; o < 2; o++)
+            check(near(out[o], expect[o]) && out[2 + o] == expect[2 + o] && out[4 + o] == expect[4 + o],
+                  "csc value");
+        check(fs_score_sparse(&one, &C, FS_LINK_LOGISTIC, pairs, 1, &bad_row, &bad_col, 1) == FS_OK &&
+              near(pairs[5], 1.0 / (1.0 + exp(-expect[4]))) && near(pairs[4], 1.0 - pairs[5]), "csc pairs");
+        cind[1] = 3; /* row 3 of 3 */
+        check(fs_score_sparse(&m, &C, FS_LINK_IDENTITY, out, 0, &bad_row, &bad_col, 1) == FS_BAD_INDEX &&
+              bad_col == 1 && bad_row == 1, "csc row index out of range");
+        cind[1] = 2;
+        cptr[2] = 5;
+        check(fs_score_sparse(&m, &C, FS_LINK_IDENTITY, out, 0, &bad_row, &bad_col, 1) == FS_BAD_INDPTR &&
+              bad_col == 1, "csc indptr past the data");
+        cptr[2] = 2;
+        cdata[3] = NAN;
+        cdata[1] = INFINITY;
+        check(fs_score_sparse(&m, &C, FS_LINK_IDENTITY, out, 0, &bad_row, &bad_col, 1) == FS_NONFINITE &&
+              bad_row == 0 && bad_col == 2, "csc first bad row, its smallest column");
+        cdata[3] = 3.0;
+        cdata[1] = -1.0;
+    }
+    /* CSR structure and values */
+    ind[3] = 3;
+    check(fs_score_sparse(&m, &X, FS_LINK_IDENTITY, out, 0, &bad_row, &bad_col, 1) == FS_BAD_INDEX &&
+          bad_row == 2 && bad_col == 3, "csr column index out of range");
+    ind[3] = -1;
+    check(fs_score_sparse(&m, &X, FS_LINK_IDENTITY, out, 0, &bad_row, &bad_col, 1) == FS_BAD_INDEX &&
+          bad_row == 2 && bad_col == 3, "csr negative column index");
+    ind[3] = 1;
+    ptr[2] = 2;
+    check(fs_score_sparse(&m, &X, FS_LINK_IDENTITY, out, 0, &bad_row, &bad_col, 1) == FS_BAD_INDPTR &&
+          bad_row == 1, "csr decreasing indptr");
+    ptr[2] = 3;
+    ptr[3] = 5;
+    check(fs_score_sparse(&m, &X, FS_LINK_IDENTITY, out, 0, &bad_row, &bad_col, 1) == FS_BAD_INDPTR &&
+          bad_row == 2, "csr indptr past the data");
+    ptr[3] = 4;
+    data[2] = NAN;
+    data[0] = INFINITY;
+    data[3] = NAN;
+    check(fs_score_sparse(&m, &X, FS_LINK_IDENTITY, out, 0, &bad_row, &bad_col, 1) == FS_NONFINITE &&
+          bad_row == 0 && bad_col == 2, "csr first bad row, its smallest column");
+    data[0] = 2.0, data[2] = 3.0, data[3] = -1.0;
+    /* many rows, across blocks and threads: row r holds r % 3 at column r % 3, twice */
+    {
+        static double big_data[2 * (3 * FS_BLOCK_ROWS + 5)], big_out[3 * FS_BLOCK_ROWS + 5];
+        static int64_t big_ind[2 * (3 * FS_BLOCK_ROWS + 5)], big_ptr[3 * FS_BLOCK_ROWS + 6];
+        const size_t n = 3 * FS_BLOCK_ROWS + 5;
+        fs_sparse B = {0, 0, 1, n, 2 * n, big_data, big_ind, big_ptr};
+        int t, threads[3] = {0, 1, 3};
+        for (r = 0; r < n; r++) {
+            big_ptr[r] = (int64_t)(2 * r);
+            big_ind[2 * r] = big_ind[2 * r + 1] = (int64_t)(r % 3);
+            big_data[2 * r] = big_data[2 * r + 1] = (double)(r % 3);
+        }
+        big_ptr[n] = (int64_t)(2 * n);
+        for (t = 0; t < 3; t++) {
+            check(fs_score_sparse(&one, &B, FS_LINK_IDENTITY, big_out, 0, &bad_row, &bad_col, threads[t]) == FS_OK,
+                  "csr threads status");
+            for (r = 0; r < n; r++) {
+                double v = (double)(r % 3), w = coef[r % 3];
+                check(big_out[r] == (0.0 + v * w) + v * w + intercept[0], "csr threads value");
+            }
+            big_data[2 * (FS_BLOCK_ROWS + 7) + 1] = NAN;
+            big_ind[2 * (2 * FS_BLOCK_ROWS + 1)] = 7;
+            check(fs_score_sparse(&one, &B, FS_LINK_IDENTITY, big_out, 0, &bad_row, &bad_col, threads[t]) ==
+                  FS_NONFINITE && bad_row == FS_BLOCK_ROWS + 7 && bad_col == (FS_BLOCK_ROWS + 7) % 3,
+                  "csr first bad row across blocks and threads");
+            big_data[2 * (FS_BLOCK_ROWS + 7) + 1] = (double)((FS_BLOCK_ROWS + 7) % 3);
+            big_ind[2 * (2 * FS_BLOCK_ROWS + 1)] = (int64_t)((2 * FS_BLOCK_ROWS + 1) % 3);
+        }
+    }
+}
+
 int main(void)
 {
     /* The worked example's data-generating model: 0.75 + 1.5 x1 - 0.5 x2. */
@@ -313,6 +442,7 @@ int main(void)
 
     check_every_path();
     check_columns();
+    check_sparse();
 
     /* predict_proba's layout: (1 - p, p) per row, the same p as above. */
     {

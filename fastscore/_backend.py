@@ -15,10 +15,13 @@ import numpy as np
 
 from fastscore._checks import BINARY_PROBA, FLAT, MATRIX
 
-__all__ = ["Kernel", "FLAT", "MATRIX", "BINARY_PROBA", "MODULES", "name", "module", "kernel_class"]
+__all__ = ["Kernel", "FLAT", "MATRIX", "BINARY_PROBA", "MODULES", "TEXT_MODULES", "name", "module",
+           "kernel_class", "text_module"]
 
 #: backend name -> its module
 MODULES: Dict[str, str] = {"compiled": "fastscore._kernel", "pure": "fastscore._pure"}
+#: backend name -> its text module: a Counter class and a weigh function (see fastscore.text)
+TEXT_MODULES: Dict[str, str] = {"compiled": "fastscore._text", "pure": "fastscore.text"}
 
 
 class Kernel(Protocol):
@@ -106,6 +109,35 @@ class Kernel(Protocol):
         """
         ...
 
+    def score_sparse(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, n_rows: int, link: int,
+                     out: Optional[np.ndarray] = None, *, layout: int = MATRIX, n_threads: int = 0,
+                     csc: bool = False) -> np.ndarray:
+        """link(z) for every row of a sparse X of n_rows rows, in `layout`; returns out or a new array.
+
+        X is SciPy's CSR (csc False: indptr holds n_rows + 1 offsets into
+        data and indices, indices the columns) or CSC (csc True: indptr holds
+        n_features + 1 offsets, indices the rows). data: 1-D native float64 or
+        float32; indices and indptr: 1-D native int32 or int64, one dtype;
+        all contiguous and aligned, read where they lie (fastscore._checks_sparse
+        turns a SciPy matrix into them). z[r] = intercept + the sum of
+        coef[:, col] * value over row r's entries, summed from 0 in stored
+        order (CSC: by column, then stored order), the intercept added last:
+        scipy's order for X @ coef.T, so duplicate entries add up and
+        unsorted indices are taken as they are. Then the link, as score().
+        layout, out (which must overlap none of X's arrays) and n_threads as
+        for score(); CSR is threaded, CSC scored on one thread. Nothing is
+        densified; the compiled kernel allocates nothing but the result.
+        ValueError for a kernel with a center, a fill or tables; for
+        NaN or infinity: "X contains NaN or infinity in row R, column C" (the
+        first such row, its smallest such column); for structure that SciPy
+        itself would refuse: an indptr span that is negative, decreasing or
+        past the data, an index out of range (fastscore._checks_sparse's
+        errors). CSR reports the first row with any problem (within it: its
+        span, then the first index in stored order, then a value); CSC the
+        first structural problem by column, else the first bad value's row.
+        """
+        ...
+
     def score_one(self, row: Any, link: int) -> Union[float, Tuple[float, ...]]:
         """Score one row (a list, a tuple or a 1-D array): a float for one output, else a tuple of k floats.
 
@@ -146,6 +178,23 @@ def kernel_class(backend: Optional[str] = None) -> Type[Kernel]:
                          "(or None for the default)")
     try:
         return module(backend).Kernel
+    except ImportError as exc:
+        raise ValueError(f"backend {backend!r} is not available here ({exc}); "
+                         f"the available one is {name!r}") from None
+
+
+def text_module(backend: Optional[str] = None) -> Any:
+    """The named backend's text module, holding its Counter and weigh (None: the process default, `name`).
+
+    ValueError as kernel_class raises it: an unknown name, or a backend not available here.
+    """
+    if backend is None:
+        backend = name
+    if backend not in TEXT_MODULES:
+        raise ValueError(f"unknown backend {backend!r}: it is one of {', '.join(map(repr, TEXT_MODULES))} "
+                         "(or None for the default)")
+    try:
+        return importlib.import_module(TEXT_MODULES[backend])
     except ImportError as exc:
         raise ValueError(f"backend {backend!r} is not available here ({exc}); "
                          f"the available one is {name!r}") from None

@@ -1,5 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
-"""The compiled backend: a thin wrapper over csrc/fastscore.c.
+"""The compiled backend: a thin wrapper over csrc/fastscore.c (and csrc/murmur3.c, the feature hashing of text).
 
 It mirrors fastscore._pure exactly: the same Kernel class (the contract is
 fastscore._backend.Kernel), the same checks (fastscore._checks and
@@ -17,14 +17,16 @@ from cpython.tuple cimport PyTuple_GET_ITEM
 from cpython.ref cimport PyObject
 from libc.math cimport exp, isfinite
 from libc.stddef cimport ptrdiff_t
-from libc.stdint cimport int32_t
+from libc.stdint cimport int32_t, int64_t, uint32_t
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.unicode cimport PyUnicode_AsUTF8AndSize
 cimport numpy as cnp
 
 import numpy as np
 
 cnp.import_array()
 
-from fastscore import _checks, _checks_columns
+from fastscore import _checks, _checks_columns, _checks_sparse
 from fastscore._checks import BINARY_PROBA, FLAT, MATRIX
 
 cdef extern from "fastscore.h" nogil:
@@ -38,6 +40,17 @@ cdef extern from "fastscore.h" nogil:
         FS_NONFINITE
         FS_BAD_ARGUMENT
         FS_BAD_CODE
+        FS_BAD_INDPTR
+        FS_BAD_INDEX
+    ctypedef struct fs_sparse:
+        int csc
+        int f32
+        int idx64
+        size_t n_rows
+        size_t nnz
+        const void *data
+        const void *indices
+        const void *indptr
     ctypedef struct fs_model:
         size_t n_features
         size_t n_outputs
@@ -64,6 +77,8 @@ cdef extern from "fastscore.h" nogil:
                                    const int32_t *const *codes, const ptrdiff_t *code_strides,
                                    size_t n_rows, fs_link link, double *out, int pairs,
                                    size_t *bad_row, size_t *bad_col, int n_threads)
+    fs_status fs_score_sparse(const fs_model *m, const fs_sparse *X, fs_link link, double *out, int pairs,
+                              size_t *bad_row, size_t *bad_col, int n_threads)
     const char *fs_isa()
     int fs_select_isa(const char *name)
     int fs_isa_available(const char *name)
@@ -73,6 +88,10 @@ cdef extern from "fastscore.h" nogil:
     enum:
         FS_BLOCK_ROWS
         FS_PARALLEL_MIN
+
+cdef extern from "murmur3.h" nogil:
+    int32_t fs_murmur3_32(const void *key, size_t len, uint32_t seed)
+    uint32_t fs_hash_column(int32_t h, uint32_t n_features)
 
 #: Rows per block for a single output (max(1, BLOCK_ROWS // k) for k outputs).
 BLOCK_ROWS = FS_BLOCK_ROWS
@@ -227,6 +246,14 @@ cdef double *_out_ptr(cnp.ndarray out) except NULL:
 cdef inline double *_data(cnp.ndarray a) noexcept:
     """The memory of one of the kernel's own frozen float64 C-contiguous arrays (empty ones included)."""
     return <double *>cnp.PyArray_DATA(a)
+
+
+cdef const void *_vector_ptr(cnp.ndarray a, int kind) except NULL:
+    """A checked 1-D array's memory, its layout checked once more from C (not through a subclass's attributes)."""
+    if (cnp.PyArray_NDIM(a) != 1 or cnp.PyArray_TYPE(a) != kind or not cnp.PyArray_ISNOTSWAPPED(a)
+            or not cnp.PyArray_ISCARRAY_RO(a)):
+        _check_status(FS_BAD_ARGUMENT, 0)
+    return cnp.PyArray_DATA(a)
 
 
 cdef const void *_column_ptr(cnp.ndarray a, size_t n, int kind, ptrdiff_t *stride) except NULL:
@@ -396,6 +423,51 @@ cdef class Kernel:
         _check_status(status, 0)
         return out
 
+    def score_sparse(self, data, indices, indptr, n_rows, int link, out=None, *, int layout=MATRIX,
+                     int n_threads=0, bint csc=False):
+        """link(z) for every row of a sparse X (CSR, or CSC with csc=True), in `layout`, into out (or a new array).
+
+        See fastscore._backend.Kernel.score_sparse. One C call over X's own
+        arrays (fs_score_sparse), the GIL released on at least NOGIL_MIN values.
+        """
+        shape = _checks_sparse.sparse_args(data, indices, indptr, n_rows, link, out, layout, self.n_features,
+                                           self.n_outputs, csc)
+        _checks_sparse.check_kernel(self.center, _checks_columns.active_fill(self.fill), self.m.n_tables)
+        cdef int threads = _checks.thread_count(n_threads)
+        if out is None:
+            out = np.empty(shape)
+        cdef fs_sparse X
+        cdef bint pairs = layout == L_BINARY_PROBA
+        cdef size_t bad_row = 0, bad_col = 0
+        cdef fs_status status
+        cdef double *dst = _out_ptr(out)
+        X.csc = csc
+        X.n_rows = shape[0]
+        X.nnz = cnp.PyArray_DIM(<cnp.ndarray>data, 0)
+        X.f32 = cnp.PyArray_TYPE(<cnp.ndarray>data) == cnp.NPY_FLOAT
+        X.idx64 = cnp.PyArray_TYPE(<cnp.ndarray>indices) == cnp.NPY_INT64
+        X.data = _vector_ptr(data, cnp.NPY_FLOAT if X.f32 else cnp.NPY_DOUBLE)
+        X.indices = _vector_ptr(indices, cnp.NPY_INT64 if X.idx64 else cnp.NPY_INT32)
+        X.indptr = _vector_ptr(indptr, cnp.NPY_INT64 if X.idx64 else cnp.NPY_INT32)
+        if (<size_t>cnp.PyArray_DIM(<cnp.ndarray>indices, 0) != X.nnz
+                or <size_t>cnp.PyArray_DIM(<cnp.ndarray>indptr, 0) != (self.m.n_features if csc else X.n_rows) + 1
+                or <size_t>cnp.PyArray_SIZE(<cnp.ndarray>out) != X.n_rows * (2 if pairs else self.m.n_outputs)):
+            return _check_status(FS_BAD_ARGUMENT, 0)
+        if X.nnz + X.n_rows * self.m.n_outputs < NOGIL_MIN:
+            status = fs_score_sparse(&self.m, &X, <fs_link>link, dst, pairs, &bad_row, &bad_col, threads)
+        else:
+            with nogil:
+                status = fs_score_sparse(&self.m, &X, <fs_link>link, dst, pairs, &bad_row, &bad_col, threads)
+        if status == FS_NONFINITE:
+            raise _checks_columns.nonfinite_cell(bad_row, bad_col)
+        if status == FS_BAD_INDPTR:
+            raise _checks_sparse.bad_indptr(bad_col if csc else bad_row, csc)
+        if status == FS_BAD_INDEX:
+            raise _checks_sparse.bad_index(int(indices[bad_row if csc else bad_col]), bad_col if csc else bad_row,
+                                           csc, X.n_rows if csc else self.m.n_features)
+        _check_status(status, 0)
+        return out
+
     def score_one(self, row, int link):
         """Score one row: a float for a single output, else a tuple of k floats.
 
@@ -492,3 +564,48 @@ cdef class Kernel:
         _checks.check_finite_row(x)
         out = self.score(x.reshape(1, -1), link)
         return float(out[0, 0]) if self.n_outputs == 1 else tuple(out[0].tolist())
+
+
+def murmurhash3_32_many(keys):
+    """murmurhash3_32 of each key (str, hashed as its UTF-8 bytes, or bytes), seed 0: an int32 array.
+
+    csrc/murmur3.c; fastscore.text.murmurhash3_32_many is the same in Python.
+    A str that UTF-8 cannot encode (a lone surrogate) raises UnicodeEncodeError.
+    """
+    cdef Py_ssize_t n = len(keys), i = 0, size = 0
+    cdef const char *data
+    out = np.empty(n, dtype=np.int32)
+    cdef int32_t[::1] hashes = out
+    for key in keys:
+        if i == n:
+            raise ValueError("keys changed length while being hashed")
+        if isinstance(key, str):
+            data = PyUnicode_AsUTF8AndSize(key, &size)
+        elif isinstance(key, bytes):
+            data = PyBytes_AS_STRING(key)
+            size = PyBytes_GET_SIZE(key)
+        else:
+            raise TypeError(f"murmurhash3_32 hashes str or bytes, not {type(key).__name__}")
+        hashes[i] = fs_murmur3_32(data, <size_t>size, 0)
+        i += 1
+    if i != n:
+        raise ValueError("keys changed length while being hashed")
+    return out
+
+
+def hash_columns(hashes, n_features):
+    """abs(h) % n_features of each int32 hash (abs(-2**31) = 2**31), as int64: HashingVectorizer's columns.
+
+    csrc/murmur3.c's fs_hash_column; fastscore.text.hash_columns is the same in numpy.
+    """
+    if isinstance(n_features, bool) or not isinstance(n_features, (int, np.integer)) \
+            or not 1 <= n_features <= 2**31 - 1:
+        raise ValueError(f"n_features must be an int from 1 to 2**31 - 1, not {n_features!r}")
+    cdef const int32_t[::1] h = np.ascontiguousarray(hashes, dtype=np.int32).reshape(-1)
+    out = np.empty(h.shape[0], dtype=np.int64)
+    cdef int64_t[::1] columns = out
+    cdef uint32_t n = <uint32_t>n_features
+    cdef Py_ssize_t i
+    for i in range(h.shape[0]):
+        columns[i] = fs_hash_column(h[i], n)
+    return out

@@ -8,7 +8,7 @@ import operator
 
 import numpy as np
 
-from fastscore import _checks, _checks_columns
+from fastscore import _checks, _checks_columns, _checks_sparse
 from fastscore._checks import BINARY_PROBA, MATRIX
 from fastscore.links import BY_NAME, LINKS
 
@@ -177,6 +177,73 @@ class Kernel:
         terms = x.tolist() if self._c is None else list(map(operator.sub, x.tolist(), self._c))
         for j in np.flatnonzero(~np.isfinite(z)):
             z[j] = sum(map(operator.mul, self.coef[j].tolist(), terms)) + float(self.intercept[j])
+
+    def score_sparse(self, data, indices, indptr, n_rows, link, out=None, *, layout=MATRIX, n_threads=0,
+                     csc=False):
+        """link(z) for every row of a sparse X (CSR, or CSC with csc=True), in `layout`, into out (or a new array).
+
+        See fastscore._backend.Kernel.score_sparse. Each output's z is one
+        np.bincount over the entries in stored order, which sums its weights
+        one by one from 0 as the C kernel does; the intercept is added last.
+        The mirror makes temporaries of X's size (its entries' rows and
+        products). n_threads is accepted for the contract's sake.
+        """
+        shape = _checks_sparse.sparse_args(data, indices, indptr, n_rows, link, out, layout, self.n_features,
+                                           self.n_outputs, csc)
+        _checks_sparse.check_kernel(self.center, self._fill, len(self.tables))
+        _checks.thread_count(n_threads)
+        if out is None:
+            out = np.empty(shape)
+        n = shape[0]
+        if n == 0 and not csc:
+            return out
+        rows, cols, values = self._sparse_entries(data, indices, indptr, n, csc)
+        dst = np.ndarray.view(out, np.ndarray)  # a subclass's own memory, as in score()
+        Z = np.empty((n, 1)) if layout == BINARY_PROBA else dst.reshape(n, self.n_outputs)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for o in range(self.n_outputs):
+                Z[:, o] = np.bincount(rows, weights=values * self.coef[o, cols], minlength=n)
+                Z[:, o] += self.intercept[o]
+        LINKS[link].apply(Z)
+        if layout == BINARY_PROBA:
+            dst[:, 1] = Z[:, 0]
+            np.subtract(1.0, Z[:, 0], out=dst[:, 0])
+        return out
+
+    def _sparse_entries(self, data, indices, indptr, n_rows, csc):
+        """(rows, columns, values as float64) of every entry in stored order, after the C kernel's checks:
+        the first problem it would report raises the same error."""
+        p = indptr.astype(np.int64)
+        n_major, nnz = p.shape[0] - 1, data.shape[0]
+        n_minor = n_rows if csc else self.n_features
+        span_bad = (p[:-1] < 0) | (p[1:] < p[:-1]) | (p[1:] > nnz)
+        first_span = int(np.argmax(span_bad)) if span_bad.any() else n_major
+        lo, hi = (int(p[0]), int(p[first_span])) if first_span > 0 else (0, 0)
+        index = indices[lo:hi].astype(np.int64)
+        values = data[lo:hi].astype(np.float64)
+        major = np.repeat(np.arange(first_span), np.diff(p[:first_span + 1]))
+        index_bad = (index < 0) | (index >= n_minor)
+        nonfinite = ~np.isfinite(values)
+        e_index = int(np.argmax(index_bad)) if index_bad.any() else None
+        e_value = int(np.argmax(nonfinite)) if nonfinite.any() else None
+        if csc:  # structure by column first, then the first row holding a bad value
+            if e_index is not None:
+                raise _checks_sparse.bad_index(int(index[e_index]), int(major[e_index]), True, n_minor)
+            if first_span < n_major:
+                raise _checks_sparse.bad_indptr(first_span, True)
+            if e_value is not None:
+                row = int(index[nonfinite].min())
+                raise _checks_columns.nonfinite_cell(row, int(major[nonfinite & (index == row)].min()))
+            return index, major, values
+        # CSR: the first row with any problem; within it, an index before a value
+        if e_index is not None and (e_value is None or major[e_index] <= major[e_value]):
+            raise _checks_sparse.bad_index(int(index[e_index]), int(major[e_index]), False, n_minor)
+        if e_value is not None:
+            row = int(major[e_value])
+            raise _checks_columns.nonfinite_cell(row, int(index[nonfinite & (major == row)].min()))
+        if first_span < n_major:
+            raise _checks_sparse.bad_indptr(first_span, False)
+        return major, index, values
 
     def score_one(self, row, link):
         """Score one row: a float for a single output, else a tuple of k floats."""

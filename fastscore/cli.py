@@ -219,6 +219,14 @@ def _info(args):
         shown = names if args.all or len(names) <= 20 else names[:20]
         more = "" if len(shown) == len(names) else f", ... ({len(names) - 20} more; --all lists them)"
         rows.append(("feature names", ", ".join(shown) + more))
+    for b in () if fields["front"] is None else fields["front"].texts:
+        source = "the documents" if names is None else repr(names[b.input])
+        columns = f"{b.n_features} terms" if b.terms is not None else f"{b.n_features} hashed columns"
+        pattern = b.analyzer["token_pattern"]
+        custom = f", token_pattern {pattern!r}" if b.analyzer["analyzer"] == "word" and pattern not in (
+            r"(?u)\b\w\w+\b", r"(?u)\b\w+\b") else ""
+        rows.append(("text", f"{source}: {b.analyzer['analyzer']} {tuple(b.analyzer['ngram_range'])}-grams, "
+                             f"{columns}{custom}"))
     rows.append(("center", "yes" if model.center is not None else "no"))
     rows.append(("scikit-learn", fields.get("sklearn_version") or "unknown"))
     rows.append(("written by", f"fastscore {fields['fastscore_version']}"
@@ -312,7 +320,7 @@ def _categories(front, i):
 
 
 def _reading(front, names, n_selected, in_format, path):
-    """How each selected column of INPUT is read (tabular.NUMBER, TEXT or BOOLEAN) for a model
+    """How each selected column of INPUT is read (tabular.NUMBER, TEXT, BOOLEAN or DOCUMENT) for a model
     with an input stage, `front`; `names` are the selected columns' names where they are the
     model's input names, else None (by position). A .npy INPUT holds numbers only: a UsageError
     if the model reads text."""
@@ -322,6 +330,8 @@ def _reading(front, names, n_selected, in_format, path):
     def kind(i):
         if front.inputs[i].type == NUMBER:
             return tabular.NUMBER
+        if front.inputs[i].type == "text":
+            return tabular.DOCUMENT
         values = _categories(front, i)
         if not values or any(isinstance(v, str) for v in values):
             return tabular.TEXT
@@ -333,7 +343,7 @@ def _reading(front, names, n_selected, in_format, path):
         kinds = [kind(index[n]) for n in names]
     else:  # by position: an input that the model does not read is read as text, which any cell is
         kinds = [kind(i) if i in read else tabular.TEXT for i in range(n_selected)]
-    text = [front.inputs[i].name or str(i) for i in read if kind(i) == tabular.TEXT]
+    text = [front.inputs[i].name or str(i) for i in read if kind(i) in (tabular.TEXT, tabular.DOCUMENT)]
     if in_format == "npy" and text:
         raise UsageError(f"{path}: a .npy file holds numbers only, but the model reads text in column(s) "
                          f"{', '.join(map(repr, text[:10]))}: score a CSV or Parquet file")
@@ -459,6 +469,7 @@ def _score(args):
         reader.columns, model.n_features_in_, names, columns, reader.named, reader.path,
         () if front is None or names is None else _unread(front))
     kinds = None
+    documents = front is not None and [(x.name, x.type) for x in front.inputs] == [(None, "text")]
     if front is not None:
         kinds = _reading(front, used if names is not None and reader.named else None, len(selected),
                          in_format, reader.path)
@@ -471,6 +482,8 @@ def _score(args):
         with _destination(args.output) as target, \
                 tabular.open_output(target, out_format, columns_out, reader.n_rows) as writer:
             for start, X, values in reader.chunks(selected, used, rows, kept, keep, kinds):
+                if documents:  # the model takes the documents themselves, not a table of one column
+                    X = X[:, 0] if isinstance(X, np.ndarray) else X.column(0)
                 if kinds is not None:
                     outputs = _scored(model, X, args.threads, as_index, start, reader.path)
                 else:
@@ -548,9 +561,15 @@ def _synthetic(front, rows, rng):
     model with input names, else by position (a 2-D array, a list)."""
     columns = []
     for i in range(len(front.inputs)):
+        if front.inputs[i].type == "text":
+            columns.append(_synthetic_documents(front, i, rows, rng))
+            continue
         values = _categories(front, i)
         columns.append(np.array(values, dtype=object)[rng.integers(0, len(values), rows)] if values
                        else rng.standard_normal(rows))
+    if [(x.name, x.type) for x in front.inputs] == [(None, "text")]:  # the documents themselves
+        docs = columns[0].tolist()
+        return docs, docs[0], docs[:1], ("a document", "1 document")
     if front.inputs[0].name is None:
         X = np.empty((rows, len(columns)), dtype=object)
         for i, c in enumerate(columns):
@@ -559,6 +578,15 @@ def _synthetic(front, rows, rng):
     named = {x.name: c for x, c in zip(front.inputs, columns)}
     return (named, {k: v[0] for k, v in named.items()}, {k: v[:1] for k, v in named.items()},
             (f"dict of {len(columns)} values", f"dict of {len(columns)} columns, 1 row"))
+
+
+def _synthetic_documents(front, i, rows, rng):
+    """rows documents of 20 words each, drawn from the vocabulary of the text blocks reading input i
+    (from a few English words for hashing)."""
+    words = [t for b in front.texts if b.input == i and b.terms is not None for t in b.terms if " " not in t]
+    words = np.array(words or "the model scores every document in this benchmark quickly".split(), dtype=object)
+    picked = words[rng.integers(0, len(words), (rows, 20))]
+    return np.array([" ".join(r) for r in picked], dtype=object)
 
 
 # ---- demo -------------------------------------------------------------------------------------

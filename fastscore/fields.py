@@ -33,7 +33,8 @@ class Fields(NamedTuple):
     center: Optional[np.ndarray]          # (n_features,) subtracted from x before the dot product
     sklearn_version: Optional[str]
     post: Any = None                      # classifiers: a fastscore.post.Post, or None
-    front: Any = None                     # the input stage (fastscore.front.Front): inputs, numeric, tables
+    front: Any = None                     # the input stage (fastscore.front.Front): inputs, numeric, tables, texts
+    sparse: Any = None                    # how sparse X is scored (fastscore._checks_sparse.SparseRule), or None
 
 
 def class_rows(n_classes: int) -> int:
@@ -49,14 +50,17 @@ def classifier_link_problem(link: str, n_rows: int) -> Optional[str]:
 def check(kind: str, *, estimator: Any, link: Any, n_features: Any, coef: Any, intercept: Any,
           classes: Any = None, feature_names: Any = None, center: Any = None,
           sklearn_version: Any = None, post: Any = None, inputs: Any = None, numeric: Any = None,
-          tables: Any = None, copy: bool = True) -> Fields:
+          tables: Any = None, texts: Any = None, sparse: Any = None, copy: bool = True) -> Fields:
     """Validate a model's fields and return them as Fields, or raise FieldError naming the first bad one.
 
     post (classifiers only) is the JSON value of the field "post", or a
-    fastscore.post.Post; fastscore.post validates it. inputs, numeric and
-    tables are the input stage of format version 2 (fastscore.front
-    validates them): with them, n_features counts the numeric columns (it
-    may be 0) and the inputs carry the names.
+    fastscore.post.Post; fastscore.post validates it. inputs, numeric,
+    tables and texts are the input stage of format versions 2 and 3
+    (fastscore.front and fastscore.texts validate them): with them,
+    n_features counts the numeric columns (it may be 0) and the inputs
+    carry the names. sparse (format version 3) is the JSON value of the
+    field "sparse", or a SparseRule: how the model scores SciPy sparse X
+    where its estimator treats it otherwise than dense X.
 
     Arrays are converted to float64 and made read-only; with copy=True
     (the default) they are copies, so that the caller's arrays stay theirs.
@@ -72,8 +76,8 @@ def check(kind: str, *, estimator: Any, link: Any, n_features: Any, coef: Any, i
     if sklearn_version is not None:
         sklearn_version = text(sklearn_version, "sklearn_version")
     staged = inputs is not None
-    if not staged and (numeric is not None or tables is not None):
-        raise FieldError("fields 'numeric' and 'tables' need the field 'inputs'")
+    if not staged and (numeric is not None or tables is not None or texts is not None):
+        raise FieldError("fields 'numeric', 'tables' and 'texts' need the field 'inputs'")
     if staged and feature_names is not None:
         raise FieldError("field 'feature_names' is not allowed with 'inputs', which name the columns")
     n_features = _size(n_features, 0 if staged else 1)
@@ -116,12 +120,14 @@ def check(kind: str, *, estimator: Any, link: Any, n_features: Any, coef: Any, i
     if staged:
         from fastscore import front as _front
 
-        front = _front.check(inputs, numeric, tables, n_features, 1 if coef.ndim == 1 else coef.shape[0])
+        front = _front.check(inputs, numeric, tables, n_features, 1 if coef.ndim == 1 else coef.shape[0], texts)
+    if sparse is not None:
+        sparse = _sparse(sparse, coef, copy, staged)
     for a in (coef, intercept, center, classes, feature_names):
         if a is not None:
             a.flags.writeable = False
     return Fields(kind, estimator, link, n_features, coef, intercept, classes, feature_names,
-                  center, sklearn_version, post, front)
+                  center, sklearn_version, post, front, sparse)
 
 
 def _size(value, minimum=1):
@@ -232,16 +238,46 @@ def _vector(value, where, length, what_length, copy):
     return a
 
 
-def _intercept(value, coef, copy):
+def _intercept(value, coef, copy, where="intercept"):
     """One number with a 1-D coef; one per row of a 2-D coef."""
     if coef.ndim == 2:
-        return _vector(value, "intercept", coef.shape[0], "rows of 'coef'", copy)
+        return _vector(value, where, coef.shape[0], "rows of 'coef'", copy)
     if isinstance(value, (list, tuple)) or np.ndim(value) != 0:
-        raise FieldError("field 'intercept' must be one number, as 'coef' is a single list, "
+        raise FieldError(f"field {where!r} must be one number, as 'coef' is a single list, "
                          f"got {what(value)}")
-    a = _numbers(value, "intercept", copy)
-    _finite(a, "intercept")
+    a = _numbers(value, where, copy)
+    _finite(a, where)
     return a
+
+
+def _sparse(value, coef, copy, staged):
+    """The field "sparse": {"error": "dense" or "center", "step": str, "path": str}; {"intercept": ...}
+    (shaped as the field 'intercept') without an input stage; {"densify": true} with one."""
+    from fastscore._checks_sparse import CENTER, DENSE, SparseRule
+
+    if isinstance(value, SparseRule):
+        value = value.to_json()
+    if not isinstance(value, dict):
+        raise FieldError(f"field 'sparse' must be an object, got {what(value)}")
+    keys = sorted(value)
+    if keys in (["densify"], ["intercept"]) and staged != (keys == ["densify"]):
+        raise FieldError(f"field 'sparse.{keys[0]}' is only allowed {'with' if keys == ['densify'] else 'without'} "
+                         "the field 'inputs'")
+    if keys == ["densify"]:
+        if value["densify"] is not True:
+            raise FieldError(f"field 'sparse.densify' must be true, got {what(value['densify'])}")
+        return SparseRule(densify=True)
+    if keys == ["intercept"]:
+        intercept = _intercept(value["intercept"], coef, copy, "sparse.intercept")
+        intercept.flags.writeable = False
+        return SparseRule(intercept=intercept)
+    if keys != ["error", "path", "step"]:
+        raise FieldError("field 'sparse' must have the keys 'error', 'step' and 'path', or the key 'intercept' "
+                         f"or 'densify' alone, got {', '.join(map(repr, keys)) or 'none'}")
+    error = value["error"]
+    if not isinstance(error, str) or error not in (DENSE, CENTER):
+        raise FieldError(f"field 'sparse.error' must be {DENSE!r} or {CENTER!r}, got {what(error)}")
+    return SparseRule(error, text(value["step"], "sparse.step"), text(value["path"], "sparse.path"))
 
 
 # What a label may be, by the type of its Python value, in the order of FORMAT.md.

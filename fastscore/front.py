@@ -20,19 +20,24 @@ check() is their one validation; FrontKernel scores them.
 import math
 import re
 from collections.abc import Mapping
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
-from fastscore import _backend, _checks, columns as _columns
+from fastscore import _backend, _checks, columns as _columns, texts as _texts
 from fastscore.encoders import (BINS, CATEGORIES, OPS, Coder, Encode, apply_ops, apply_ops_one, is_missing,
                                 none_in)
-from fastscore._validate import MAX_FEATURES, FieldError, text, what
-from fastscore.links import LINKS
+from fastscore._validate import (MAX_FEATURES, FieldError, index_field, number_field, object_field, rows_field,
+                                 text, what)
+from fastscore.links import BY_NAME, LINKS
+from fastscore.texts import Text, TextScorer
+
+_IDENTITY = BY_NAME["identity"].code
 
 NUMBER = "number"
 CATEGORY = "category"
-TYPES = (NUMBER, CATEGORY)
+TEXT = "text"
+TYPES = (NUMBER, CATEGORY, TEXT)
 ERROR = "error"
 
 
@@ -40,7 +45,7 @@ class Input(NamedTuple):
     """A raw column the model reads: its name (None when fitted without names) and its type."""
 
     name: Optional[str]
-    type: str  # NUMBER or CATEGORY
+    type: str  # NUMBER, CATEGORY or TEXT
 
 
 class Factor(NamedTuple):
@@ -80,22 +85,24 @@ class Table(NamedTuple):
 
 
 class Front(NamedTuple):
-    """The validated input stage: inputs, numeric columns (U), tables."""
+    """The validated input stage: inputs, numeric columns (U), tables, text blocks (fastscore.texts)."""
 
     inputs: Tuple[Input, ...]
     numeric: Tuple[Column, ...]
     tables: Tuple[Table, ...]
+    texts: Tuple[Text, ...] = ()
 
 
 # ---- validation -------------------------------------------------------------------------------------
 
-def check(inputs: Any, numeric: Any, tables: Any, n_features: int, n_outputs: int) -> Front:
-    """Validate the three fields (their JSON form, or a Front) against n_features columns of U and k outputs.
+def check(inputs: Any, numeric: Any, tables: Any, n_features: int, n_outputs: int, texts: Any = None) -> Front:
+    """Validate the four fields (their JSON form, or a Front) against n_features columns of U and k outputs.
 
     Raises FieldError naming the first bad field, e.g. ``tables[1].rows[3]``.
     """
     if isinstance(inputs, Front):
-        inputs, numeric, tables = to_json(inputs).values()
+        d = to_json(inputs)
+        inputs, numeric, tables, texts = d["inputs"], d["numeric"], d["tables"], d.get("texts")
     ins = _inputs(inputs)
     if numeric is None:
         numeric = []
@@ -105,11 +112,11 @@ def check(inputs: Any, numeric: Any, tables: Any, n_features: int, n_outputs: in
     cols = tuple(_column(c, f"numeric[{j}]", ins) for j, c in enumerate(numeric))
     if tables is None:
         tables = []
-    if not isinstance(tables, (list, tuple)) or len(tables) > MAX_FEATURES or not (tables or numeric):
-        raise FieldError(f"field 'tables' must be a list of tables (at least one when 'numeric' is empty), "
-                         f"got {what(tables)}")
+    if not isinstance(tables, (list, tuple)) or len(tables) > MAX_FEATURES or not (tables or numeric or texts):
+        raise FieldError(f"field 'tables' must be a list of tables (at least one when 'numeric' and 'texts' "
+                         f"are empty), got {what(tables)}")
     tabs = tuple(_table(t, f"tables[{i}]", ins, n_outputs) for i, t in enumerate(tables))
-    return Front(ins, cols, tabs)
+    return Front(ins, cols, tabs, _texts.check(texts, ins, n_outputs))
 
 
 def _inputs(value: Any) -> Tuple[Input, ...]:
@@ -118,12 +125,12 @@ def _inputs(value: Any) -> Tuple[Input, ...]:
     out = []
     for i, d in enumerate(value):
         where = f"inputs[{i}]"
-        d = _object(d, where, ("name", "type"), ())
+        d = object_field(d, where, ("name", "type"), ())
         name = d["name"]
         if name is not None:
             name = text(name, f"{where}.name")
         if d["type"] not in TYPES:
-            raise FieldError(f"field '{where}.type' must be 'number' or 'category', got {what(d['type'])}")
+            raise FieldError(f"field '{where}.type' must be 'number', 'category' or 'text', got {what(d['type'])}")
         out.append(Input(name, d["type"]))
     named = [x.name is not None for x in out]
     if any(named) and not all(named):
@@ -138,47 +145,22 @@ def _inputs(value: Any) -> Tuple[Input, ...]:
     return tuple(out)
 
 
-def _object(value: Any, where: str, required: Sequence[str], optional: Sequence[str]) -> Dict[str, Any]:
-    if not isinstance(value, dict):
-        raise FieldError(f"field {where!r} must be an object, got {what(value)}")
-    missing = [k for k in required if k not in value]
-    if missing:
-        raise FieldError(f"field {where!r} lacks {', '.join(map(repr, missing))}")
-    unknown = sorted(set(value) - set(required) - set(optional))
-    if unknown:
-        raise FieldError(f"field {where!r} has unknown key(s) {', '.join(map(repr, unknown))}")
-    return value
 
 
-def _index(value: Any, where: str, size: int, what_size: str) -> int:
-    if type(value) is not int or not 0 <= value < size:
-        raise FieldError(f"field {where!r} must be an integer from 0 to {size - 1} ({what_size}), "
-                         f"got {what(value)}")
-    return value
 
 
-def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-            not math.isfinite(_float(value, where)):
-        raise FieldError(f"field {where!r} must be a finite number, got {what(value)}")
-    return float(value)
 
 
-def _float(value: Any, where: str) -> float:
-    try:
-        return float(value)
-    except OverflowError:
-        raise FieldError(f"field {where!r} must be a finite number, got {what(value)}") from None
 
 
 def _fill(value: Any, where: str) -> float:
-    return math.nan if value is None else _number(value, where)
+    return math.nan if value is None else number_field(value, where)
 
 
 def _number_input(value: Any, where: str, ins: Tuple[Input, ...]) -> int:
-    i = _index(value, where, len(ins), "an input")
+    i = index_field(value, where, len(ins), "an input")
     if ins[i].type != NUMBER:
-        raise FieldError(f"field {where!r} must be a number input, but inputs[{i}] is a category")
+        raise FieldError(f"field {where!r} must be a number input, but inputs[{i}] is a {ins[i].type}")
     return i
 
 
@@ -190,7 +172,7 @@ def _ops(value: Any, where: str) -> Tuple[Tuple[str, float], ...]:
         if not isinstance(step, (list, tuple)) or len(step) != 2 or step[0] not in OPS:
             raise FieldError(f"field '{where}[{i}]' must be [op, number] with op one of "
                              f"{', '.join(OPS)}, got {what(step)}")
-        number = _number(step[1], f"{where}[{i}][1]")
+        number = number_field(step[1], f"{where}[{i}][1]")
         if step[0] == "div" and number == 0.0:
             raise FieldError(f"field '{where}[{i}][1]' divides by zero")
         out.append((step[0], number))
@@ -199,7 +181,7 @@ def _ops(value: Any, where: str) -> Tuple[Tuple[str, float], ...]:
 
 def _column(value: Any, where: str, ins: Tuple[Input, ...]) -> Column:
     if isinstance(value, dict) and "product" in value:
-        d = _object(value, where, ("product",), ())
+        d = object_field(value, where, ("product",), ())
         factors = d["product"]
         if not isinstance(factors, (list, tuple)) or not 1 <= len(factors) <= 64:
             raise FieldError(f"field '{where}.product' must be a list of 1 to 64 factors, got {what(factors)}")
@@ -207,26 +189,28 @@ def _column(value: Any, where: str, ins: Tuple[Input, ...]) -> Column:
         for i, f in enumerate(factors):
             w = f"{where}.product[{i}]"
             if isinstance(f, dict) and "encode" in f:
-                d = _object(f, w, ("input", "encode", "unknown", "missing", "values"), ())
+                d = object_field(f, w, ("input", "encode", "unknown", "missing", "values"), ())
                 out.append(Coded(*_coded(d, w, ins, _values(d["values"], f"{w}.values"), "values")))
                 continue
-            f = _object(f, w, ("input", "fill"), ("ops",))
+            f = object_field(f, w, ("input", "fill"), ("ops",))
             out.append(Factor(_number_input(f["input"], f"{w}.input", ins), _fill(f["fill"], f"{w}.fill"),
                               _ops(f.get("ops", []), f"{w}.ops")))
         return Column(-1, math.nan, tuple(out))
-    d = _object(value, where, ("input", "fill"), ())
+    d = object_field(value, where, ("input", "fill"), ())
     return Column(_number_input(d["input"], f"{where}.input", ins), _fill(d["fill"], f"{where}.fill"), ())
 
 
 def _table(value: Any, where: str, ins: Tuple[Input, ...], k: int) -> Table:
-    d = _object(value, where, ("input", "encode", "unknown", "missing", "rows"), ())
-    return Table(*_coded(d, where, ins, _rows(d["rows"], f"{where}.rows", k), "rows"))
+    d = object_field(value, where, ("input", "encode", "unknown", "missing", "rows"), ())
+    return Table(*_coded(d, where, ins, rows_field(d["rows"], f"{where}.rows", k), "rows"))
 
 
 def _coded(d: Dict[str, Any], where: str, ins: Tuple[Input, ...], rows: np.ndarray,
            key: str) -> Tuple[int, Encode, Optional[int], Optional[int], np.ndarray]:
     """The fields that tables and value factors share: input, encode, unknown, missing, and their rows."""
-    i = _index(d["input"], f"{where}.input", len(ins), "an input")
+    i = index_field(d["input"], f"{where}.input", len(ins), "an input")
+    if ins[i].type == TEXT:
+        raise FieldError(f"field '{where}.input' must be a number or category input, but inputs[{i}] is a text")
     number = ins[i].type == NUMBER
     encode = _encode(d["encode"], f"{where}.encode", number)
     needed = len(encode.values) + (1 if encode.kind == BINS else 0)
@@ -237,38 +221,18 @@ def _coded(d: Dict[str, Any], where: str, ins: Tuple[Input, ...], rows: np.ndarr
     for name in ("unknown", "missing"):
         v = d[name]
         codes.append(None if v == ERROR and isinstance(v, str) else
-                     _index(v, f"{where}.{name}", rows.shape[0], f"an entry of {key}, or 'error'"))
+                     index_field(v, f"{where}.{name}", rows.shape[0], f"an entry of {key}, or 'error'"))
     return i, encode, codes[0], codes[1], rows
 
 
 def _values(value: Any, where: str) -> np.ndarray:
     if not isinstance(value, (list, tuple, np.ndarray)) or not 1 <= len(value) <= MAX_FEATURES:
         raise FieldError(f"field {where!r} must be a list of 1 to {MAX_FEATURES} numbers, got {what(value)}")
-    a = np.array([_number(x, f"{where}") for x in value], dtype=np.float64)
+    a = np.array([number_field(x, f"{where}") for x in value], dtype=np.float64)
     a.flags.writeable = False
     return a
 
 
-def _rows(value: Any, where: str, k: int) -> np.ndarray:
-    if not isinstance(value, (list, tuple, np.ndarray)) or not 1 <= len(value) <= MAX_FEATURES:
-        raise FieldError(f"field {where!r} must be a list of 1 to {MAX_FEATURES} rows, got {what(value)}")
-    if isinstance(value, np.ndarray):
-        rows = np.array(value, dtype=np.float64)
-        if rows.ndim != 2 or rows.shape[1] != k:
-            raise FieldError(f"field {where!r} must be rows of {k} numbers, got an array of shape {rows.shape}")
-    else:
-        for r, row in enumerate(value):
-            if not isinstance(row, (list, tuple)) or len(row) != k:
-                raise FieldError(f"field '{where}[{r}]' must be a list of {k} numbers (one per output), "
-                                 f"got {what(row)}")
-            for x in row:
-                _number(x, f"{where}[{r}]")
-        rows = np.array(value, dtype=np.float64).reshape(len(value), k)
-    if not np.isfinite(rows).all():
-        r = int(np.argmax(~np.isfinite(rows).all(axis=1)))
-        raise FieldError(f"field '{where}[{r}]' must hold finite numbers")
-    rows.flags.writeable = False
-    return rows
 
 
 def _encode(value: Any, where: str, number: bool) -> Encode:
@@ -277,7 +241,7 @@ def _encode(value: Any, where: str, number: bool) -> Encode:
         raise FieldError(f"field {where!r} must be an object with one of 'categories' or 'bins', "
                          f"got {what(value)}")
     kind = kinds[0]
-    d = _object(value, where, (kind,), ("ops",))
+    d = object_field(value, where, (kind,), ("ops",))
     ops = _ops(d.get("ops", []), f"{where}.ops")
     if ops and not number:
         raise FieldError(f"field '{where}.ops' applies to number inputs only")
@@ -287,7 +251,7 @@ def _encode(value: Any, where: str, number: bool) -> Encode:
     if kind == BINS:
         if not number:
             raise FieldError(f"field '{where}.bins' applies to number inputs only")
-        edges = np.array([_number(x, f"{where}.bins") for x in items], dtype=np.float64)
+        edges = np.array([number_field(x, f"{where}.bins") for x in items], dtype=np.float64)
         if (np.diff(edges) < 0).any():
             raise FieldError(f"field '{where}.bins' must be in increasing order")
         edges.flags.writeable = False
@@ -308,7 +272,7 @@ def _categories(items: List[Any], where: str, number: bool) -> Tuple[Any, ...]:
         if isinstance(x, str):
             text(x, f"{where}[{j}]")
         elif isinstance(x, (int, float)) and not isinstance(x, bool):
-            _number(x, f"{where}[{j}]")
+            number_field(x, f"{where}[{j}]")
     if len(set(items)) != len(items):
         raise FieldError(f"field {where!r} has duplicates (compared as scikit-learn compares them: "
                          "1, 1.0 and true are equal)")
@@ -319,7 +283,7 @@ def read_inputs(front: Front) -> List[int]:
     """The inputs that the model reads, in order: the others (a column that a ColumnTransformer
     drops) may be absent from X."""
     used = {c.input for c in front.numeric if not c.product} | {t.input for t in front.tables} | \
-        {f.input for c in front.numeric for f in c.product}
+        {f.input for c in front.numeric for f in c.product} | {b.input for b in front.texts}
     return sorted(used)
 
 
@@ -353,8 +317,11 @@ def to_json(front: Front) -> Dict[str, Any]:
         else:
             numeric.append({"input": c.input, "fill": fill(c.fill)})
     tables = [{**coded(t), "rows": t.rows.tolist()} for t in front.tables]
-    return {"inputs": [{"name": x.name, "type": x.type} for x in front.inputs],
-            "numeric": numeric, "tables": tables}
+    out = {"inputs": [{"name": x.name, "type": x.type} for x in front.inputs], "numeric": numeric,
+           "tables": tables}
+    if front.texts:
+        out["texts"] = [_texts.to_json_block(b) for b in front.texts]
+    return out
 
 
 # ---- scoring -----------------------------------------------------------------------------------------
@@ -365,7 +332,15 @@ class FrontKernel:
     It has the Kernel protocol's score() and score_one() (fastscore._backend),
     taking what the model takes: a DataFrame, a dict of columns, a list of
     dicts or a 2-D array (by position) for score(); a dict, a pandas Series
-    or a sequence (by position) for score_one().
+    or a sequence (by position) for score_one(). A model whose one input is
+    an unnamed text (a Pipeline that starts with a vectorizer) takes the
+    documents themselves: a sequence of them, or one for score_one().
+
+    A text block's sum is k more columns of U, each with coefficient 1 for
+    its output and 0 for the others, so that one kernel call adds every
+    stage's part of z before the link; a model that is one text block and
+    nothing else is scored by that block's kernel alone, with the model's
+    intercept and link.
     """
 
     def __init__(self, front: Front, coef: np.ndarray, intercept: np.ndarray, center: Optional[np.ndarray],
@@ -381,7 +356,23 @@ class FrontKernel:
         self._names = [x.name if x.name is not None else f"x{i}" for i, x in enumerate(front.inputs)]
         self._coders = [Coder(t.encode, t.unknown, t.missing, front.inputs[t.input].type == NUMBER,
                               self._names[t.input]) for t in front.tables]
-        self._kernel = cls(coef, intercept, center, fill=self._fill, tables=self._tables)
+        self._documents = len(front.inputs) == 1 and front.inputs[0].type == TEXT and front.inputs[0].name is None
+        self._only: Optional[TextScorer] = None
+        self._kernel: Any
+        self._texts: List[TextScorer] = []
+        if front.texts and not front.numeric and not front.tables and len(front.texts) == 1:
+            self._only = TextScorer(front.texts[0], self._text_name(0), backend, intercept)
+        else:
+            self._texts = [TextScorer(b, self._text_name(i), backend) for i, b in enumerate(front.texts)]
+        k = coef.shape[0]
+        if self._texts:  # each block's z: k unit columns more (see the class's docstring)
+            units = np.tile(np.eye(k), len(self._texts))
+            coef = np.hstack([coef, units])
+            center = None if center is None else np.concatenate([center, np.zeros(units.shape[1])])
+            self._fill = np.concatenate([self._fill, np.full(units.shape[1], math.nan)])
+        # a model that is one text block has no other kernel
+        self._kernel = None if self._only is not None else cls(coef, intercept, center, fill=self._fill,
+                                                                tables=self._tables)
         # score_one's plain-float form of the parameters
         self._w = coef.T.tolist()
         self._b = intercept.tolist()
@@ -390,7 +381,8 @@ class FrontKernel:
         # score_one's plan for a dict, one output and no products: (name, fill, centre, weight) per
         # numeric column, (name, coder, contribution per code) per table
         self._plan = None
-        if self.n_outputs == 1 and front.inputs[0].name is not None and not any(c.product for c in front.numeric):
+        if self.n_outputs == 1 and front.inputs[0].name is not None and not any(c.product for c in front.numeric) \
+                and not front.texts:
             self._plan = ([(self._names[c.input], float(self._fill[j]), self._c[j], self._w[j][0])
                            for j, c in enumerate(front.numeric)],
                           [(self._names[t.input], coder, [r[0] for r in rows])
@@ -407,10 +399,17 @@ class FrontKernel:
 
     # ---- a batch --------------------------------------------------------------------------------
 
+    def _text_name(self, i: int) -> str:
+        return "X" if self._documents else f"column {self._names[self.front.texts[i].input]!r}"
+
     def score(self, X: Any, link: int, out: Optional[np.ndarray] = None, *, layout: int = _checks.MATRIX,
               n_threads: int = 0, convert: Any = None) -> np.ndarray:
         """link(z) for every row of X, in `layout` (see fastscore._backend.Kernel.score)."""
         _checks.check_link(link)
+        if self._only is not None:
+            n, get, _ = self._getter(X)
+            return self._only.score(_texts.documents(get(self.front.texts[0].input), self._only.name), link, out,
+                                    layout=layout, n_threads=n_threads)
         n, columns, codes = self.prepare(X)
         try:
             return self._kernel.score_columns(columns, link, out, layout=layout, n_threads=n_threads,
@@ -457,6 +456,12 @@ class FrontKernel:
                 codes.append(coder.codes_of_numbers(number(t.input), nones))
             else:
                 codes.append(coder.codes_of_values(get(t.input), none_is_value))
+        for b, scorer in zip(self.front.texts, self._texts):
+            docs = _texts.documents(get(b.input), scorer.name)
+            if len(docs) != n:
+                raise ValueError(f"{scorer.name} has {len(docs)} values for {n} rows")
+            z = scorer.score(docs, _IDENTITY)
+            cols.extend(z[:, o] for o in range(self.n_outputs))
         return n, cols, codes
 
     def _getter(self, X: Any) -> Tuple[int, Any, bool]:
@@ -466,6 +471,9 @@ class FrontKernel:
         None is a value, not a missing one, where scikit-learn reads it so: in a
         DataFrame or an array (not in JSON records or a dict's lists, whose null is missing).
         """
+        if self._documents:
+            docs = _texts.documents(X, "X")
+            return len(docs), lambda i: docs, False
         named = _columns.named(X)
         if named is not None:
             if self.front.inputs[0].name is None or named.names is None:  # by position
@@ -523,7 +531,10 @@ class FrontKernel:
     # ---- one row --------------------------------------------------------------------------------
 
     def score_one(self, row: Any, link: int) -> Any:
-        """Score one row: a dict or pandas Series (by name) or a sequence (by position)."""
+        """Score one row: a dict or pandas Series (by name) or a sequence (by position); one document."""
+        if self._only is not None:
+            return self._only.score_one(row if self._documents else self._row_values(row)[self.front.texts[0].input],
+                                        link)
         if self._plan is not None and type(row) is dict:
             scalar = LINKS[link].scalar
             if scalar is not None:
@@ -571,6 +582,10 @@ class FrontKernel:
             r = self._rows[t][coder.code_one(v, frame)]
             for o in range(k):
                 z[o] += r[o]
+        for b, scorer in zip(self.front.texts, self._texts):
+            r = scorer.score_one(values[b.input], _IDENTITY)
+            for o, x in enumerate((r,) if k == 1 else r):
+                z[o] += x
         scalar = LINKS[link].scalar
         if k == 1 and scalar is not None:
             return scalar(z[0])
@@ -630,6 +645,8 @@ class FrontKernel:
 
     def _row_values(self, row: Any) -> List[Any]:
         """The row's value of each input: a dict or a Series by name, a sequence by position."""
+        if self._documents:
+            return [row]
         if isinstance(row, Mapping) or type(row).__module__.startswith("pandas"):
             if self.front.inputs[0].name is not None:
                 missing = [n for n in self._used if n not in row]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Ty
 
 import numpy as np
 
-from fastscore import _backend, _checks, columns, fields, modelfile
+from fastscore import _backend, _checks, _checks_sparse, columns, fields, modelfile
 from fastscore._checks import BINARY_PROBA, FLAT, MATRIX
 from fastscore.links import BY_NAME, LINKS as _LINK_TABLE
 # Facts about fields that converters and tests import from here too.
@@ -43,7 +43,8 @@ class LinearModel:
                  sklearn_version: Optional[str] = None, post: Any = None,
                  backend: Optional[str] = None, inputs: Optional[Sequence[Dict[str, Any]]] = None,
                  numeric: Optional[Sequence[Any]] = None,
-                 tables: Optional[Sequence[Dict[str, Any]]] = None) -> None:
+                 tables: Optional[Sequence[Dict[str, Any]]] = None,
+                 texts: Optional[Sequence[Dict[str, Any]]] = None, sparse: Any = None) -> None:
         """A model from its fields, checked as a model file's are (docs/FORMAT.md).
 
         coef is (n_features,) for a regressor with one flat output, else
@@ -60,7 +61,9 @@ class LinearModel:
         default (fastscore.backend). inputs, numeric and tables are the input
         stage of a pipeline with encoders (docs/FORMAT.md, fastscore.front):
         the model then reads X's columns by name and n_features counts its
-        numeric columns.
+        numeric columns. sparse: how SciPy sparse X is scored where the
+        estimator treats it otherwise than dense X, as the JSON value of the
+        model file's field "sparse" (docs/FORMAT.md).
 
         Raises ValueError (fastscore.fields.FieldError) naming the field for
         anything a model file could not hold, so that every model can be
@@ -72,7 +75,7 @@ class LinearModel:
                                intercept=intercept, n_features=n_features, classes=classes,
                                feature_names=feature_names, center=center,
                                sklearn_version=sklearn_version, post=post, inputs=inputs, numeric=numeric,
-                               tables=tables)
+                               tables=tables, texts=texts, sparse=sparse)
         self._build(checked, backend)
 
     def _build(self, f: fields.Fields, backend: Optional[str]) -> None:
@@ -87,6 +90,8 @@ class LinearModel:
         self.center = f.center
         self.sklearn_version = f.sklearn_version
         self._front = f.front
+        self._sparse = f.sparse
+        self._sparse_kernel: Any = None  # the kernel of a sparse rule's intercept, made at its first use
         coef2d = self.coef_.reshape(1, -1) if self.coef_.ndim == 1 else self.coef_
         self._kernel: Any  # a backend's Kernel, or a FrontKernel over one (the same score and score_one)
         if f.front is not None:
@@ -128,10 +133,10 @@ class LinearModel:
         if self._front is not None:  # n_features counts the numeric columns; the inputs hold the names
             return fields.Fields(self._KIND, self.estimator, self.link, self.coef_.shape[-1], self.coef_,
                                  self.intercept_, getattr(self, "classes_", None), None, self.center,
-                                 self.sklearn_version, self._post, self._front)
+                                 self.sklearn_version, self._post, self._front, self._sparse)
         return fields.Fields(self._KIND, self.estimator, self.link, self.n_features_in_, self.coef_,
                              self.intercept_, getattr(self, "classes_", None), self._feature_names,
-                             self.center, self.sklearn_version, self._post)
+                             self.center, self.sklearn_version, self._post, None, self._sparse)
 
     @property
     def feature_names_in_(self):
@@ -172,6 +177,8 @@ class LinearModel:
         """What every method that takes X calls: link(z) in layout, X matched to the features by
         fastscore.columns.match (by name where both the model and X have names); a model with an
         input stage matches its inputs itself (fastscore.front)."""
+        if type(X) is not np.ndarray and _checks_sparse.is_sparse(X):
+            return self._score_sparse(X, link, layout, out, n_threads)
         if self._front is not None:
             return self._kernel.score(X, link, out, layout=layout, n_threads=n_threads)
         if type(X) is not np.ndarray:
@@ -179,6 +186,33 @@ class LinearModel:
             if table is not None:
                 return self._score_named(table, link, layout, out, n_threads)
         return self._kernel.score(X, link, out, layout=layout, n_threads=n_threads, convert=self._convert)
+
+    def _score_sparse(self, X: Any, link: int, layout: int, out: Optional[np.ndarray],
+                      n_threads: int) -> np.ndarray:
+        """A SciPy sparse X scored over its own structure (fastscore._checks_sparse.sparse_parts)."""
+        rule, kernel = self._sparse, self._kernel
+        if self._front is not None:
+            if rule is not None and rule.densify:  # every step of the estimator treats sparse X as dense X
+                return kernel.score(X.toarray(), link, out, layout=layout, n_threads=n_threads)
+            if rule is not None and rule.error is not None:
+                raise _checks_sparse.refusal(rule, self.estimator)
+            if self._front.texts:
+                raise TypeError(f"X is a sparse matrix, but {self.estimator} reads documents (str or bytes): give "
+                                "them, or the table that holds their column")
+            raise ValueError(f"X is a sparse matrix, but {self.estimator} has an input stage that does not take it "
+                             "(a step of its estimator refuses sparse X, or transforms it otherwise than dense X): "
+                             "score X.toarray() or a DataFrame")
+        if rule is not None and rule.intercept is not None:  # scored without the centre, by this intercept
+            if self._sparse_kernel is None:
+                self._sparse_kernel = _backend.kernel_class(kernel.name)(
+                    self.coef_.reshape(self._n_outputs, -1), rule.intercept.reshape(-1), None)
+            kernel = self._sparse_kernel
+        elif (rule is not None and rule.error is not None) or self.center is not None:
+            # as scikit-learn's step raises (or, without a rule, as its centring scalers do)
+            raise _checks_sparse.refusal(rule, self.estimator)
+        parts = _checks_sparse.sparse_parts(X, self.n_features_in_)
+        return kernel.score_sparse(parts.data, parts.indices, parts.indptr, parts.n_rows, link, out,
+                                   layout=layout, n_threads=n_threads, csc=parts.csc)
 
     def _score_named(self, X: columns.Named, link: int, layout: int, out: Optional[np.ndarray],
                      n_threads: int) -> np.ndarray:
@@ -197,7 +231,8 @@ class LinearModel:
         request) or a pandas Series by its keys or labels.
 
         A model with an input stage (a pipeline with encoders) takes a dict
-        or a Series by name, a sequence by position.
+        or a Series by name, a sequence by position. One row of a SciPy
+        sparse matrix (shape (1, n_features)) is scored as score() scores it.
         Returns a float (a tuple of floats for models with several outputs).
         This is the latency path for request handlers: a list, a tuple or a
         dict of numbers never touches numpy. A dict or Series is matched by
@@ -221,7 +256,7 @@ class LinearModel:
     def _score_one_staged(self, row: Any) -> Union[float, Tuple[float, ...]]:
         """score_one of a model with an input stage (which matches the row itself) or a calibration."""
         link = _IDENTITY if self._calibration is not None else self._link_code
-        if self._front is not None:
+        if self._front is not None and not _checks_sparse.is_sparse(row):
             z = self._kernel.score_one(row, link)
         elif isinstance(row, (list, tuple)):
             z = self._score_one(row, link)
@@ -232,6 +267,11 @@ class LinearModel:
     def _score_one_other(self, row: Any, link: int) -> Union[float, Tuple[float, ...]]:
         if isinstance(row, Mapping):
             return self._score_one_dict(row, link)
+        if _checks_sparse.is_sparse(row):  # one row of a sparse matrix: score()'s path
+            if row.ndim != 2 or row.shape[0] != 1:
+                raise ValueError(f"row must be one row: a sparse row has shape (1, n_features), got {row.shape}")
+            z = self._scored(row, link, MATRIX)[0]
+            return float(z[0]) if z.shape[0] == 1 else tuple(z.tolist())
         pd = sys.modules.get("pandas")
         if pd is not None and isinstance(row, pd.Series):
             return self._score_one_series(row, link)
@@ -285,7 +325,8 @@ class LinearModel:
         """Models are equal when their fields are, whatever their backends.
 
         The fields: kind, estimator, link, n_features, coef, intercept,
-        classes, feature names, center, sklearn_version and post. Numbers compare
+        classes, feature names, center, sklearn_version, post, the input stage
+        and the sparse rule. Numbers compare
         bit for bit, as their files would (0.0 and -0.0 differ); labels by
         type and value, as their files would (1 and 1.0 differ, an int32
         label equals the same int64 one).
@@ -300,7 +341,8 @@ class LinearModel:
                 and _labels(a.classes) == _labels(b.classes)
                 and _labels(a.feature_names) == _labels(b.feature_names)
                 and _post_data(a.post) == _post_data(b.post)
-                and _front_json(a.front) == _front_json(b.front))
+                and _front_json(a.front) == _front_json(b.front)
+                and _sparse_json(a.sparse) == _sparse_json(b.sparse))
 
     # Models compare by value but can be changed (attributes are plain): like lists and
     # numpy arrays, they are not hashable.
@@ -323,6 +365,8 @@ class LinearModel:
             state["post"] = f.post.data
         if f.front is not None:
             state["front"] = _front_json(f.front)
+        if f.sparse is not None:
+            state["sparse"] = f.sparse.to_json()
         return rebuild, (type(self), state)
 
     def __repr__(self):
@@ -477,7 +521,8 @@ def rebuild(cls: Type["LinearModel"], state: Dict[str, Any], backend: Optional[s
                            intercept=_unpacked(state["intercept"]), classes=classes,
                            feature_names=state["feature_names"],
                            center=None if state["center"] is None else _unpacked(state["center"]),
-                           sklearn_version=state["sklearn_version"], post=state.get("post"), copy=False,
+                           sklearn_version=state["sklearn_version"], post=state.get("post"),
+                           sparse=state.get("sparse"), copy=False,
                            **json.loads(state.get("front", "{}")))
     model = cls.__new__(cls)
     model._build(checked, backend)
@@ -507,6 +552,11 @@ def _front_json(front):
     from fastscore.front import to_json
 
     return json.dumps(to_json(front), sort_keys=True)
+
+
+def _sparse_json(rule):
+    """A sparse rule as its file holds it (canonical JSON; the intercept's floats by repr), or None."""
+    return None if rule is None else json.dumps(rule.to_json(), sort_keys=True)
 
 
 def _post_data(post):

@@ -30,7 +30,7 @@ from fastscore._files import atomic_path
 from fastscore.fields import MAX_OUTPUTS, FieldError, Fields
 
 FORMAT = "fastscore-linear-model"
-VERSION = 2
+VERSION = 3
 
 # Checked before the file is read: a model this large would not fit in memory anyway.
 MAX_FILE_BYTES = 2**31
@@ -38,11 +38,11 @@ MAX_FILE_BYTES = 2**31
 REQUIRED = ("format", "format_version", "kind", "estimator", "link", "n_features", "coef",
             "intercept", "checksum")
 OPTIONAL = ("classes", "feature_names", "center", "sklearn_version", "fastscore_version", "post",
-            "inputs", "numeric", "tables")
+            "inputs", "numeric", "tables", "texts", "sparse")
 #: The format version that introduced each field after version 1: a file of an older
 #: version may not hold it, and a model is written with the oldest version that holds
 #: all its fields (version 1 when it has none of these).
-SINCE = {"post": 2, "inputs": 2, "numeric": 2, "tables": 2}
+SINCE = {"post": 2, "inputs": 2, "numeric": 2, "tables": 2, "texts": 3, "sparse": 3}
 
 # Fields that hold numbers only: read in chunks into arrays, not as Python objects.
 _NUMERIC = ("coef", "intercept", "center")
@@ -438,7 +438,7 @@ def _validated(d, text, name):
                                feature_names=d.get("feature_names"),
                                sklearn_version=d.get("sklearn_version"), post=d.get("post"),
                                inputs=d.get("inputs"), numeric=d.get("numeric"), tables=d.get("tables"),
-                               copy=False, **arrays)
+                               texts=d.get("texts"), sparse=d.get("sparse"), copy=False, **arrays)
         checksum = _fields.text(d["checksum"], "checksum")
     except FieldError as exc:
         raise ModelFormatError(str(exc)) from None
@@ -549,7 +549,8 @@ def _file_fields(fields):
     """The file's fields in the file's order, with their checksum last."""
     from fastscore import __version__
 
-    extra = {"post": None if fields.post is None else fields.post.data}
+    extra = {"post": None if fields.post is None else fields.post.data,
+             "sparse": None if fields.sparse is None else fields.sparse.to_json()}
     if fields.front is not None:
         from fastscore.front import to_json
 

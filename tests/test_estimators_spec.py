@@ -12,6 +12,7 @@ from sklearn._loss.loss import HalfBinomialLoss  # a loss whose link (logit) no 
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
 from sklearn.decomposition import PCA
+from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.frozen import FrozenEstimator
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import FixedThresholdClassifier, GridSearchCV
@@ -36,6 +37,7 @@ YR = X @ [1.0, -2.0, 0.5] + 0.1 * rng.normal(size=120)
 DF = pd.DataFrame({"x": X[:, 0], "y": X[:, 1], "size": np.exp(X[:, 2]), "flag": X[:, 2] > 0,
                    "city": rng.choice(["a", "b", "c"], 120)})
 YPOS = X[:, 0] ** 2 + 1.0  # a positive target, for the log link
+DOCS = [" ".join(rng.choice(["the", "cat", "sat", "on", "mat", "dog", "ran"], 5)) for _ in range(120)]
 
 
 def fit(est, X_=X, y=Y2):
@@ -85,7 +87,7 @@ CASES = {
     "... has link ...; fastscore converts the identity and log links":
         [lambda: changed(fit(lm.PoissonRegressor(), y=YPOS), _base_loss=HalfBinomialLoss())],
     "fastscore cannot convert PCA at pca: fastscore cannot fold PCA into the features of a model: the steps "
-    "before a model may be ColumnTransformer, FeatureUnion, ...": [lambda: on_df(
+    "before a model may be ColumnTransformer, CountVectorizer, FeatureUnion, ...": [lambda: on_df(
         ColumnTransformer([("num", "passthrough", ["x", "y"])]), PCA(1))],
     "fastscore cannot convert FunctionTransformer at columntransformer/num/functiontransformer: it runs Python "
     "code (func=log1p), which a model file cannot hold":
@@ -132,7 +134,48 @@ CASES = {
     "... whose link is 'exp': fastscore applies one link only":
         [lambda: fit(TransformedTargetRegressor(lm.PoissonRegressor(), func=np.log, inverse_func=np.exp),
                      y=YPOS)],
+    "fastscore cannot convert TfidfVectorizer at tfidfvectorizer: its tokenizer is a Python callable (...), which a "
+    "model file cannot hold":
+        [lambda: make_pipeline(TfidfVectorizer(tokenizer=str.split, token_pattern=None), lm.LogisticRegression())
+         .fit(DOCS, Y2)],
+    "... input='filename': fastscore reads the documents themselves (input='content'), not files":
+        [lambda: _text_fitted(CountVectorizer(), input="filename")],
+    "... dtype=float32: scikit-learn then computes its weights in that precision; fastscore converts dtype=float64":
+        [lambda: make_pipeline(TfidfVectorizer(dtype=np.float32), lm.LogisticRegression()).fit(DOCS, Y2)],
+    "... ngram_range=(0, 1): fastscore converts 1 <= min_n <= max_n":
+        [lambda: _text_fitted(CountVectorizer(), ngram_range=(0, 1))],
+    "... it reads documents, but the ColumnTransformer selects ['body'], a table: select the text column by one "
+    "name (a string, not a list)":
+        [lambda: _text_fitted(CountVectorizer(), columns=["body"])],
+    "... it reads the columns of a text vectorizer; fastscore passes them only to TfidfTransformer, StandardScaler, "
+    "MaxAbsScaler, RobustScaler and the model":
+        [lambda: make_pipeline(CountVectorizer(), SimpleImputer(), lm.LogisticRegression()).fit(DOCS, Y2)],
+    "... it shifts the columns of a text vectorizer; ...":
+        [lambda: make_pipeline(ColumnTransformer([("text", CountVectorizer(), "body")], sparse_threshold=0),
+                               StandardScaler(), lm.LogisticRegression()).fit(pd.DataFrame({"body": DOCS}), Y2)],
+    "... sublinear_tf takes the log of hashed counts, which alternate_sign makes negative or zero ...":
+        [lambda: _sublinear_after_fit(make_pipeline(HashingVectorizer(n_features=64), TfidfTransformer(),
+                                                    lm.LogisticRegression()).fit(DOCS, Y2))],
 }
+
+
+def _sublinear_after_fit(pipe):
+    """pipe with its TfidfTransformer's sublinear_tf set after fitting (fitting with it would log negative
+    counts into NaN, which LogisticRegression refuses)."""
+    pipe[1].set_params(sublinear_tf=True)
+    return pipe
+
+
+def _text_fitted(vectorizer, columns="body", **settings):
+    """A ColumnTransformer pipeline over a text column, fitted, then given settings that its converter refuses
+    (set after fitting where scikit-learn could not fit with them)."""
+    pipe = make_pipeline(ColumnTransformer([("text", vectorizer, columns if isinstance(columns, str) else "body")]),
+                         lm.LogisticRegression()).fit(pd.DataFrame({"body": DOCS}), Y2)
+    if not isinstance(columns, str):
+        ct = pipe[0]
+        ct.transformers_[0] = (ct.transformers_[0][0], ct.transformers_[0][1], columns)
+    pipe[0].transformers_[0][1].set_params(**settings)
+    return pipe
 
 
 def _refusals():

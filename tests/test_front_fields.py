@@ -51,7 +51,7 @@ def test_bins_products_and_value_factors(backend):
 
 
 @pytest.mark.parametrize("change, words", [
-    (dict(inputs=[{"name": "x", "type": "text"}]), "field 'inputs[0].type' must be 'number' or 'category'"),
+    (dict(inputs=[{"name": "x", "type": "words"}]), "field 'inputs[0].type' must be 'number', 'category' or 'text'"),
     (dict(inputs=[{"name": "x", "type": "number"}, {"name": None, "type": "number"}]),
      "field 'inputs' must name every input or none"),
     (dict(inputs=[{"name": "x", "type": "number"}, {"name": "x", "type": "category"}]),

@@ -14,6 +14,10 @@ from fastscore import Classifier, ModelFormatError, Regressor, fields, loads, mo
 X = np.random.default_rng(5).uniform(-3, 3, size=(16, 3))
 
 
+_ANALYZER = {"analyzer": "word", "lowercase": True, "strip_accents": None, "token_pattern": r"(?u)\b\w\w+\b",
+             "stop_words": None, "ngram_range": [1, 1], "encoding": "utf-8", "decode_error": "strict"}
+
+
 def _models():
     return {
         "binary": Classifier(estimator="LogisticRegression", link="logistic", n_features=3,
@@ -68,12 +72,28 @@ def _models():
                               [0.05, -0.05, 0.5]]},
                     {"input": 2, "encode": {"bins": [-0.5, 0.5], "ops": [["sub", 0.1], ["div", 1.5]]},
                      "unknown": "error", "missing": 0, "rows": [[0.3, 0.0, 0.0], [0.0, 0.3, 0.0], [0.0, 0.0, 0.3]]}]),
+        # Format version 3: two text blocks on one text input (a vocabulary with sublinear tf-idf, and
+        # hashed character n-grams) beside a number.
+        "text": Classifier(
+            estimator="Pipeline(ColumnTransformer, LogisticRegression)", link="logistic", n_features=1,
+            coef=[[0.5]], intercept=[0.1], classes=[0, 1],
+            inputs=[{"name": "body", "type": "text"}, {"name": "age", "type": "number"}],
+            numeric=[{"input": 1, "fill": 1.0}],
+            texts=[{"input": 0, "analyzer": {**_ANALYZER, "stop_words": ["the"], "ngram_range": [1, 2]},
+                    "terms": ["cat", "sat", "émeu", "cat sat"],
+                    "weighing": [{"binary": False, "sublinear_tf": True, "idf": [1.5, 2.0, 1.25, 3.0], "norm": "l2"}],
+                    "coef": [[0.3, -0.2, 1.0, 0.5]]},
+                   {"input": 0, "analyzer": {**_ANALYZER, "analyzer": "char_wb", "ngram_range": [2, 3],
+                                             "strip_accents": "unicode"},
+                    "hashing": {"n_features": 16, "alternate_sign": True},
+                    "weighing": [{"binary": False, "sublinear_tf": False, "idf": None, "norm": "l1"}],
+                    "columns": [1, 5, 9], "coef": [[0.1, 0.2, -0.3]]}]),
     }
 
 # Models whose inputs a mutated file may legitimately refuse while scoring (an unknown category
 # that is now an error, a column scaled to infinity, a renamed column, a number input that now
 # reads text): the errors scikit-learn raises for such input.
-REFUSING_INPUTS = {"staged": (ValueError,), "named": (ValueError, TypeError)}
+REFUSING_INPUTS = {"staged": (ValueError,), "named": (ValueError, TypeError), "text": (ValueError, TypeError)}
 
 
 MODELS = _models()
@@ -83,6 +103,8 @@ INPUTS["named"] = {"age": np.where(np.arange(len(X)) % 5 == 0, np.nan, X[:, 0] *
                    "city": np.array(["lyon", "paris", "nice", None, "émeu", "lyon", float("nan"), "paris"] * 2,
                                     dtype=object),
                    "size": np.where(np.arange(len(X)) % 7 == 3, np.nan, X[:, 2]), "extra": X[:, 1]}
+INPUTS["text"] = {"body": ["the cat sat", "Émeu, émeu!", "", "cat cat sat on the mat"] * 4,
+                  "age": np.where(np.arange(len(X)) % 3 == 0, np.nan, X[:, 0])}
 TEXTS = {name: m.dumps().encode() for name, m in MODELS.items()}
 EXPECTED = {name: m.score(INPUTS[name]) for name, m in MODELS.items()}
 

@@ -70,7 +70,7 @@ def from_sklearn(estimator: Any, *, backend: Optional[str] = None) -> LinearMode
     import sklearn
 
     parts = convert_parts(estimator)
-    arrays = [parts.coef, parts.intercept] + ([] if parts.center is None else [parts.center])
+    arrays = [a for a in (parts.coef, parts.intercept, parts.center, parts.sparse_intercept) if a is not None]
     if not all(np.isfinite(a).all() for a in arrays):
         raise ConversionError(f"{parts.name} has NaN or infinite coefficients (did fitting diverge?)")
     names = getattr(estimator, "feature_names_in_", None)
@@ -82,7 +82,27 @@ def from_sklearn(estimator: Any, *, backend: Optional[str] = None) -> LinearMode
     fields = dict(estimator=parts.name, link=parts.link, coef=parts.coef, intercept=parts.intercept,
                   n_features=parts.coef.shape[-1], center=parts.center,
                   feature_names=None if names is None else [str(n) for n in names],
-                  sklearn_version=sklearn.__version__, backend=backend, **(parts.front or {}))
+                  sklearn_version=sklearn.__version__, backend=backend, sparse=_sparse(parts),
+                  **(parts.front or {}))
     if parts.kind == "classifier":
         return Classifier(classes=parts.classes, post=parts.post, **fields)
     return Regressor(**fields)
+
+
+def _sparse(parts: Parts) -> Any:
+    """The model's field "sparse" from its Parts: the step that refuses sparse X, its intercept on sparse X, or
+    whether its input stage scores X.toarray().
+
+    The field is written only where the model would otherwise treat sparse X
+    differently from its estimator, so that the file keeps the oldest format
+    version that holds it: a model with a centre or an input stage refuses
+    sparse X without it.
+    """
+    error = parts.sparse_error
+    if error is not None:
+        if parts.front is not None or (error.why == "center" and parts.center is not None):
+            return None
+        return {"error": error.why, "step": error.step, "path": error.path}
+    if parts.sparse_intercept is not None:
+        return {"intercept": parts.sparse_intercept}
+    return {"densify": True} if parts.sparse_densify else None

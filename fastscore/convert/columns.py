@@ -17,7 +17,8 @@ from typing import Any, Dict, List, NamedTuple
 
 import numpy as np
 
-from fastscore.convert.features import Cat, Feature, Raw, as_num, assemble, refuse
+from fastscore.convert import on_sparse
+from fastscore.convert.features import Cat, Feature, Raw, Term, as_num, assemble, refuse
 from fastscore.convert.parts import ConversionError, Parts, Registry, check_fitted, resolve
 
 
@@ -36,11 +37,16 @@ class Context(NamedTuple):
 @functools.lru_cache(maxsize=1)
 def handlers() -> Dict[type, Any]:
     """The handlers of every step this walk converts, by exact class."""
-    from fastscore.convert import encoders
+    from fastscore.convert import encoders, text
 
     table = dict(resolve(encoders.HANDLERS))
+    table.update(resolve(text.HANDLERS))
     table.update(resolve(STRUCTURE))
     return table
+
+
+#: The steps that may read a text vectorizer's columns (Term features), besides those that route them.
+TERM_READERS = ("TfidfTransformer", "StandardScaler", "MaxAbsScaler", "RobustScaler")
 
 
 def apply(step: Any, features: List[Feature], path: str, ctx: Context) -> List[Feature]:
@@ -61,6 +67,10 @@ def apply(step: Any, features: List[Feature], path: str, ctx: Context) -> List[F
         check_fitted(step)
     except ConversionError as exc:
         raise refuse(step, path, str(exc)) from None
+    if type(step).__name__ not in TERM_READERS and type(step) not in resolve(STRUCTURE).values() and \
+            any(isinstance(f, Term) for f in features):
+        raise refuse(step, path, "it reads the columns of a text vectorizer; fastscore passes them only to "
+                                 f"{', '.join(TERM_READERS)} and the model")
     n_in = getattr(step, "n_features_in_", None)
     if n_in is not None and n_in != len(features):
         raise refuse(step, path, f"it was fitted on {n_in} columns but receives {len(features)}")
@@ -82,6 +92,8 @@ def _weighted(features: List[Feature], weight: Any) -> List[Feature]:
     for f in features:
         if isinstance(f, Cat):
             out.append(f._replace(values=np.asarray(f.values) * w))  # float32 stays float32, as in scikit-learn
+        elif isinstance(f, Term):
+            out.append(f._replace(ops=f.ops + (("mul", w),)))
         else:
             n = as_num(f, "a transformer weight", "")
             out.append(n._replace(ops=n.ops + (("mul", w),)))
@@ -91,10 +103,16 @@ def _weighted(features: List[Feature], weight: Any) -> List[Feature]:
 def _column_transformer(ct: Any, features: List[Feature], path: str, ctx: Context) -> List[Feature]:
     weights = ct.transformer_weights or {}
     pieces: List[Any] = []
-    for name, trans, _ in ct.transformers_:
+    from fastscore.convert.text import reads_documents
+
+    for name, trans, selected in ct.transformers_:
         indices = list(ct._transformer_to_input_indices.get(name, []))
         if (isinstance(trans, str) and trans == "drop") or not indices:
             continue
+        if reads_documents(trans) and not isinstance(selected, (str, int)):
+            raise refuse(trans, f"{path}/{name}", f"it reads documents, but the ColumnTransformer selects "
+                                                  f"{selected!r}, a table: select the text column by one name "
+                                                  "(a string, not a list)")
         out = apply(trans, [features[i] for i in indices], f"{path}/{name}", ctx)
         where = ct.output_indices_[name]
         if where.stop - where.start != len(out):
@@ -126,17 +144,24 @@ def convert_pipeline(pipe: Any, registry: Registry) -> Parts:
     """Parts of a Pipeline whose steps before the model are any steps this walk converts.
 
     The model reads the pipeline's raw input columns (named when it was
-    fitted on a DataFrame); its Parts carry the input stage in ``front``.
+    fitted on a DataFrame); its Parts carry the input stage in ``front``,
+    and what the steps do to sparse X (fastscore.convert.on_sparse): the
+    error of the first that refuses it, or whether it is scored as
+    X.toarray(), which only inputs read as numbers can be.
     """
     prefix = f"{registry.path}/" if registry.path else ""
     steps = _named_steps(pipe, "")
     if not steps:
         raise ConversionError("Pipeline has no steps")
     *pre, (model_path, model) = steps
+    from fastscore.convert.text import reads_documents
+
     n_inputs = getattr(pipe, "n_features_in_", None)
+    names = getattr(pipe, "feature_names_in_", None)
+    if pre and reads_documents(pre[0][1]):  # the documents themselves: one unnamed text input
+        n_inputs, names = 1, None
     if n_inputs is None:
         raise ConversionError("Pipeline is not fitted yet: call fit(X, y) before converting it")
-    names = getattr(pipe, "feature_names_in_", None)
     ctx = Context(registry, [])
     features: List[Feature] = [Raw(i) for i in range(n_inputs)]
     for path, step in pre:
@@ -153,10 +178,12 @@ def convert_pipeline(pipe: Any, registry: Registry) -> Parts:
                     intercept, n_inputs, None if names is None else [str(n) for n in names], model_path)
     flat = parts.coef.ndim == 1
     names_ = [type(s).__name__ for _, s in pre] + [parts.name]
+    error, densify = on_sparse.flow([(prefix + path, step) for path, step in pre], parts)
     return parts._replace(name=f"Pipeline({', '.join(names_)})",
                           coef=done.coef.reshape(-1) if flat else done.coef,
                           intercept=done.intercept.reshape(parts.intercept.shape), center=done.center,
-                          front=done.front)
+                          front=done.front, sparse_error=error, sparse_intercept=None,
+                          sparse_densify=densify and all(x["type"] == "number" for x in done.front["inputs"]))
 
 
 def _named_steps(pipe: Any, prefix: str) -> List[Any]:

@@ -11,8 +11,8 @@ from typing import Any, Callable, Dict, FrozenSet, List, Sequence
 
 import numpy as np
 
-from fastscore.convert.features import (Cat, Code, Feature, Num, Ops, Raw, as_num, bins_code, category_probe, const,
-                                        finish_probe, probe, probe_rows, refuse)
+from fastscore.convert.features import (Cat, Code, Feature, Num, Ops, Raw, Term, as_num, bins_code, category_probe,
+                                        const, finish_probe, probe, probe_rows, refuse)
 from fastscore.convert.parts import MUL_ADD, Table
 from fastscore.encoders import CATEGORIES, Encode, is_missing
 
@@ -96,6 +96,12 @@ def _scaler(step: Any, features: List[Feature], path: str, ctx: Any) -> List[Fea
         return out
 
     def numbers(i: int, f: Feature) -> List[Feature]:
+        if isinstance(f, Term):  # a vectorizer's column: sparse, which only a scale keeps sparse
+            if any(op in ("sub", "add") for op, _ in ops(i)):
+                raise refuse(step, path, "it shifts the columns of a text vectorizer; after a vectorizer "
+                                         "fastscore converts scalers that only scale (MaxAbsScaler, "
+                                         "StandardScaler(with_mean=False), RobustScaler(with_centering=False))")
+            return [f._replace(ops=f.ops + ops(i))]
         n = as_num(f, step, path)
         return [n._replace(ops=n.ops + ops(i))]
 
@@ -112,8 +118,8 @@ def _check_missing_values(step: Any, path: str) -> None:
 
 def _indicator(step: Any, f: Feature, path: str) -> Feature:
     """Whether input f (a Raw or a Num) is missing, as a 0/1 feature (a table on its input)."""
-    if isinstance(f, Cat):
-        raise AssertionError("a Cat's missing values are found by the step itself")
+    if isinstance(f, (Cat, Term)):
+        raise AssertionError("a Cat's missing values are found by the step itself; a Term never arrives here")
     if isinstance(f, Num) and f.factors:
         raise refuse(step, path, "it marks missing values of a polynomial term")
     if f.fill is not None:  # an imputer before: nothing arrives missing
@@ -172,7 +178,7 @@ def _missing_indicator(step: Any, features: List[Feature], path: str, ctx: Any) 
     if step.error_on_new and step.features == "missing-only":
         # scikit-learn raises for a missing value in a column where it found none at fit time
         for i, f in enumerate(features):
-            if i not in indicated and not isinstance(f, Cat) and f.fill is None:
+            if i not in indicated and not isinstance(f, (Cat, Term)) and f.fill is None:
                 ctx.guards.append(Cat(missing_code(f.col), np.zeros(2), frozenset({1})))
     return out
 

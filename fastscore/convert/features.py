@@ -20,6 +20,7 @@ assemble() then folds the model's coefficients in: each Num becomes a
 numeric column of the kernel (its scaling folded into coef and centre as
 fastscore.convert.pipelines does), each Code a table of contributions to z.
 """
+import gc
 import math
 import warnings
 from typing import Any, Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple, Union
@@ -73,7 +74,40 @@ class Cat(NamedTuple):
     errors: FrozenSet[int] = frozenset()
 
 
-Feature = Union[Raw, Num, Cat]
+class Block:
+    """A text vectorizer's columns, as the model computes them: one text input's documents through an
+    analyzer, counted over terms or hashed, then weighed (fastscore.texts' fields, in their JSON form).
+
+    Blocks are identified by object: the Term features of one vectorizer share one Block.
+    """
+
+    def __init__(self, col: int, analyzer: Dict[str, Any], terms: Optional[List[str]], n_features: int,
+                 alternate_sign: bool, weighing: List[Dict[str, Any]]):
+        self.col, self.analyzer, self.terms, self.n_features = col, analyzer, terms, n_features
+        self.alternate_sign, self.weighing = alternate_sign, weighing
+
+
+class Term(NamedTuple):
+    """Column `column` of a text Block, then ops (a scaler after the vectorizer)."""
+
+    block: Block
+    column: int
+    ops: Ops = ()
+
+
+Feature = Union[Raw, Num, Cat, Term]
+
+
+def terms(block: Block) -> List[Feature]:
+    """The block's columns as features, one per column (made at C speed: there may be 2**20)."""
+    new = tuple.__new__
+    enabled = gc.isenabled()
+    gc.disable()  # a million new tuples would run the cyclic collector over all of them, again and again
+    try:
+        return [new(Term, (block, j, ())) for j in range(block.n_features)]
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def const(value: float) -> Cat:
@@ -104,6 +138,9 @@ def as_num(f: Feature, step: Any, path: str) -> Num:
             raise refuse(step, path, f"it reads input {f.col} as numbers, but an imputer before it filled "
                                      f"that column with {f.fill!r}")
         return Num(f.col, float(f.fill))
+    if isinstance(f, Term):
+        raise refuse(step, path, "it reads the columns of a text vectorizer, which fastscore passes only "
+                                 "to TfidfTransformer, scalers that do not centre, and the model")
     raise AssertionError("a Cat is not a Num")
 
 
@@ -316,13 +353,33 @@ def assemble(features: Sequence[Feature], coef: np.ndarray, intercept: np.ndarra
 
     def typed(col: int, kind: str) -> None:
         if types.setdefault(col, kind) != kind:
-            raise ConversionError(f"its input {_name(names, col)!r} is read both as numbers and as "
-                                  "categories")
+            read = sorted({types[col], kind}, key=["number", "category", "text"].index)
+            raise ConversionError(f"its input {_name(names, col)!r} is read both as "
+                                  f"{' and as '.join(_READ_AS[r] for r in read)}")
 
     # First the type of each input, as its uses decide; a missing indicator reads its input as the
     # other uses do (as categories when it is the only one).
     codes: List[Code] = []
-    for f in features:
+    blocks: Dict[int, Tuple[Block, np.ndarray]] = {}
+    # A text column's weight, its scaling folded in and any shift into the intercept: by the
+    # thousand (a hashing vectorizer has 2**20 columns), grouped by block and by the steps' kinds.
+    groups: Dict[Tuple[int, Tuple[str, ...]], Tuple[Block, List[int], List[int], List[List[float]]]] = {}
+    for j, f in enumerate(features):
+        if type(f) is Term:
+            ops = f.ops
+            key = (id(f.block), tuple(op for op, _ in ops) if ops else ())
+            group = groups.get(key)
+            if group is None:
+                if id(f.block) not in blocks:
+                    typed(f.block.col, "text")
+                    blocks[id(f.block)] = (f.block, np.zeros((f.block.n_features, k)))
+                group = groups[key] = (f.block, [], [], [])
+            group[1].append(j)
+            group[2].append(f.column)
+            if ops:
+                group[3].append([v for _, v in ops])
+            continue
+        assert not isinstance(f, Term)  # for mypy: the type test above is the fast one
         for g in (f.factors if isinstance(f, Num) and f.factors else [f]):
             if isinstance(g, (Num, Raw)):
                 typed(g.col, "number")
@@ -335,7 +392,15 @@ def assemble(features: Sequence[Feature], coef: np.ndarray, intercept: np.ndarra
         if code.number is None:
             code.number = types.get(code.col, "category") == "number"
             typed(code.col, "number" if code.number else "category")
+    for (_, names_), (block, js, cols, op_values) in groups.items():
+        V = np.array(op_values, dtype=np.float64).reshape(len(js), len(names_))
+        w, center, shift = _fold(coef[:, js].T.astype(np.float64),
+                                 tuple((op, V[:, i:i + 1]) for i, op in enumerate(names_)))
+        intercept += (shift - w * center).sum(axis=0)
+        blocks[id(block)][1][cols] += w
     for j, f in enumerate(features):
+        if isinstance(f, Term):
+            continue
         w = coef[:, j].astype(np.float64)
         if isinstance(f, Raw):
             if f.fill is not None and not isinstance(f.fill, (int, float, np.integer, np.floating)):
@@ -366,14 +431,23 @@ def assemble(features: Sequence[Feature], coef: np.ndarray, intercept: np.ndarra
     out_tables = []
     for code, rows, errors in tables.values():
         out_tables.append(_table(code, rows, errors, names, path))
-    if not numeric and not out_tables:
+    texts = [{"input": b.col, "analyzer": b.analyzer,
+              **({"terms": b.terms} if b.terms is not None else
+                 {"hashing": {"n_features": b.n_features, "alternate_sign": b.alternate_sign}}),
+              "weighing": b.weighing, "coef": rows.T} for b, rows in blocks.values()]
+    if not numeric and not out_tables and not texts:
         raise ConversionError("its model reads no input (every feature it sees is a constant)")
     # inputs that the model ignores stay listed: X must have them, as scikit-learn requires
     inputs = [{"name": None if names is None else str(names[i]), "type": types.get(i, "category")}
               for i in range(n_inputs)]
     coef_out = np.column_stack(columns) if columns else np.zeros((k, 0))
-    return Assembled({"inputs": inputs, "numeric": numeric, "tables": out_tables}, coef_out, intercept,
-                     np.array(centers) if any(c != 0.0 for c in centers) else None)
+    front: Dict[str, Any] = {"inputs": inputs, "numeric": numeric, "tables": out_tables}
+    if texts:
+        front["texts"] = texts
+    return Assembled(front, coef_out, intercept, np.array(centers) if any(c != 0.0 for c in centers) else None)
+
+
+_READ_AS = {"number": "numbers", "category": "categories", "text": "text (documents)"}
 
 
 def _name(names: Optional[Sequence[str]], col: int) -> str:
@@ -398,7 +472,7 @@ def _factor(g: Union[Num, Cat], names: Optional[Sequence[str]]) -> Dict[str, Any
     return d
 
 
-def _fold(w: np.ndarray, ops: Ops) -> Tuple[np.ndarray, float, np.ndarray]:
+def _fold(w: np.ndarray, ops: Sequence[Tuple[str, Any]]) -> Tuple[np.ndarray, Any, np.ndarray]:
     """w . ops(x) as (w' . (x - center)) + shift: the first subtraction kept as the centre, the rest folded.
 
     As fastscore.convert.pipelines explains, the first centre is subtracted
@@ -471,7 +545,8 @@ def stack_fronts(heads: Sequence[Tuple[Dict[str, Any], np.ndarray, np.ndarray, O
     types: Dict[int, str] = {}
     for front, *_ in heads:
         used = {c["input"] for c in front["numeric"] if "input" in c} | {t["input"] for t in front["tables"]} | \
-            {f["input"] for c in front["numeric"] for f in c.get("product", [])}
+            {f["input"] for c in front["numeric"] for f in c.get("product", [])} | \
+            {b["input"] for b in front.get("texts", [])}
         for i in used:
             if types.setdefault(i, front["inputs"][i]["type"]) != front["inputs"][i]["type"]:
                 raise ConversionError(f"its members read input {i} both as numbers and as categories")
@@ -480,6 +555,7 @@ def stack_fronts(heads: Sequence[Tuple[Dict[str, Any], np.ndarray, np.ndarray, O
     coef_out = np.zeros((total, width))
     numeric: List[Dict[str, Any]] = []
     tables: List[Dict[str, Any]] = []
+    texts: List[Dict[str, Any]] = []
     centers: List[float] = []
     row = col = 0
     for front, coef, _, center in heads:
@@ -491,8 +567,16 @@ def stack_fronts(heads: Sequence[Tuple[Dict[str, Any], np.ndarray, np.ndarray, O
             rows = np.zeros((len(t["rows"]), total))
             rows[:, row:row + k] = np.asarray(t["rows"], dtype=np.float64).reshape(len(t["rows"]), k)
             tables.append({**t, "rows": rows.tolist()})
+        for b in front.get("texts", []):
+            block_coef = np.asarray(b["coef"], dtype=np.float64).reshape(k, -1)
+            wide = np.zeros((total, block_coef.shape[1]))
+            wide[row:row + k] = block_coef
+            texts.append({**b, "coef": wide})
         row, col = row + k, col + d
     inputs = [{"name": x["name"], "type": types.get(i, x["type"])} for i, x in enumerate(first)]
-    return Assembled({"inputs": inputs, "numeric": numeric, "tables": tables}, coef_out,
+    stacked: Dict[str, Any] = {"inputs": inputs, "numeric": numeric, "tables": tables}
+    if texts:
+        stacked["texts"] = texts
+    return Assembled(stacked, coef_out,
                      np.concatenate([np.asarray(i, dtype=np.float64).reshape(-1) for _, _, i, _ in heads]),
                      np.array(centers) if any(c != 0.0 for c in centers) else None)

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from fastscore.convert.parts import ConversionError, Converter, Parts, Registry, Table, linear_parts
+from fastscore.convert.parts import ConversionError, Converter, Parts, Registry, Table, linear_parts, stacked_sparse
 from fastscore.model import class_rows
 
 LM = "sklearn.linear_model"
@@ -87,10 +87,11 @@ def _one_vs_rest(ovr: Any, registry: Registry) -> Parts:
     link = first.link
     if len(inner) > 1 and link in ("logistic", "modified_huber"):
         link = {"logistic": "onevsrest", "modified_huber": "onevsrest_modified_huber"}[link]
+    error, sparse_intercept = stacked_sparse(inner)
     return first._replace(name=f"OneVsRestClassifier({first.name})", link=link,
                           coef=np.vstack([p.coef for p in inner]),
                           intercept=np.concatenate([p.intercept for p in inner]),
-                          classes=np.asarray(ovr.classes_))
+                          classes=np.asarray(ovr.classes_), sparse_error=error, sparse_intercept=sparse_intercept)
 
 
 #: (module, class name) -> converter

@@ -53,6 +53,26 @@ class Parts(NamedTuple):
     post: Optional[Dict[str, Any]] = None  # a classifier's post stage: the JSON of fastscore.post
     #: the input stage of a pipeline with encoders (fastscore.front): its fields' JSON form, or None
     front: Optional[Dict[str, Any]] = None
+    #: the first step that scikit-learn's predict runs on X and that raises on sparse X, or None
+    sparse_error: Optional["SparseError"] = None
+    #: the intercept of z on sparse X, where a step skips its centring on sparse X (RobustScaler);
+    #: None when sparse X is scored as dense X is
+    sparse_intercept: Optional[np.ndarray] = None
+    #: a model with an input stage: whether it scores sparse X as X.toarray() (fastscore.convert.on_sparse)
+    sparse_densify: bool = False
+
+
+class SparseError(NamedTuple):
+    """A step that raises on sparse X in scikit-learn: its class, where it lies, and why.
+
+    why is "dense" (the step needs dense data: MinMaxScaler, scikit-learn's
+    TypeError) or "center" (it would centre sparse X: StandardScaler
+    with_mean=True, scikit-learn's ValueError).
+    """
+
+    step: str
+    path: str
+    why: str
 
 
 #: x' = (x - shift) / scale, per feature; shift or scale may be None (no shift, no scaling)
@@ -210,6 +230,20 @@ def linear_parts(est: Any, kind: str, link: str, classes: Optional[np.ndarray] =
                               f"intercept_ of shape {np.shape(est.intercept_)}")
     return Parts(kind, type(est).__name__, link, coef, intercept,
                  None if classes is None else np.asarray(classes))
+
+
+def stacked_sparse(heads: List[Parts]) -> Tuple[Optional[SparseError], Optional[np.ndarray]]:
+    """(sparse_error, sparse_intercept) of heads stacked into one linear stage.
+
+    scikit-learn runs the heads in order, so the first one's error is the
+    error. On sparse X each head is scored without its centre, by its own
+    intercept (not the one that a stack moved its centre into).
+    """
+    error = next((p.sparse_error for p in heads if p.sparse_error is not None), None)
+    if error is not None or all(p.sparse_intercept is None for p in heads):
+        return error, None
+    return None, np.concatenate([(p.intercept if p.sparse_intercept is None else p.sparse_intercept).reshape(-1)
+                                 for p in heads])
 
 
 def check_fitted(est: Any) -> None:

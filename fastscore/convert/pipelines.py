@@ -14,11 +14,18 @@ intercept would instead add and then cancel terms of the size of x itself
 scikit-learn keeps. Later shifts act on values that scikit-learn has
 already rounded at their own magnitude, so folding them adds no error of a
 larger order than scikit-learn's own.
+
+On sparse X scikit-learn's scalers behave otherwise (scalers.on_sparse):
+the first step that raises is recorded (Parts.sparse_error), and a
+RobustScaler that centres skips its centre, so that the model then scales
+only: the same coefficients, and the model's own intercept, without any
+step's shift (Parts.sparse_intercept).
 """
 from typing import Any, List, Tuple
 
+from fastscore.convert import scalers
 from fastscore.convert.parts import (MUL_ADD, SUB_DIV, Affine, ConversionError, Converter, Parts, Registry,
-                                     Table, check_fitted)
+                                     SparseError, Table, check_fitted)
 
 
 def _steps(pipe: Any, prefix: str = "") -> List[Tuple[str, Any]]:
@@ -93,9 +100,29 @@ def _pipeline(pipe: Any, registry: Registry) -> Parts:
             else:
                 intercept = intercept - coef @ shift
     names = [type(s).__name__ for s in steps[:-1]] + [parts.name]
+    sparse_error, sparse_intercept = _on_sparse(named[:-1], parts, registry)
     return parts._replace(name=f"Pipeline({', '.join(names)})",
                           coef=coef.reshape(parts.coef.shape),
-                          intercept=intercept.reshape(parts.intercept.shape), center=center)
+                          intercept=intercept.reshape(parts.intercept.shape), center=center,
+                          sparse_error=sparse_error, sparse_intercept=sparse_intercept)
+
+
+def _on_sparse(named: List[Tuple[str, Any]], parts: Parts, registry: Registry) -> Tuple[Any, Any]:
+    """(sparse_error, sparse_intercept) of a pipeline of scalers `named` before a model of `parts`.
+
+    The steps run in order, so the first one that raises on sparse X is the
+    error, before any inside the model. The steps that take sparse X only
+    scale it, so the model's intercept on sparse X is its own.
+    """
+    skips = parts.sparse_intercept is not None
+    for name, step in named:
+        how = scalers.on_sparse(step)
+        if how in (scalers.DENSE, scalers.CENTER):
+            return SparseError(type(step).__name__, str(registry.at(name).path), how), None
+        skips = skips or how == scalers.SKIP
+    if parts.sparse_error is not None or not skips:
+        return parts.sparse_error, None
+    return None, parts.intercept if parts.sparse_intercept is None else parts.sparse_intercept
 
 
 #: (module, class name) -> converter

@@ -1,7 +1,8 @@
 """The scalers: the steps a Pipeline folds in front of its model, each read as an Affine map.
 
 fastscore.convert.pipelines does the folding; this table says how each
-scaler maps a feature, read from its fitted attributes.
+scaler maps a feature, read from its fitted attributes, and on_sparse what
+scikit-learn's transform does to sparse X instead.
 """
 from typing import Any, Optional
 
@@ -34,6 +35,28 @@ def _max_abs(sc: Any, registry: Registry) -> Affine:
 
 def _min_max(sc: Any, registry: Registry) -> Affine:
     return _affine(MUL_ADD, sc.min_, sc.scale_)
+
+
+#: on_sparse's answers: scikit-learn's transform raises TypeError (dense data is required), raises
+#: ValueError (it cannot centre sparse X), or skips the centring and only scales
+DENSE, CENTER, SKIP = "dense", "center", "skip"
+
+
+def on_sparse(sc: Any) -> Optional[str]:
+    """What a scaler of STEPS does to sparse X in scikit-learn: DENSE, CENTER, SKIP, or None (as to dense X).
+
+    MaxAbsScaler and the scalers that do not centre scale sparse X as they
+    scale dense X; RobustScaler's transform leaves the centre out on sparse
+    X (only its fit refuses to centre it).
+    """
+    name = type(sc).__name__
+    if name == "MinMaxScaler":
+        return DENSE
+    if name == "StandardScaler" and sc.with_mean:
+        return CENTER
+    if name == "RobustScaler" and sc.with_centering:
+        return SKIP
+    return None
 
 
 #: (module, class name) -> reader of the fitted scaler's Affine map

@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 
 from fastscore.convert.parts import (MUL_ADD, ConversionError, Converter, Parts, Registry, Table,
-                                     check_fitted)
+                                     check_fitted, stacked_sparse)
 from fastscore.links import BY_NAME
 from fastscore.model import class_rows
 
@@ -99,7 +99,8 @@ def _calibrator(cls: int, calibrator: Any, registry: Registry) -> Dict[str, Any]
 
 
 #: The fields of Parts that _stack knows how to stack.
-_STACKED = {"kind", "name", "link", "coef", "intercept", "classes", "center", "post", "front"}
+_STACKED = {"kind", "name", "link", "coef", "intercept", "classes", "center", "post", "front", "sparse_error",
+            "sparse_intercept", "sparse_densify"}
 
 
 def _stack(heads: List[Parts]) -> Parts:
@@ -117,9 +118,11 @@ def _stack(heads: List[Parts]) -> Parts:
 
         if not all(parts.front is not None for parts in heads):
             raise ConversionError("CalibratedClassifierCV's members do not all read named inputs")
-        done = stack_fronts([(p.front, p.coef.reshape(-1, p.coef.shape[-1]), p.intercept, p.center)
+        done = stack_fronts([(p.front, p.coef.reshape(p.intercept.size, -1), p.intercept, p.center)
                              for p in heads if p.front is not None])
-        return first._replace(coef=done.coef, intercept=done.intercept, center=done.center, front=done.front)
+        error = next((p.sparse_error for p in heads if p.sparse_error is not None), None)
+        return first._replace(coef=done.coef, intercept=done.intercept, center=done.center, front=done.front,
+                              sparse_error=error, sparse_densify=error is None and all(p.sparse_densify for p in heads))
     d = first.coef.shape[-1]
     for parts in heads:
         if parts.coef.shape[-1] != d:
@@ -136,8 +139,10 @@ def _stack(heads: List[Parts]) -> Parts:
             own = np.zeros(d) if parts.center is None else parts.center
             intercept = intercept + parts.coef @ (center - own)
         intercepts.append(intercept)
+    error, sparse_intercept = stacked_sparse(heads)
     return first._replace(coef=np.vstack([p.coef for p in heads]), intercept=np.concatenate(intercepts),
-                          center=center)
+                          center=center, sparse_error=error, sparse_intercept=sparse_intercept)
+
 
 
 # ---- thresholds -------------------------------------------------------------------------------
@@ -199,6 +204,7 @@ def _target(est: Any, registry: Registry) -> Parts:
         raise ConversionError(f"TransformedTargetRegressor over {parts.name}: fastscore converts it over regressors")
     transformer = est.transformer_
     coef, intercept, link = parts.coef, parts.intercept, parts.link
+    sparse_intercept = parts.sparse_intercept
     if type(transformer) is FunctionTransformer:
         func, inverse = transformer.func, transformer.inverse_func
         if transformer.kw_args or transformer.inv_kw_args:
@@ -224,20 +230,25 @@ def _target(est: Any, registry: Registry) -> Parts:
             raise ConversionError(f"TransformedTargetRegressor over {parts.name}, whose link is "
                                   f"{parts.link!r}: fastscore folds a scaler's inverse into identity links only")
         check_fitted(transformer)
-        coef, intercept = _inverse_affine(reader(transformer, registry), coef, intercept)
+        affine = reader(transformer, registry)
+        coef, intercept = _inverse_affine(affine, parts.coef, parts.intercept)
+        if sparse_intercept is not None:  # y's transform is the same whatever X is
+            sparse_intercept = _inverse_affine(affine, parts.coef, sparse_intercept)[1]
     outputs = 1 if coef.ndim == 1 else coef.shape[0]
     if est._training_dim == 1 and outputs == 1:  # scikit-learn squeezes (n, 1) to (n,)
         coef, intercept = coef.reshape(-1), intercept.reshape(())
     elif coef.ndim == 1:  # a flat prediction of a 2-D y comes back as (n, 1)
         coef, intercept = coef.reshape(1, -1), intercept.reshape(1)
+    if sparse_intercept is not None:
+        sparse_intercept = sparse_intercept.reshape(intercept.shape)
     return parts._replace(name=f"TransformedTargetRegressor({parts.name})", link=link, coef=coef,
-                          intercept=intercept)
+                          intercept=intercept, sparse_intercept=sparse_intercept)
 
 
 def _inverse_affine(affine: Any, coef: np.ndarray, intercept: np.ndarray) -> tuple:
     """coef and intercept of inverse(z) for the scaler's map of y: z * scale + shift, or (z - shift) / scale."""
     op, shift, scale = affine
-    rows = coef.reshape(-1, coef.shape[-1])
+    rows = coef.reshape(intercept.size, -1)
     b = intercept.reshape(-1)
     if op == MUL_ADD:  # y' = y * scale + shift, so y = (y' - shift) / scale
         if shift is not None:

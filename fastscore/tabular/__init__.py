@@ -16,12 +16,12 @@ The modules: formats (the formats, stdin and stdout, InputError), header (the
 CSV header), selection (--columns and --keep), readers and writers.
 """
 
-from fastscore.tabular.formats import (BINARY, BOOLEAN, EXTENSIONS, FORMATS, MISSING_CELLS, NUMBER, STDIN, STDIO,
-                                       STDOUT, TEXT, InputError, extension, file_format, pyarrow_for, shown)
+from fastscore.tabular.formats import (BINARY, BOOLEAN, DOCUMENT, EXTENSIONS, FORMATS, MISSING_CELLS, NUMBER, STDIN,
+                                       STDIO, STDOUT, TEXT, InputError, extension, file_format, pyarrow_for, shown)
 from fastscore.tabular.readers import first_failure, nonfinite_cell, open_input
 from fastscore.tabular.selection import kept_columns, select_columns
 from fastscore.tabular.writers import open_output
 
-__all__ = ["BINARY", "BOOLEAN", "EXTENSIONS", "FORMATS", "MISSING_CELLS", "NUMBER", "STDIN", "STDIO", "STDOUT",
-           "TEXT", "InputError", "extension", "file_format", "first_failure", "kept_columns", "nonfinite_cell",
+__all__ = ["BINARY", "BOOLEAN", "DOCUMENT", "EXTENSIONS", "FORMATS", "MISSING_CELLS", "NUMBER", "STDIN", "STDIO",
+           "STDOUT", "TEXT", "InputError", "extension", "file_format", "first_failure", "kept_columns", "nonfinite_cell",
            "open_input", "open_output", "pyarrow_for", "select_columns", "shown"]

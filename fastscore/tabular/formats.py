@@ -24,8 +24,9 @@ MAX_CSV_ROW_BYTES = 1 << 28
 _NUMBER_SPACE = " \t"
 
 # How a CSV cell that a model with an input stage reads is taken: as a number, as text, or
-# as true or false (the values of its categories say which).
-NUMBER, TEXT, BOOLEAN = "number", "text", "boolean"
+# as true or false (the values of its categories say which); or as a document, the cell's text
+# whatever it holds (a document "NA" is not missing, and an empty cell is the empty document).
+NUMBER, TEXT, BOOLEAN, DOCUMENT = "number", "text", "boolean", "document"
 # The cells that are missing values there: pandas.read_csv's default na_values, since the
 # frame a model was fitted on was most often read by it. A cell is compared whole, as pandas
 # compares it (" NA" is text).

@@ -6,7 +6,7 @@ from typing import Any, Optional, Union
 import numpy as np
 
 from fastscore.tabular import formats
-from fastscore.tabular.formats import InputError, MISSING_CELLS, NUMBER, STDIN, STDIO, TEXT, _Counting, _NUMBER_SPACE, _bytes_left, _first_line, file_format, pyarrow_for, shown
+from fastscore.tabular.formats import DOCUMENT, InputError, MISSING_CELLS, NUMBER, STDIN, STDIO, TEXT, _Counting, _NUMBER_SPACE, _bytes_left, _first_line, file_format, pyarrow_for, shown
 from fastscore.tabular.header import _csv_header
 
 
@@ -94,8 +94,8 @@ class _ArrowReader:
 
     def _typed(self, batch, keys, names, kinds, start):
         """The batch's columns `keys` (CSV cells as read) as a RecordBatch of columns named
-        `names`, each read as its kind (NUMBER: float64, TEXT: strings, BOOLEAN) says, with
-        MISSING_CELLS as nulls. A cell that is not of its kind is an error naming it."""
+        `names`, each read as its kind (NUMBER: float64, TEXT: strings, BOOLEAN; DOCUMENT:
+        strings as they are) says, with MISSING_CELLS as nulls (but in a DOCUMENT). A cell that is not of its kind is an error naming it."""
         pa = self._pa
         arrays = [self._cells(batch.column(key), kind, name, start) for key, kind, name in zip(keys, kinds, names)]
         return pa.RecordBatch.from_arrays(arrays, names=list(names))
@@ -108,6 +108,8 @@ class _ArrowReader:
             self._missing = pa.array(MISSING_CELLS, pa.string()), pa.scalar(None, pa.string())
         cells, null = self._missing
         text = self._text(col, name, start)
+        if kind == DOCUMENT:
+            return text
         text = pc.if_else(pc.is_in(text, value_set=cells), null, text)
         if kind == TEXT:
             return text
@@ -250,7 +252,7 @@ class _CSVReader(_ArrowReader):
     def chunks(self, selected, names, rows, kept=(), kept_names=(), kinds=None):
         """Yield (first row index, float64 array of shape (m <= rows, len(selected)), the kept
         columns' m values as Arrow strings); names and kept_names name the columns in messages.
-        With `kinds` (one of NUMBER, TEXT, BOOLEAN per selected column), the rows are a pyarrow
+        With `kinds` (one of NUMBER, TEXT, BOOLEAN, DOCUMENT per selected column), the rows are a pyarrow
         RecordBatch of columns `names` instead, read as _typed reads them."""
         pa = self._pa
         keys = [str(i) for i in selected]
