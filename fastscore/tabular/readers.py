@@ -376,6 +376,9 @@ class _NpyReader:
         if len(shape) != 2:
             raise InputError(f"{self.path}: holds a {len(shape)}-D array of shape {shape}; "
                              "fastscore scores a 2-D array (rows, features)")
+        if min(shape) < 0:  # numpy's header reader lets a negative dimension through
+            raise InputError(f"{self.path}: not a readable .npy file: its header's shape {shape} has a "
+                             "negative dimension")
         if dtype.kind not in "fiub":
             raise InputError(f"{self.path}: holds dtype {dtype}; fastscore scores numbers")
         self.shape, self.dtype, self.fortran = shape, dtype, fortran
