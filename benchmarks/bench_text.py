@@ -37,7 +37,6 @@ import os
 import pickle
 import tempfile
 import time
-import tracemalloc
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -46,6 +45,7 @@ from sklearn.pipeline import make_pipeline
 
 import fastscore
 from bench_frames import backends, interleaved, median, paired_ratio  # this directory: run as a script
+from bench_sparse import peak_bytes
 
 POOL = 400_000
 TERMS = 200_000
@@ -74,16 +74,6 @@ def documents(words, n, per_doc, rng):
     tokens = words[ranks]
     ends = np.cumsum(lengths)
     return [" ".join(tokens[e - k:e]) for e, k in zip(ends, lengths)]
-
-
-def peak_bytes(fn):
-    """Peak bytes that tracemalloc sees one call of fn() allocate."""
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def onnx_session(pipe):
